@@ -1,0 +1,380 @@
+"""The registry of channel kinds: the one place that knows how each way of reaching a venue
+is validated, normalised, labelled and rendered as a link.
+
+The admin form, the importer, the API and the templates all go through ``KINDS``:
+``kind.normalise(raw)`` returns the stored value or raises ``ValidationError`` with a French
+message; ``kind.href(value)`` returns the link that acts (``tel:``, ``sms:``, ``https://wa.me/…``,
+``mailto:``…) or ``None`` for channels that are not links (signage, drop-in, post).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit, urlunsplit
+
+import phonenumbers
+from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator, URLValidator
+from django.utils.translation import gettext_lazy as _
+
+from directory.enums import AccessScenario, ChannelKind
+
+MAX_TEXT_LENGTH = 500
+
+
+# --- value helpers ---------------------------------------------------------------------------
+
+
+def parse_phone(raw: str) -> phonenumbers.PhoneNumber:
+    text = (raw or "").strip()
+    if not text:
+        raise ValidationError(_("Indiquez un numéro de téléphone."), code="required")
+    if text.lower().startswith(("tel:", "sms:")):
+        text = text[4:]
+    try:
+        number = phonenumbers.parse(text, "FR")
+    except phonenumbers.NumberParseException:
+        raise ValidationError(
+            _("« %(value)s » n'est pas un numéro de téléphone reconnu."), code="invalid_phone", params={"value": raw}
+        ) from None
+    if not phonenumbers.is_valid_number(number):
+        raise ValidationError(
+            _("« %(value)s » n'est pas un numéro de téléphone valide."), code="invalid_phone", params={"value": raw}
+        )
+    return number
+
+
+def normalise_phone(raw: str) -> str:
+    """Any French or international writing of a number → E.164 (``+33353010000``)."""
+    return phonenumbers.format_number(parse_phone(raw), phonenumbers.PhoneNumberFormat.E164)
+
+
+def display_phone(value: str) -> str:
+    """E.164 → the way residents read it (``03 53 01 00 00`` in France)."""
+    try:
+        number = phonenumbers.parse(value, "FR")
+    except phonenumbers.NumberParseException:
+        return value
+    if number.country_code == 33:
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+_url_validator = URLValidator(schemes=["http", "https"])
+
+
+def normalise_url(raw: str) -> str:
+    text = (raw or "").strip()
+    if not text:
+        raise ValidationError(_("Indiquez une adresse web."), code="required")
+    if not re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", text):
+        text = "https://" + text
+    try:
+        _url_validator(text)
+    except ValidationError:
+        raise ValidationError(
+            _("« %(value)s » n'est pas une adresse web valide."), code="invalid_url", params={"value": raw}
+        ) from None
+    parts = urlsplit(text)
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path, parts.query, parts.fragment))
+
+
+def host_of(url: str) -> str:
+    host = urlsplit(url).hostname or ""
+    return host[4:] if host.startswith("www.") else host
+
+
+def host_matches(url: str, domains: tuple[str, ...]) -> bool:
+    host = host_of(url)
+    return any(host == d or host.endswith("." + d) for d in domains)
+
+
+def free_text(raw: str) -> str:
+    text = re.sub(r"[ \t]+", " ", (raw or "").strip())
+    if not text:
+        raise ValidationError(_("Ce champ ne peut pas être vide."), code="required")
+    if len(text) > MAX_TEXT_LENGTH:
+        raise ValidationError(
+            _("Texte trop long (%(max)s caractères au plus)."), code="too_long", params={"max": MAX_TEXT_LENGTH}
+        )
+    return text
+
+
+# --- platforms -------------------------------------------------------------------------------
+
+FACEBOOK_DOMAINS = ("facebook.com", "fb.com", "fb.me", "fb.watch")
+WHATSAPP_DOMAINS = ("whatsapp.com", "wa.me")
+PLATFORMS: dict[str, tuple[str, ...]] = {
+    "YouTube": ("youtube.com", "youtu.be"),
+    "Facebook": FACEBOOK_DOMAINS,
+    "Twitch": ("twitch.tv",),
+    "Dailymotion": ("dailymotion.com", "dai.ly"),
+    "Vimeo": ("vimeo.com",),
+    "Zoom": ("zoom.us", "zoom.com"),
+    "BigBlueButton": ("bigbluebutton.org", "bbb.org"),
+    "Jitsi Meet": ("meet.jit.si",),
+    "Microsoft Teams": ("teams.microsoft.com", "teams.live.com"),
+    "Google Meet": ("meet.google.com",),
+    "Webex": ("webex.com",),
+    "Les Bons Clics": ("lesbonsclics.fr",),
+    "Pix": ("pix.fr", "pix.org"),
+    "Skilleos": ("skilleos.com",),
+    "Udemy": ("udemy.com",),
+    "OpenClassrooms": ("openclassrooms.com",),
+    "FUN MOOC": ("fun-mooc.fr",),
+    "Instagram": ("instagram.com",),
+    "WhatsApp": WHATSAPP_DOMAINS,
+}
+VIDEO_STREAM_PLATFORMS = ("YouTube", "Facebook", "Twitch", "Dailymotion", "Vimeo")
+
+
+def platform_of(url: str) -> str | None:
+    for name, domains in PLATFORMS.items():
+        if host_matches(url, domains):
+            return name
+    if "bigbluebutton" in url or "/b/" in urlsplit(url).path and "bbb" in host_of(url):
+        return "BigBlueButton"
+    return None
+
+
+# --- the registry ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChannelKindSpec:
+    kind: ChannelKind
+    default_scenario: AccessScenario
+    value_label: str
+    help_text: str
+    icon: str
+    is_link: bool = True
+    examples: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def label(self):
+        return self.kind.label
+
+    def normalise(self, raw: str) -> str:
+        raise NotImplementedError
+
+    def href(self, value: str) -> str | None:
+        return value if self.is_link else None
+
+    def display(self, value: str) -> str:
+        return value
+
+
+class PhoneSpec(ChannelKindSpec):
+    def normalise(self, raw):
+        return normalise_phone(raw)
+
+    def href(self, value):
+        return f"tel:{value}"
+
+    def display(self, value):
+        return display_phone(value)
+
+
+class SmsSpec(PhoneSpec):
+    def href(self, value):
+        return f"sms:{value}"
+
+
+class WhatsAppSpec(ChannelKindSpec):
+    """A number (chat) or a group invite link (``chat.whatsapp.com/…``)."""
+
+    def normalise(self, raw):
+        text = (raw or "").strip()
+        if re.match(r"^(https?://)?(www\.)?(wa\.me|api\.whatsapp\.com|chat\.whatsapp\.com)\b", text, re.I):
+            url = normalise_url(text)
+            host = host_of(url)
+            if host == "chat.whatsapp.com":
+                code = urlsplit(url).path.strip("/")
+                if not re.fullmatch(r"[A-Za-z0-9]{10,40}", code):
+                    raise ValidationError(
+                        _("Le lien d'invitation WhatsApp « %(value)s » est incomplet."),
+                        code="invalid_whatsapp",
+                        params={"value": raw},
+                    )
+                return f"https://chat.whatsapp.com/{code}"
+            digits = re.sub(r"\D", "", urlsplit(url).path) or re.sub(
+                r"\D", "", dict(p.split("=", 1) for p in urlsplit(url).query.split("&") if "=" in p).get("phone", "")
+            )
+            return normalise_phone("+" + digits) if digits else normalise_phone("")
+        if text.startswith(("http://", "https://")):
+            raise ValidationError(
+                _("Indiquez un numéro WhatsApp ou un lien d'invitation chat.whatsapp.com, pas « %(value)s »."),
+                code="invalid_whatsapp",
+                params={"value": raw},
+            )
+        return normalise_phone(text)
+
+    def href(self, value):
+        if value.startswith("https://"):
+            return value
+        return "https://wa.me/" + value.lstrip("+")
+
+    def display(self, value):
+        return _("Rejoindre le groupe WhatsApp") if value.startswith("https://") else display_phone(value)
+
+
+class UrlSpec(ChannelKindSpec):
+    """A web address, optionally restricted to some platforms."""
+
+    platforms: tuple[str, ...] = ()
+
+    def normalise(self, raw):
+        url = normalise_url(raw)
+        if self.platforms and platform_of(url) not in self.platforms:
+            raise ValidationError(
+                _("« %(value)s » n'est pas une adresse %(platforms)s."),
+                code="wrong_platform",
+                params={"value": raw, "platforms": " / ".join(self.platforms)},
+            )
+        return url
+
+    def display(self, value):
+        platform = platform_of(value)
+        host = host_of(value)
+        return f"{platform} — {host}" if platform and platform.lower() not in host else host or value
+
+
+class FacebookSpec(UrlSpec):
+    platforms = ("Facebook",)
+
+    def normalise(self, raw):
+        url = super().normalise(raw)
+        parts = urlsplit(url)
+        host = parts.netloc
+        # Mobile and short hosts lead to the same pages: store one canonical form.
+        if host in {"m.facebook.com", "facebook.com", "web.facebook.com", "fr-fr.facebook.com", "fr.facebook.com"}:
+            host = "www.facebook.com"
+        return urlunsplit(("https", host, parts.path, parts.query, ""))
+
+
+class VideoStreamSpec(UrlSpec):
+    platforms = VIDEO_STREAM_PLATFORMS
+
+
+class EmailSpec(ChannelKindSpec):
+    _validator = EmailValidator()
+
+    def normalise(self, raw):
+        text = (raw or "").strip()
+        if text.lower().startswith("mailto:"):
+            text = text[7:]
+        if not text:
+            raise ValidationError(_("Indiquez une adresse e-mail."), code="required")
+        try:
+            self._validator(text)
+        except ValidationError:
+            raise ValidationError(
+                _("« %(value)s » n'est pas une adresse e-mail valide."), code="invalid_email", params={"value": raw}
+            ) from None
+        local, _at, domain = text.rpartition("@")
+        return f"{local}@{domain.lower()}"
+
+    def href(self, value):
+        return f"mailto:{value}"
+
+
+class TextSpec(ChannelKindSpec):
+    def normalise(self, raw):
+        return free_text(raw)
+
+
+def _spec(cls, kind, scenario, value_label, help_text, icon, **kwargs):
+    return cls(kind=kind, default_scenario=scenario, value_label=value_label, help_text=help_text, icon=icon, **kwargs)
+
+
+S1, S2, S3 = AccessScenario.OFFLINE, AccessScenario.DEVICE_NO_NETWORK, AccessScenario.CONNECTED
+
+KINDS: dict[str, ChannelKindSpec] = {
+    spec.kind.value: spec
+    for spec in (
+        _spec(PhoneSpec, ChannelKind.PHONE, S2, _("Numéro"), _("Ex. 03 53 01 00 00"), "phone"),
+        _spec(SmsSpec, ChannelKind.SMS, S2, _("Numéro"), _("Numéro de mobile qui reçoit les SMS"), "sms"),
+        _spec(
+            WhatsAppSpec,
+            ChannelKind.WHATSAPP,
+            S3,
+            _("Numéro ou lien du groupe"),
+            _("Numéro WhatsApp ou lien d'invitation https://chat.whatsapp.com/…"),
+            "whatsapp",
+        ),
+        _spec(
+            FacebookSpec,
+            ChannelKind.FACEBOOK,
+            S3,
+            _("Adresse de la page, du groupe ou du live"),
+            _("https://www.facebook.com/…"),
+            "facebook",
+        ),
+        _spec(
+            TextSpec,
+            ChannelKind.SIGNAGE,
+            S1,
+            _("Ce qui est affiché, et où"),
+            _("Ex. affiche sur la porte d'entrée avec les numéros à appeler"),
+            "signage",
+            is_link=False,
+        ),
+        _spec(
+            TextSpec,
+            ChannelKind.IN_PERSON,
+            S1,
+            _("Lieu de la permanence"),
+            _("Adresse ou lieu ; les horaires vont dans « Disponibilité »"),
+            "in_person",
+            is_link=False,
+        ),
+        _spec(
+            TextSpec,
+            ChannelKind.POST,
+            S1,
+            _("Adresse postale"),
+            _("Adresse où écrire"),
+            "post",
+            is_link=False,
+        ),
+        _spec(EmailSpec, ChannelKind.EMAIL, S3, _("Adresse e-mail"), _("contact@exemple.fr"), "email"),
+        _spec(UrlSpec, ChannelKind.WEBSITE, S3, _("Adresse du site"), _("https://…"), "website"),
+        _spec(
+            VideoStreamSpec,
+            ChannelKind.VIDEO_STREAM,
+            S3,
+            _("Adresse de la chaîne ou de la vidéo"),
+            _("YouTube, Facebook, Twitch, Dailymotion ou Vimeo"),
+            "video",
+        ),
+        _spec(
+            UrlSpec,
+            ChannelKind.VIDEO_CLASS,
+            S3,
+            _("Lien de la classe en visio"),
+            _("Zoom, BigBlueButton ou tout lien de visioconférence"),
+            "visio",
+        ),
+        _spec(
+            UrlSpec,
+            ChannelKind.ONLINE_COURSE,
+            S3,
+            _("Adresse de la formation"),
+            _("Les Bons Clics, Pix, Skilleos, Udemy…"),
+            "course",
+        ),
+    )
+}
+
+# Kinds that need no internet, shown first and biggest on posters and in SMS replies.
+OFFLINE_KINDS = tuple(k for k, spec in KINDS.items() if spec.default_scenario < AccessScenario.CONNECTED)
+
+
+def get_kind(kind: str) -> ChannelKindSpec:
+    try:
+        return KINDS[kind]
+    except KeyError:
+        raise ValidationError(
+            _("Type de canal inconnu : « %(value)s »."), code="unknown_kind", params={"value": kind}
+        ) from None

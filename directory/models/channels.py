@@ -1,0 +1,110 @@
+"""A channel: one way to reach a venue, tagged with the least-equipped access scenario that can
+use it. Validation, normalisation and rendering are delegated to ``directory.channels.KINDS``."""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from directory import enums
+from directory.channels import get_kind
+
+
+class ChannelQuerySet(models.QuerySet):
+    def usable_in(self, scenario: int):
+        return self.filter(scenario__lte=scenario)
+
+
+class Channel(models.Model):
+    venue = models.ForeignKey("directory.Venue", models.CASCADE, related_name="channels", verbose_name=_("lieu"))
+    kind = models.CharField(_("type"), max_length=20, choices=enums.ChannelKind.choices)
+    value = models.CharField(
+        _("valeur"), max_length=500, help_text=_("Numéro, adresse web, e-mail ou texte selon le type.")
+    )
+    label = models.CharField(
+        _("intitulé"), max_length=200, blank=True, help_text=_("Ex. « Accueil », « Groupe aide alimentaire »")
+    )
+    availability = models.CharField(
+        _("disponibilité"), max_length=200, blank=True, help_text=_("Ex. « mardi 14h-17h »")
+    )
+    position = models.PositiveSmallIntegerField(_("ordre"), default=0)
+    scenario = models.PositiveSmallIntegerField(
+        _("accessible dès le scénario"),
+        choices=enums.AccessScenario.choices,
+        blank=True,
+        help_text=_("Le scénario le moins équipé qui peut utiliser ce canal ; par défaut selon le type."),
+    )
+    # Which field of the national standard this channel came from or goes to (telephone,
+    # courriels, site_web, prise_rdv), so import → export round-trips unchanged.
+    standard_field = models.CharField(max_length=20, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ChannelQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("canal de contact")
+        verbose_name_plural = _("canaux de contact")
+        ordering = ["scenario", "position", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(scenario__gte=1, scenario__lte=3),
+                name="channel_scenario_range",
+                violation_error_message=_("Le scénario doit être 1, 2 ou 3."),
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=enums.ChannelKind.values),
+                name="channel_kind_known",
+                violation_error_message=_("Type de canal inconnu."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(value=""),
+                name="channel_value_not_empty",
+                violation_error_message=_("La valeur du canal ne peut pas être vide."),
+            ),
+        ]
+        indexes = [
+            # Prefetch of a page's channels usable in a scenario, and reachability Exists().
+            models.Index(fields=["venue", "scenario"], name="channel_venue_scenario"),
+            models.Index(fields=["kind", "venue"], name="channel_kind_venue"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind_spec.label} : {self.display_value}"
+
+    @property
+    def kind_spec(self):
+        return get_kind(self.kind)
+
+    def clean(self):
+        super().clean()
+        if self.kind not in enums.ChannelKind.values:
+            raise ValidationError({"kind": _("Type de canal inconnu.")})
+        try:
+            self.value = self.kind_spec.normalise(self.value)
+        except ValidationError as error:
+            raise ValidationError({"value": error.messages}) from None
+        if not self.scenario:
+            self.scenario = self.kind_spec.default_scenario
+
+    def save(self, *args, **kwargs):
+        if not self.scenario:
+            self.scenario = self.kind_spec.default_scenario
+        super().save(*args, **kwargs)
+
+    @property
+    def href(self):
+        return self.kind_spec.href(self.value)
+
+    @property
+    def display_value(self):
+        return self.kind_spec.display(self.value)
+
+    @property
+    def display_label(self):
+        return self.label or self.kind_spec.label
+
+    def usable_in(self, scenario: int) -> bool:
+        return self.scenario <= int(scenario)

@@ -1,0 +1,96 @@
+"""Who may do what: structure memberships, département staff, invitations."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from directory import enums
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="memberships", verbose_name=_("utilisateur")
+    )
+    structure = models.ForeignKey(
+        "directory.Structure", models.CASCADE, related_name="memberships", verbose_name=_("structure")
+    )
+    role = models.CharField(
+        _("rôle"), max_length=20, choices=enums.MembershipRole.choices, default=enums.MembershipRole.MEDIATOR
+    )
+    created_at = models.DateTimeField(_("depuis le"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("membre d'une structure")
+        verbose_name_plural = _("membres des structures")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "structure"],
+                name="membership_unique_user_structure",
+                violation_error_message=_("Cette personne est déjà membre de cette structure."),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user} — {self.structure} ({self.get_role_display()})"
+
+
+class DepartementStaff(models.Model):
+    """A département agent: reads every venue of the département, confirms entries, moderates
+    reports and sees coverage; edits nothing else."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.CASCADE,
+        related_name="departement_assignments",
+        verbose_name=_("utilisateur"),
+    )
+    departement = models.ForeignKey(
+        "directory.Departement", models.CASCADE, related_name="staff", verbose_name=_("département")
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("agent départemental")
+        verbose_name_plural = _("agents départementaux")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "departement"],
+                name="departement_staff_unique",
+                violation_error_message=_("Cette personne est déjà agent de ce département."),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user} — {self.departement}"
+
+
+class Invitation(models.Model):
+    """An invitation to join a structure; the e-mailed link uses Django's token machinery."""
+
+    structure = models.ForeignKey(
+        "directory.Structure", models.CASCADE, related_name="invitations", verbose_name=_("structure")
+    )
+    email = models.EmailField(_("e-mail"))
+    role = models.CharField(
+        _("rôle"), max_length=20, choices=enums.MembershipRole.choices, default=enums.MembershipRole.MEDIATOR
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, null=True, blank=True, related_name="invitations", editable=False
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+    )
+    created_at = models.DateTimeField(_("envoyée le"), auto_now_add=True)
+    accepted_at = models.DateTimeField(_("acceptée le"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.email} → {self.structure}"

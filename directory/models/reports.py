@@ -1,0 +1,71 @@
+"""Residents' reports, freshness reminders sent, SMS exchanges logged (without numbers)."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from directory import enums
+
+
+class Report(models.Model):
+    """« Signaler une information erronée » from the venue page."""
+
+    venue = models.ForeignKey("directory.Venue", models.CASCADE, related_name="reports", verbose_name=_("lieu"))
+    topic = models.CharField(_("information concernée"), max_length=20, choices=enums.ReportTopic.choices)
+    comment = models.TextField(_("commentaire"), max_length=2000)
+    contact = models.CharField(_("contact (facultatif)"), max_length=200, blank=True)
+    status = models.CharField(
+        _("état"), max_length=10, choices=enums.ReportStatus.choices, default=enums.ReportStatus.OPEN
+    )
+    created_at = models.DateTimeField(_("reçu le"), auto_now_add=True)
+    closed_at = models.DateTimeField(_("traité le"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("traité par")
+    )
+
+    class Meta:
+        verbose_name = _("signalement")
+        verbose_name_plural = _("signalements")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "-created_at"], name="report_status_created")]
+
+    def __str__(self):
+        return f"{self.venue} — {self.get_topic_display()}"
+
+
+class FreshnessReminder(models.Model):
+    """One row per reminder e-mail sent about a stale venue, so a daily cron sends at most one
+    per venue per threshold period."""
+
+    venue = models.ForeignKey("directory.Venue", models.CASCADE, related_name="reminders")
+    sent_at = models.DateTimeField(auto_now_add=True)
+    recipients = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("relance de mise à jour")
+        verbose_name_plural = _("relances de mise à jour")
+        indexes = [models.Index(fields=["venue", "-sent_at"], name="reminder_venue_sent")]
+
+    def __str__(self):
+        return f"{self.venue} — {self.sent_at:%d/%m/%Y}"
+
+
+class SmsExchange(models.Model):
+    """An SMS look-up, logged for statistics. The sender is kept only as a salted hash."""
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    sender_hash = models.CharField(max_length=64, db_index=True)
+    adapter = models.CharField(max_length=20)
+    query = models.CharField(max_length=200)
+    reply = models.TextField()
+    answered = models.BooleanField(default=False)
+    venues_count = models.PositiveSmallIntegerField(default=0)
+    rate_limited = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("échange SMS")
+        verbose_name_plural = _("échanges SMS")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.created_at:%d/%m/%Y %H:%M} — {self.query[:40]}"

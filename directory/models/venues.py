@@ -1,0 +1,543 @@
+"""Structures, venues (lieux de médiation numérique) and their closure periods."""
+
+from __future__ import annotations
+
+import datetime
+import math
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.contrib.postgres.search import SearchQuery, SearchVector, TrigramWordSimilarity
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Exists, F, OuterRef, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from directory import enums
+from directory.models.territories import Commune
+from directory.text import fold
+
+pivot_validator = RegexValidator(
+    r"^[a-zA-Z0-9]{9,14}$",
+    _("Le pivot doit être un SIRET (14 chiffres), un SIREN (9 chiffres) ou un RNA (W suivi de 9 chiffres)."),
+)
+postal_code_validator = RegexValidator(r"^\d{5}$", _("Le code postal doit comporter 5 chiffres."))
+
+
+def choices_array(choices, verbose_name, max_length=120):
+    return ArrayField(
+        models.CharField(max_length=max_length, choices=choices.choices),
+        default=list,
+        blank=True,
+        verbose_name=verbose_name,
+    )
+
+
+def unique_slug(model, base: str, instance_pk=None, max_length=80) -> str:
+    base = (slugify(base) or "lieu")[: max_length - 6].strip("-")
+    slug, n = base, 2
+    while model.objects.filter(slug=slug).exclude(pk=instance_pk).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+class StructureQuerySet(models.QuerySet):
+    def editable_by(self, user):
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self
+        return self.filter(memberships__user=user).distinct()
+
+    def managed_by(self, user):
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self
+        return self.filter(memberships__user=user, memberships__role=enums.MembershipRole.MANAGER).distinct()
+
+
+class Structure(models.Model):
+    """The organisation that runs venues (centre social network, CAF, association, commune…)."""
+
+    name = models.CharField(_("nom"), max_length=200)
+    slug = models.SlugField(_("identifiant d'URL"), max_length=80, unique=True, blank=True)
+    kind = models.CharField(
+        _("type"), max_length=30, choices=enums.StructureKind.choices, default=enums.StructureKind.OTHER
+    )
+    pivot = models.CharField(
+        _("pivot (SIRET ou RNA)"),
+        max_length=14,
+        blank=True,
+        validators=[pivot_validator],
+        help_text=_("Identifiant SIRET, SIREN ou RNA, comme dans le standard national."),
+    )
+    email = models.EmailField(_("e-mail de contact"), blank=True)
+    departement = models.ForeignKey(
+        "directory.Departement",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="structures",
+        verbose_name=_("département principal"),
+    )
+    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+
+    objects = StructureQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("structure")
+        verbose_name_plural = _("structures")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = unique_slug(Structure, self.name, self.pk)
+        super().save(*args, **kwargs)
+
+    def is_member(self, user) -> bool:
+        return user.is_authenticated and self.memberships.filter(user=user).exists()
+
+    def can_edit(self, user) -> bool:
+        return bool(user.is_authenticated and user.is_active and (user.is_superuser or self.is_member(user)))
+
+    def can_manage_members(self, user) -> bool:
+        if not (user.is_authenticated and user.is_active):
+            return False
+        return user.is_superuser or self.memberships.filter(user=user, role=enums.MembershipRole.MANAGER).exists()
+
+
+def active_closures(on: datetime.date):
+    """Closure periods covering ``on`` (start inclusive, end inclusive, open end allowed)."""
+    return ClosurePeriod.objects.filter(starts_on__lte=on).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=on))
+
+
+class VenueQuerySet(models.QuerySet):
+    # --- status -----------------------------------------------------------------------------
+    def with_status(self, on: datetime.date | None = None):
+        on = on or timezone.localdate()
+        return self.annotate(
+            is_closed_on_date=Exists(active_closures(on).filter(venue=OuterRef("pk"))),
+        )
+
+    def open_on(self, on: datetime.date):
+        return self.exclude(Q(closed_permanently_on__lte=on)).exclude(
+            Exists(active_closures(on).filter(venue=OuterRef("pk")))
+        )
+
+    def temporarily_closed_on(self, on: datetime.date):
+        return self.exclude(Q(closed_permanently_on__lte=on)).filter(
+            Exists(active_closures(on).filter(venue=OuterRef("pk")))
+        )
+
+    def permanently_closed_on(self, on: datetime.date):
+        return self.filter(closed_permanently_on__lte=on)
+
+    def not_permanently_closed(self, on: datetime.date | None = None):
+        on = on or timezone.localdate()
+        return self.exclude(closed_permanently_on__lte=on)
+
+    # --- reachability -----------------------------------------------------------------------
+    def reachable_in(self, scenario: int):
+        """Venues with at least one channel usable by a resident in ``scenario``."""
+        from directory.models.channels import Channel
+
+        return self.filter(Exists(Channel.objects.filter(venue=OuterRef("pk"), scenario__lte=scenario)))
+
+    def with_channel_kinds(self, kinds):
+        from directory.models.channels import Channel
+
+        return self.filter(Exists(Channel.objects.filter(venue=OuterRef("pk"), kind__in=list(kinds))))
+
+    def serving(self, commune: Commune):
+        """Venues whose service area includes ``commune``."""
+        area = enums.ServiceArea
+        return self.filter(
+            Q(service_area=area.COMMUNE, commune=commune)
+            | Q(service_area=area.EPCI, commune__epci_id=commune.epci_id, commune__epci__isnull=False)
+            | Q(service_area=area.DEPARTEMENT, commune__departement_id=commune.departement_id)
+            | Q(service_area=area.COMMUNES, service_area_communes=commune)
+            | Q(commune=commune)
+        ).distinct()
+
+    # --- freshness --------------------------------------------------------------------------
+    def stale(self, now=None):
+        return self.filter(Q(verified_at__lt=Venue.freshness_cutoff(now)) | Q(verified_at__isnull=True))
+
+    def fresh(self, now=None):
+        return self.filter(verified_at__gte=Venue.freshness_cutoff(now))
+
+    # --- search and distance ----------------------------------------------------------------
+    def search(self, text: str):
+        """Accent- and typo-tolerant search on name, commune, postal code and structure, plus
+        French full-text (stemming: « centres sociaux » finds « centre social »)."""
+        folded = fold(text)[:200]
+        if not folded:
+            return self
+        fts = SearchQuery(folded, config="french", search_type="plain")
+        condition = Q(search_text__trigram_word_similar=folded) | Q(search_vector_match=fts)
+        if folded.isdigit() and len(folded) == 5:
+            condition |= Q(postal_code=folded) | Q(commune__postal_codes__contains=[folded])
+        return (
+            self.annotate(search_vector_match=SearchVector("search_text", config="french"))
+            .filter(condition)
+            .annotate(search_rank=TrigramWordSimilarity(folded, "search_text"))
+        )
+
+    def near(self, lat: float, lon: float):
+        """Annotate ``distance_km`` (equirectangular approximation: exact enough to order venues
+        within a département, and index-free arithmetic that PostgreSQL evaluates fast)."""
+        k = math.cos(math.radians(lat))
+        dx = (F("longitude") - lon) * k
+        dy = F("latitude") - lat
+        return self.filter(latitude__isnull=False, longitude__isnull=False).annotate(
+            distance_km=models.ExpressionWrapper(
+                models.Func(dx * dx + dy * dy, function="SQRT") * 111.195, output_field=models.FloatField()
+            )
+        )
+
+    # --- permissions ------------------------------------------------------------------------
+    def editable_by(self, user):
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self
+        return self.filter(structure__memberships__user=user).distinct()
+
+    def viewable_by(self, user):
+        """Venues a back-office user may see: their structures' venues, and for département
+        staff every venue of their départements."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self
+        return self.filter(Q(structure__memberships__user=user) | Q(commune__departement__staff__user=user)).distinct()
+
+    def verifiable_by(self, user):
+        return self.viewable_by(user)
+
+    # --- public listing ---------------------------------------------------------------------
+    def public(self):
+        return self.select_related("commune", "commune__departement", "structure")
+
+
+class Venue(models.Model):
+    """A lieu de médiation numérique: every field of the national standard v1.0.2, plus what
+    this product adds (structure, service area, closures, typed channels, freshness)."""
+
+    # Identity in the national standard.
+    external_id = models.CharField(
+        _("identifiant (standard)"),
+        max_length=200,
+        blank=True,
+        help_text=_("Champ « id » du standard national ; attribué automatiquement s'il est vide."),
+    )
+    source = models.CharField(_("source"), max_length=200, blank=True)
+    pivot = models.CharField(_("pivot (SIRET ou RNA)"), max_length=14, validators=[pivot_validator])
+    name = models.CharField(_("nom"), max_length=250)
+    slug = models.SlugField(_("identifiant d'URL"), max_length=80, unique=True, blank=True)
+    structure = models.ForeignKey(
+        Structure, models.PROTECT, related_name="venues", verbose_name=_("structure"), null=True, blank=True
+    )
+    structure_parente = models.CharField(_("structure parente (standard)"), max_length=250, blank=True)
+
+    # Address.
+    commune = models.ForeignKey(Commune, models.PROTECT, related_name="venues", verbose_name=_("commune"))
+    postal_code = models.CharField(_("code postal"), max_length=5, validators=[postal_code_validator])
+    address = models.CharField(_("adresse"), max_length=250)
+    address_complement = models.CharField(_("complément d'adresse"), max_length=250, blank=True)
+    latitude = models.FloatField(
+        _("latitude"), null=True, blank=True, validators=[MinValueValidator(-90), MaxValueValidator(90)]
+    )
+    longitude = models.FloatField(
+        _("longitude"), null=True, blank=True, validators=[MinValueValidator(-180), MaxValueValidator(180)]
+    )
+
+    # Description and vocabularies of the standard.
+    typologie = choices_array(enums.Typologie, _("typologie"), max_length=20)
+    opening_hours = models.CharField(
+        _("horaires (format OpenStreetMap)"),
+        max_length=500,
+        blank=True,
+        help_text=_("Ex. « Mo-Fr 09:00-12:00,14:00-17:30; Sa 09:00-12:00 »"),
+    )
+    presentation_resume = models.CharField(_("présentation courte"), max_length=280, blank=True)
+    presentation_detail = models.TextField(_("présentation détaillée"), blank=True)
+    itinerance = choices_array(enums.Itinerance, _("itinérance"), max_length=20)
+    services = choices_array(enums.Service, _("services"))
+    publics = choices_array(enums.Public, _("publics spécifiquement adressés"))
+    prise_en_charge = choices_array(enums.PriseEnCharge, _("prise en charge spécifique"))
+    frais = choices_array(enums.Frais, _("frais à charge"))
+    dispositifs = choices_array(enums.Dispositif, _("dispositifs et programmes nationaux"))
+    formations_labels = choices_array(enums.FormationLabel, _("formations et labels"))
+    autres_formations_labels = models.CharField(_("autres formations et labels"), max_length=500, blank=True)
+    modalites_acces = choices_array(enums.ModaliteAcces, _("modalités d'accès"))
+    modalites_accompagnement = choices_array(enums.ModaliteAccompagnement, _("modalités d'accompagnement"))
+    fiche_acces_libre = models.URLField(_("fiche Acceslibre"), max_length=500, blank=True)
+    prise_rdv = models.URLField(_("prise de rendez-vous en ligne"), max_length=500, blank=True)
+    date_maj = models.DateField(_("date de mise à jour (standard)"), default=datetime.date.today)
+
+    # What this product adds.
+    service_area = models.CharField(
+        _("zone desservie"), max_length=20, choices=enums.ServiceArea.choices, default=enums.ServiceArea.EPCI
+    )
+    service_area_communes = models.ManyToManyField(
+        Commune, blank=True, related_name="served_by", verbose_name=_("communes desservies")
+    )
+    closed_permanently_on = models.DateField(
+        _("fermé définitivement le"), null=True, blank=True, help_text=_("Laisser vide si le lieu est en activité.")
+    )
+    verified_at = models.DateTimeField(_("informations vérifiées le"), null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("vérifiées par"),
+    )
+    # Bumped on every save; a form that carries an older value is refused (no lost update).
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
+    search_text = models.TextField(editable=False, default="")
+
+    objects = VenueQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["search_text", "updated_at"], m2m_fields=[service_area_communes])
+
+    class Meta:
+        verbose_name = _("lieu de médiation numérique")
+        verbose_name_plural = _("lieux de médiation numérique")
+        ordering = ["name", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "external_id"],
+                condition=~Q(external_id=""),
+                name="venue_unique_source_external_id",
+                violation_error_message=_("Un lieu de cette source porte déjà cet identifiant."),
+            ),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True, longitude__isnull=True)
+                | Q(latitude__isnull=False, longitude__isnull=False),
+                name="venue_coordinates_both_or_none",
+                violation_error_message=_("Indiquez la latitude et la longitude, ou aucune des deux."),
+            ),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
+                name="venue_latitude_range",
+                violation_error_message=_("La latitude doit être comprise entre -90 et 90."),
+            ),
+            models.CheckConstraint(
+                condition=Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180),
+                name="venue_longitude_range",
+                violation_error_message=_("La longitude doit être comprise entre -180 et 180."),
+            ),
+            models.CheckConstraint(
+                condition=Q(postal_code__regex=r"^\d{5}$"),
+                name="venue_postal_code_format",
+                violation_error_message=_("Le code postal doit comporter 5 chiffres."),
+            ),
+        ]
+        indexes = [
+            # Free-text search: ``search_text %> 'lile'`` (typos) and French full-text.
+            GinIndex(OpClass("search_text", name="gin_trgm_ops"), name="venue_search_trgm"),
+            GinIndex(SearchVector("search_text", config="french"), name="venue_search_fts"),
+            # Distance ordering scans venues with coordinates.
+            models.Index(fields=["latitude", "longitude"], name="venue_coordinates"),
+            # Staleness lists and reminders.
+            models.Index(fields=["verified_at"], name="venue_verified_at"),
+            GinIndex(fields=["typologie"], name="venue_typologie_gin"),
+            GinIndex(fields=["services"], name="venue_services_gin"),
+            GinIndex(fields=["publics"], name="venue_publics_gin"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("directory:venue", kwargs={"slug": self.slug})
+
+    # --- persistence ------------------------------------------------------------------------
+    def build_search_text(self) -> str:
+        commune = self.commune if self.commune_id else None
+        parts = [
+            self.name,
+            commune.name if commune else "",
+            self.postal_code,
+            self.structure.name if self.structure_id and self.structure else "",
+            self.structure_parente,
+        ]
+        return fold(" ".join(p for p in parts if p))
+
+    def refresh_search_text(self):
+        self.search_text = self.build_search_text()
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            base = f"{self.name} {self.commune.name}" if self.commune_id else self.name
+            self.slug = unique_slug(Venue, base, self.pk)
+        self.refresh_search_text()
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        super().clean()
+        if (
+            self.commune_id
+            and self.postal_code
+            and self.commune.postal_codes
+            and (self.postal_code not in self.commune.postal_codes)
+        ):
+            raise ValidationError(
+                {
+                    "postal_code": _("Le code postal %(code)s ne correspond pas à la commune %(commune)s.")
+                    % {"code": self.postal_code, "commune": self.commune.name}
+                }
+            )
+        if self.opening_hours:
+            from directory.hours import validate_opening_hours
+
+            validate_opening_hours(self.opening_hours)
+        if (self.latitude is None) != (self.longitude is None):
+            raise ValidationError(_("Indiquez la latitude et la longitude, ou aucune des deux."))
+
+    # --- status -----------------------------------------------------------------------------
+    @staticmethod
+    def freshness_cutoff(now=None):
+        now = now or timezone.now()
+        return now - datetime.timedelta(days=settings.FRESHNESS_THRESHOLD_DAYS)
+
+    @property
+    def is_stale(self) -> bool:
+        return self.verified_at is None or self.verified_at < Venue.freshness_cutoff()
+
+    def closures_on(self, on: datetime.date):
+        """Closure periods covering ``on``; uses prefetched ``closures`` when present."""
+        closures = self.closures.all()
+        return [c for c in closures if c.covers(on)]
+
+    def current_closure(self, on: datetime.date | None = None):
+        on = on or timezone.localdate()
+        covering = sorted(self.closures_on(on), key=lambda c: (c.ends_on is not None, c.ends_on or on))
+        return covering[0] if covering else None
+
+    def upcoming_closures(self, on: datetime.date | None = None):
+        on = on or timezone.localdate()
+        return sorted((c for c in self.closures.all() if c.starts_on > on), key=lambda c: c.starts_on)
+
+    def status_on(self, on: datetime.date | None = None) -> enums.VenueStatus:
+        on = on or timezone.localdate()
+        if self.closed_permanently_on and self.closed_permanently_on <= on:
+            return enums.VenueStatus.PERMANENTLY_CLOSED
+        if self.current_closure(on):
+            return enums.VenueStatus.TEMPORARILY_CLOSED
+        return enums.VenueStatus.OPEN
+
+    @property
+    def status(self) -> enums.VenueStatus:
+        return self.status_on()
+
+    def channels_for(self, scenario: int | None = None):
+        channels = list(self.channels.all())
+        if scenario:
+            channels = [c for c in channels if c.scenario <= int(scenario)]
+        return channels
+
+    def channels_by_scenario(self):
+        """[(scenario, [channels usable from that scenario on])] with only non-empty groups."""
+        groups = {s: [] for s in enums.AccessScenario}
+        for channel in self.channels.all():
+            groups[enums.AccessScenario(channel.scenario)].append(channel)
+        return [(s, chans) for s, chans in groups.items() if chans]
+
+    # --- permissions ------------------------------------------------------------------------
+    def can_edit(self, user) -> bool:
+        if not (user.is_authenticated and user.is_active):
+            return False
+        if user.is_superuser:
+            return True
+        return bool(self.structure_id) and self.structure.is_member(user)
+
+    def can_view_admin(self, user) -> bool:
+        if self.can_edit(user):
+            return True
+        return bool(
+            user.is_authenticated
+            and user.is_active
+            and user.departement_assignments.filter(departement_id=self.commune.departement_id).exists()
+        )
+
+    def can_verify(self, user) -> bool:
+        return self.can_view_admin(user)
+
+    def mark_verified(self, user, when=None):
+        self.verified_at = when or timezone.now()
+        self.verified_by = user if user and user.is_authenticated else None
+        Venue.objects.filter(pk=self.pk).update(verified_at=self.verified_at, verified_by=self.verified_by)
+
+
+class ClosurePeriodQuerySet(models.QuerySet):
+    def covering(self, on: datetime.date):
+        return self.filter(starts_on__lte=on).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=on))
+
+    def current_or_upcoming(self, on: datetime.date):
+        return self.filter(Q(ends_on__isnull=True) | Q(ends_on__gte=on))
+
+
+class ClosurePeriod(models.Model):
+    """A temporary closure. The venue's status today is derived from these, never stored."""
+
+    venue = models.ForeignKey(Venue, models.CASCADE, related_name="closures", verbose_name=_("lieu"))
+    starts_on = models.DateField(_("fermé à partir du"))
+    ends_on = models.DateField(_("jusqu'au (inclus)"), null=True, blank=True, help_text=_("Vide : date inconnue."))
+    reason = models.CharField(
+        _("motif"), max_length=20, choices=enums.ClosureReason.choices, default=enums.ClosureReason.OTHER
+    )
+    public_message = models.CharField(
+        _("message au public"),
+        max_length=500,
+        blank=True,
+        help_text=_("Ex. « Fermé jusqu'au 12 mai, joignable par SMS au 06 39 98 00 00 »"),
+    )
+    open_channels = models.ManyToManyField(
+        "directory.Channel", blank=True, related_name="+", verbose_name=_("canaux qui restent ouverts")
+    )
+    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("par")
+    )
+
+    objects = ClosurePeriodQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("période de fermeture")
+        verbose_name_plural = _("périodes de fermeture")
+        ordering = ["starts_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=F("starts_on")),
+                name="closure_ends_after_start",
+                violation_error_message=_("La date de fin doit être postérieure ou égale à la date de début."),
+            ),
+        ]
+        indexes = [models.Index(fields=["venue", "starts_on", "ends_on"], name="closure_venue_dates")]
+
+    def __str__(self):
+        if self.ends_on:
+            return _("Fermé du %(start)s au %(end)s") % {
+                "start": self.starts_on.strftime("%d/%m/%Y"),
+                "end": self.ends_on.strftime("%d/%m/%Y"),
+            }
+        return _("Fermé depuis le %(start)s") % {"start": self.starts_on.strftime("%d/%m/%Y")}
+
+    def covers(self, on: datetime.date) -> bool:
+        return self.starts_on <= on and (self.ends_on is None or self.ends_on >= on)

@@ -1,0 +1,16 @@
+"""Text helpers shared by models, search and importers."""
+
+import re
+import unicodedata
+
+
+def fold(text: str) -> str:
+    """Lower-case, accent-free, single-spaced: the form every search column is stored in.
+
+    Done in Python (not with PostgreSQL's ``unaccent``) so stored values and queries are
+    folded identically and the trigram indexes can be plain column indexes.
+    """
+    text = unicodedata.normalize("NFKD", text or "")
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = text.replace("œ", "oe").replace("æ", "ae").replace("’", "'")
+    return re.sub(r"\s+", " ", text.lower()).strip()
