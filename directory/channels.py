@@ -22,6 +22,16 @@ from directory.enums import AccessScenario, ChannelKind
 
 MAX_TEXT_LENGTH = 500
 
+# ARCEP reserves these blocks for fiction, documentation and demos (décision 2019-0833). Some
+# (06 39 98) are missing from libphonenumber's metadata, which would otherwise reject the only
+# numbers that demos and tests are allowed to show.
+FICTION_PREFIXES = ("19900", "26191", "35301", "46571", "53649", "63998")
+
+
+def is_fiction_number(number: phonenumbers.PhoneNumber) -> bool:
+    national = str(number.national_number)
+    return number.country_code == 33 and len(national) == 9 and national.startswith(FICTION_PREFIXES)
+
 
 # --- value helpers ---------------------------------------------------------------------------
 
@@ -38,7 +48,7 @@ def parse_phone(raw: str) -> phonenumbers.PhoneNumber:
         raise ValidationError(
             _("« %(value)s » n'est pas un numéro de téléphone reconnu."), code="invalid_phone", params={"value": raw}
         ) from None
-    if not phonenumbers.is_valid_number(number):
+    if not (phonenumbers.is_valid_number(number) or is_fiction_number(number)):
         raise ValidationError(
             _("« %(value)s » n'est pas un numéro de téléphone valide."), code="invalid_phone", params={"value": raw}
         )
@@ -189,6 +199,13 @@ class WhatsAppSpec(ChannelKindSpec):
         if re.match(r"^(https?://)?(www\.)?(wa\.me|api\.whatsapp\.com|chat\.whatsapp\.com)\b", text, re.I):
             url = normalise_url(text)
             host = host_of(url)
+            if host not in {"wa.me", "api.whatsapp.com", "chat.whatsapp.com"}:
+                # e.g. wa.me.example.org: looks like WhatsApp but leads elsewhere.
+                raise ValidationError(
+                    _("Indiquez un numéro WhatsApp ou un lien d'invitation chat.whatsapp.com, pas « %(value)s »."),
+                    code="invalid_whatsapp",
+                    params={"value": raw},
+                )
             if host == "chat.whatsapp.com":
                 code = urlsplit(url).path.strip("/")
                 if not re.fullmatch(r"[A-Za-z0-9]{10,40}", code):

@@ -66,7 +66,13 @@ class HoursState:
 
 
 def _hm(dt: datetime.datetime) -> str:
-    return dt.strftime("%H h %M").replace(" h 00", " h")
+    # French style: "9 h", "14 h 30" (no leading zero on the hour).
+    return f"{dt.hour} h" if dt.minute == 0 else f"{dt.hour} h {dt.minute:02d}"
+
+
+def _is_open_state(state) -> bool:
+    # str(State.OPEN) is "open" (lower case): compare with the enum, not its text.
+    return state == opening_hours.State.OPEN
 
 
 def state(expression: str, now: datetime.datetime | None = None) -> HoursState:
@@ -81,7 +87,7 @@ def state(expression: str, now: datetime.datetime | None = None) -> HoursState:
         today = [
             (a.time(), b.time() if b.date() == start.date() else datetime.time(23, 59))
             for a, b, st, _c in oh.intervals(start, start + datetime.timedelta(days=1))
-            if str(st).endswith("OPEN")
+            if _is_open_state(st)
         ]
     except Exception:
         return HoursState(known=False)
@@ -111,7 +117,7 @@ def week(expression: str, reference: datetime.date | None = None) -> list[tuple[
             spans = [
                 f"{_hm(a)} – {_hm(b) if b.date() == day.date() else '24 h'}"
                 for a, b, st, _c in oh.intervals(day, day + datetime.timedelta(days=1))
-                if str(st).endswith("OPEN")
+                if _is_open_state(st)
             ]
         except Exception:
             return []
