@@ -62,6 +62,19 @@ class StructureQuerySet(models.QuerySet):
             return self
         return self.filter(memberships__user=user, memberships__role=enums.MembershipRole.MANAGER).distinct()
 
+    def viewable_by(self, user):
+        """Structures a back-office user may see: their own, and for département staff every
+        structure with a venue (or its main seat) in their départements."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self
+        return self.filter(
+            Q(memberships__user=user)
+            | Q(departement__staff__user=user)
+            | Q(venues__commune__departement__staff__user=user)
+        ).distinct()
+
 
 class Structure(models.Model):
     """The organisation that runs venues (centre social network, CAF, association, commune…)."""
@@ -105,7 +118,7 @@ class Structure(models.Model):
         super().save(*args, **kwargs)
 
     def is_member(self, user) -> bool:
-        return user.is_authenticated and self.memberships.filter(user=user).exists()
+        return bool(user.is_authenticated and user.is_active and self.memberships.filter(user=user).exists())
 
     def can_edit(self, user) -> bool:
         return bool(user.is_authenticated and user.is_active and (user.is_superuser or self.is_member(user)))
@@ -114,6 +127,18 @@ class Structure(models.Model):
         if not (user.is_authenticated and user.is_active):
             return False
         return user.is_superuser or self.memberships.filter(user=user, role=enums.MembershipRole.MANAGER).exists()
+
+    def can_view_admin(self, user) -> bool:
+        return Structure.objects.viewable_by(user).filter(pk=self.pk).exists()
+
+
+class VersionConflict(Exception):
+    """Raised when a venue is saved from a stale copy: someone else saved it meanwhile."""
+
+    def __init__(self, venue, expected_version):
+        self.venue = venue
+        self.expected_version = expected_version
+        super().__init__(f"Venue {venue.pk} changed since version {expected_version}.")
 
 
 def active_closures(on: datetime.date):
@@ -159,15 +184,36 @@ class VenueQuerySet(models.QuerySet):
         return self.filter(Exists(Channel.objects.filter(venue=OuterRef("pk"), kind__in=list(kinds))))
 
     def serving(self, commune: Commune):
-        """Venues whose service area includes ``commune``."""
+        """Venues whose service area includes ``commune`` (or located in it).
+
+        The explicit list of communes is tested with ``Exists`` rather than a join, so no
+        DISTINCT is needed and the queryset stays orderable by any annotation."""
         area = enums.ServiceArea
-        return self.filter(
-            Q(service_area=area.COMMUNE, commune=commune)
-            | Q(service_area=area.EPCI, commune__epci_id=commune.epci_id, commune__epci__isnull=False)
+        in_list = Venue.service_area_communes.through.objects.filter(venue_id=OuterRef("pk"), commune_id=commune.pk)
+        condition = (
+            Q(commune=commune)
             | Q(service_area=area.DEPARTEMENT, commune__departement_id=commune.departement_id)
-            | Q(service_area=area.COMMUNES, service_area_communes=commune)
-            | Q(commune=commune)
-        ).distinct()
+            | Q(Exists(in_list), service_area=area.COMMUNES)
+        )
+        if commune.epci_id:
+            condition |= Q(service_area=area.EPCI, commune__epci_id=commune.epci_id)
+        return self.filter(condition)
+
+    def serving_any(self, communes, postal_code: str = ""):
+        """Venues whose service area includes at least one commune of the ``communes``
+        queryset (e.g. every commune of a postal code), or whose address has ``postal_code``."""
+        area = enums.ServiceArea
+        codes = communes.values("code")
+        in_list = Venue.service_area_communes.through.objects.filter(venue_id=OuterRef("pk"), commune_id__in=codes)
+        condition = (
+            Q(commune_id__in=codes)
+            | Q(service_area=area.EPCI, commune__epci_id__in=communes.filter(epci__isnull=False).values("epci_id"))
+            | Q(service_area=area.DEPARTEMENT, commune__departement_id__in=communes.values("departement_id"))
+            | Q(Exists(in_list), service_area=area.COMMUNES)
+        )
+        if postal_code:
+            condition |= Q(postal_code=postal_code)
+        return self.filter(condition)
 
     # --- freshness --------------------------------------------------------------------------
     def stale(self, now=None):
@@ -224,6 +270,17 @@ class VenueQuerySet(models.QuerySet):
 
     def verifiable_by(self, user):
         return self.viewable_by(user)
+
+    def deletable_by(self, user):
+        """Deleting a venue loses its public page: structure managers and superusers only
+        (mediators declare a permanent closure instead)."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self
+        return self.filter(
+            structure__memberships__user=user, structure__memberships__role=enums.MembershipRole.MANAGER
+        ).distinct()
 
     # --- public listing ---------------------------------------------------------------------
     def public(self):
@@ -386,7 +443,31 @@ class Venue(models.Model):
             base = f"{self.name} {self.commune.name}" if self.commune_id else self.name
             self.slug = unique_slug(Venue, base, self.pk)
         self.refresh_search_text()
-        super().save(*args, **kwargs)
+        if self._state.adding:
+            super().save(*args, **kwargs)
+            return
+        # Compare-and-increment: the UPDATE only matches the row if nobody saved it since this
+        # instance (or the form that built it) read ``version`` (see ``_do_update``).
+        self._expected_version = self.version
+        self.version = self.version + 1
+        try:
+            super().save(*args, **kwargs)
+        except VersionConflict:
+            self.version = self._expected_version
+            raise
+        finally:
+            self._expected_version = None
+
+    def _do_update(self, base_qs, using, pk_val, values, update_fields, forced_update):
+        expected = getattr(self, "_expected_version", None)
+        if expected is None:
+            return super()._do_update(base_qs, using, pk_val, values, update_fields, forced_update)
+        updated = super()._do_update(
+            base_qs.filter(version=expected), using, pk_val, values, update_fields, forced_update
+        )
+        if not updated and base_qs.filter(pk=pk_val).exists():
+            raise VersionConflict(self, expected)
+        return updated
 
     def clean(self):
         super().clean()
@@ -469,14 +550,30 @@ class Venue(models.Model):
     def can_view_admin(self, user) -> bool:
         if self.can_edit(user):
             return True
+        return self.is_in_departement_of(user)
+
+    def is_in_departement_of(self, user) -> bool:
+        """True when ``user`` is staff of this venue's département."""
         return bool(
             user.is_authenticated
             and user.is_active
-            and user.departement_assignments.filter(departement_id=self.commune.departement_id).exists()
+            and self.commune_id
+            and user.departement_assignments.filter(departement__communes__pk=self.commune_id).exists()
         )
 
     def can_verify(self, user) -> bool:
         return self.can_view_admin(user)
+
+    def can_delete(self, user) -> bool:
+        if not (user.is_authenticated and user.is_active):
+            return False
+        if user.is_superuser:
+            return True
+        return bool(self.structure_id) and self.structure.can_manage_members(user)
+
+    def current_version_info(self):
+        """The latest history record (who saved it, when), for conflict messages."""
+        return self.history.select_related("history_user").order_by("-history_date", "-history_id").first()
 
     def mark_verified(self, user, when=None):
         self.verified_at = when or timezone.now()
@@ -490,6 +587,13 @@ class ClosurePeriodQuerySet(models.QuerySet):
 
     def current_or_upcoming(self, on: datetime.date):
         return self.filter(Q(ends_on__isnull=True) | Q(ends_on__gte=on))
+
+    # A closure belongs to its venue: the venue's rules decide.
+    def editable_by(self, user):
+        return self.filter(venue__in=Venue.objects.editable_by(user))
+
+    def viewable_by(self, user):
+        return self.filter(venue__in=Venue.objects.viewable_by(user))
 
 
 class ClosurePeriod(models.Model):
@@ -538,6 +642,12 @@ class ClosurePeriod(models.Model):
                 "end": self.ends_on.strftime("%d/%m/%Y"),
             }
         return _("Fermé depuis le %(start)s") % {"start": self.starts_on.strftime("%d/%m/%Y")}
+
+    def can_edit(self, user) -> bool:
+        return self.venue.can_edit(user)
+
+    def can_view_admin(self, user) -> bool:
+        return self.venue.can_view_admin(user)
 
     def covers(self, on: datetime.date) -> bool:
         return self.starts_on <= on and (self.ends_on is None or self.ends_on >= on)

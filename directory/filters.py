@@ -1,0 +1,279 @@
+"""The one filter of the public directory, shared by the HTML pages and the API.
+
+Usage (HTML list and API list run exactly this)::
+
+    filterset = VenueFilter(request.GET, queryset=Venue.objects.public())
+    venues = with_page_prefetches(filterset.qs, filterset.selected_scenario)
+    # paginate ``venues``; each page costs a constant number of queries.
+    if filterset.errors:           # invalid parameters are ignored by ``qs``
+        filterset.error_messages()  # → ["Scénario : …", …] in French, for the page or a 400
+
+Query parameters (all optional, all GET):
+
+``q``            free text: name, commune, postal code, structure; accents and typos forgiven
+                 (``Venue.objects.search``), results ordered by relevance.
+``commune``      INSEE code: venues *serving* the commune, those located in it first.
+``code_postal``  5 digits: venues serving any commune with that postal code.
+``departement``  département code (``59``, ``2A``, ``971``).
+``epci``         SIREN of the EPCI (9 digits).
+``scenario``     1, 2 or 3: venues with at least one channel usable in that scenario.
+``canal``        channel kinds (``ChannelKind`` values), repeatable: at least one of them.
+``statut``       ``ouvert`` (open today), ``ferme`` (temporarily closed today),
+                 ``ferme_definitivement``. Permanently closed venues are hidden otherwise.
+``typologie``, ``service``, ``public``: national-standard vocabularies, repeatable; the venue
+                 must list every value given.
+``near``         ``lat,lon``: venues with coordinates, nearest first, with ``distance_km``.
+
+``with_page_prefetches(queryset, scenario=None, *, today=None) -> QuerySet`` adds the two
+prefetches a result list needs: ``channels`` (only those usable in ``scenario`` when given,
+ordered by scenario, position) and ``closures`` (current or upcoming on ``today``).
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+import django_filters
+from django import forms
+from django.core.validators import RegexValidator
+from django.db.models import Case, IntegerField, Prefetch, Value, When
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from directory import enums
+from directory.models import Channel, ClosurePeriod, Commune
+from directory.text import fold
+
+Q_MAX_LENGTH = 200
+
+
+class Statut:
+    OPEN = "ouvert"
+    TEMPORARILY_CLOSED = "ferme"
+    PERMANENTLY_CLOSED = "ferme_definitivement"
+
+    choices = [
+        (OPEN, _("Ouvert aujourd'hui")),
+        (TEMPORARILY_CLOSED, _("Fermé temporairement")),
+        (PERMANENTLY_CLOSED, _("Fermé définitivement")),
+    ]
+
+
+class NearField(forms.CharField):
+    """``"50.63,3.06"`` → ``(50.63, 3.06)``, with French errors for anything else."""
+
+    default_error_messages = {
+        "invalid": _("Position invalide : attendu « latitude,longitude », par exemple « 50.63,3.06 »."),
+        "range": _("Position hors limites : la latitude va de -90 à 90, la longitude de -180 à 180."),
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 60)
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return None
+        match = re.fullmatch(r"\s*(-?\d{1,3}(?:\.\d+)?)\s*,\s*(-?\d{1,3}(?:\.\d+)?)\s*", value)
+        if not match:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        lat, lon = float(match[1]), float(match[2])
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            raise forms.ValidationError(self.error_messages["range"], code="range")
+        return (lat, lon)
+
+    def validate(self, value):
+        # The parent checks emptiness on the raw string; ours is a tuple or None.
+        if value is None and self.required:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+
+    def run_validators(self, value):
+        # max_length applies to the raw text, already bounded by the regex above.
+        return None
+
+
+class NearFilter(django_filters.Filter):
+    field_class = NearField
+
+
+class CommuneField(forms.ModelChoiceField):
+    """An INSEE code (``59350``, ``2A004``) resolved to its Commune in one query."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        value = str(value).strip().upper()
+        if not re.fullmatch(r"\d{5}|2[AB]\d{3}|\d{2}[0-9AB]\d{2}", value):
+            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
+class CommuneFilter(django_filters.ModelChoiceFilter):
+    field_class = CommuneField
+
+
+def _multiple(choices, label):
+    return django_filters.MultipleChoiceFilter(
+        choices=choices,
+        label=label,
+        method="filter_array_contains",
+        error_messages={"invalid_choice": _("Valeur inconnue : %(value)s.")},
+    )
+
+
+class VenueFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label=_("Commune, code postal ou nom de lieu"),
+        method="filter_q",
+        max_length=Q_MAX_LENGTH,
+        error_messages={"max_length": _("La recherche est trop longue (%(limit_value)d caractères au plus).")},
+    )
+    commune = CommuneFilter(
+        label=_("Commune (code INSEE)"),
+        queryset=Commune.objects.only("code", "name", "epci_id", "departement_id"),
+        to_field_name="code",
+        method="filter_commune",
+        error_messages={"invalid_choice": _("Commune inconnue : indiquez un code INSEE, par exemple 59350.")},
+    )
+    code_postal = django_filters.CharFilter(
+        label=_("Code postal"),
+        method="filter_code_postal",
+        max_length=5,
+        validators=[RegexValidator(r"^\d{5}$", _("Le code postal doit comporter 5 chiffres."))],
+        error_messages={"max_length": _("Le code postal doit comporter 5 chiffres.")},
+    )
+    departement = django_filters.CharFilter(
+        label=_("Département (code)"),
+        field_name="commune__departement_id",
+        max_length=3,
+        validators=[RegexValidator(r"^(\d{2}|2[AB]|97\d)$", _("Code de département invalide (ex. 59, 2A, 974)."))],
+        error_messages={"max_length": _("Code de département invalide (ex. 59, 2A, 974).")},
+    )
+    epci = django_filters.CharFilter(
+        label=_("Intercommunalité (SIREN)"),
+        field_name="commune__epci_id",
+        max_length=9,
+        validators=[RegexValidator(r"^\d{9}$", _("Le SIREN d'une intercommunalité comporte 9 chiffres."))],
+        error_messages={"max_length": _("Le SIREN d'une intercommunalité comporte 9 chiffres.")},
+    )
+    scenario = django_filters.TypedChoiceFilter(
+        label=_("De quoi disposez-vous ?"),
+        choices=enums.AccessScenario.choices,
+        coerce=int,
+        method="filter_scenario",
+        error_messages={"invalid_choice": _("Situation inconnue : choisissez 1, 2 ou 3.")},
+    )
+    canal = django_filters.MultipleChoiceFilter(
+        label=_("Moyens de contact"),
+        choices=enums.ChannelKind.choices,
+        method="filter_canal",
+        error_messages={"invalid_choice": _("Moyen de contact inconnu : %(value)s.")},
+    )
+    statut = django_filters.ChoiceFilter(
+        label=_("Ouverture aujourd'hui"),
+        choices=Statut.choices,
+        method="filter_statut",
+        error_messages={"invalid_choice": _("Statut inconnu : choisissez ouvert, fermé ou fermé définitivement.")},
+    )
+    typologie = _multiple(enums.Typologie.choices, _("Type de structure"))
+    service = _multiple(enums.Service.choices, _("Services"))
+    public = _multiple(enums.Public.choices, _("Publics"))
+    near = NearFilter(label=_("Autour de la position"), method="filter_near")
+
+    # Which model field each vocabulary parameter reads.
+    ARRAY_FIELDS = {"typologie": "typologie", "service": "services", "public": "publics"}
+
+    def __init__(self, data=None, *args, today: datetime.date | None = None, **kwargs):
+        super().__init__(data, *args, **kwargs)
+        self.today = today or timezone.localdate()
+
+    # --- what the caller needs after validation ----------------------------------------------
+    def _cleaned(self, name):
+        if not self.is_bound:
+            return None
+        self.errors  # noqa: B018  (runs validation once)
+        return self.form.cleaned_data.get(name)
+
+    @property
+    def selected_scenario(self) -> int | None:
+        return self._cleaned("scenario") or None
+
+    @property
+    def near_point(self) -> tuple[float, float] | None:
+        return self._cleaned("near")
+
+    @property
+    def selected_commune(self):
+        return self._cleaned("commune")
+
+    def error_messages(self) -> list[str]:
+        """One French sentence per invalid parameter: « Libellé : message »."""
+        messages = []
+        for name, errors in self.errors.items():
+            label = self.filters[name].label if name in self.filters else ""
+            for error in errors:
+                messages.append(f"{label} : {error}" if label else str(error))
+        return messages
+
+    # --- filtering and ordering -------------------------------------------------------------
+    def filter_queryset(self, queryset):
+        data = self.form.cleaned_data
+        if data.get("statut") != Statut.PERMANENTLY_CLOSED:
+            queryset = queryset.not_permanently_closed(self.today)
+        queryset = super().filter_queryset(queryset)
+        ordering = []
+        if data.get("near"):
+            ordering.append("distance_km")
+        if data.get("commune"):
+            ordering.append("located_elsewhere")
+        if fold(data.get("q") or ""):
+            ordering.append("-search_rank")
+        return queryset.order_by(*ordering, "name", "pk")
+
+    def filter_q(self, queryset, name, value):
+        return queryset.search(value)
+
+    def filter_commune(self, queryset, name, commune):
+        return queryset.serving(commune).annotate(
+            located_elsewhere=Case(
+                When(commune_id=commune.pk, then=Value(0)), default=Value(1), output_field=IntegerField()
+            )
+        )
+
+    def filter_code_postal(self, queryset, name, value):
+        return queryset.serving_any(Commune.objects.filter(postal_codes__contains=[value]), postal_code=value)
+
+    def filter_scenario(self, queryset, name, value):
+        return queryset.reachable_in(int(value))
+
+    def filter_canal(self, queryset, name, value):
+        return queryset.with_channel_kinds(value)
+
+    def filter_statut(self, queryset, name, value):
+        if value == Statut.OPEN:
+            return queryset.open_on(self.today)
+        if value == Statut.TEMPORARILY_CLOSED:
+            return queryset.temporarily_closed_on(self.today)
+        return queryset.permanently_closed_on(self.today)
+
+    def filter_array_contains(self, queryset, name, value):
+        return queryset.filter(**{f"{self.ARRAY_FIELDS[name]}__contains": list(value)})
+
+    def filter_near(self, queryset, name, value):
+        lat, lon = value
+        return queryset.near(lat, lon)
+
+
+def with_page_prefetches(queryset, scenario: int | None = None, *, today: datetime.date | None = None):
+    """Prefetch what a list of venues shows: channels (usable in ``scenario`` if given) and the
+    current or upcoming closures. Two queries per page, whatever the page size."""
+    today = today or timezone.localdate()
+    channels = Channel.objects.all()
+    if scenario:
+        channels = Channel.objects.usable_in(int(scenario))
+    return queryset.prefetch_related(
+        Prefetch("channels", queryset=channels.order_by("scenario", "position", "pk")),
+        Prefetch("closures", queryset=ClosurePeriod.objects.current_or_upcoming(today).order_by("starts_on", "pk")),
+    )
