@@ -1,0 +1,263 @@
+"""Paper for residents without internet: the door poster of a venue and the sheet of a
+territory (commune or EPCI) left at the mairie, the pharmacy or La Poste.
+
+Both are standalone A4 layouts (templates/directory/print/, static/css/print.css) printed from
+any browser. The poster is also the venue's signage channel: ``signage_text`` is its plain-text
+summary, published as the SIGNAGE channel by a POST on the poster page.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+import segno
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Prefetch
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import formats, timezone, translation
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from directory import enums, hours
+from directory.channels import MAX_TEXT_LENGTH, OFFLINE_KINDS, get_kind
+from directory.models import Channel, ClosurePeriod, Commune, Epci, Venue
+from directory.sms.territory import serving_any
+
+Kind = enums.ChannelKind
+# Offline channels in the order residents without internet should try them.
+OFFLINE_ORDER = [Kind.PHONE, Kind.SMS, Kind.IN_PERSON, Kind.POST]
+SHEET_KINDS = [Kind.PHONE, Kind.SMS, Kind.IN_PERSON]
+# Beyond these, a poster would spill onto a second page: the QR code leads to the rest.
+POSTER_MAX_OFFLINE = 5
+POSTER_MAX_ONLINE = 6
+# The label that marks the signage channel this page maintains (stored in French).
+SIGNAGE_LABEL = gettext_lazy("Affiche pour la porte")
+
+COMMUNE_CODE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
+EPCI_CODE = re.compile(r"^\d{9}$")
+
+
+def _closures_prefetch(today):
+    return Prefetch(
+        "closures",
+        queryset=ClosurePeriod.objects.current_or_upcoming(today).prefetch_related("open_channels"),
+    )
+
+
+def _long_date(day: datetime.date) -> str:
+    return formats.date_format(day, "j F Y")
+
+
+def status_lines(venue, today) -> tuple[str, str]:
+    """(headline, detail) of the venue's status, in words (never colour alone)."""
+    status = venue.status_on(today)
+    if status == enums.VenueStatus.PERMANENTLY_CLOSED:
+        return _("Fermé définitivement"), ""
+    if status == enums.VenueStatus.TEMPORARILY_CLOSED:
+        closure = venue.current_closure(today)
+        if closure.ends_on:
+            headline = _("Fermé jusqu'au %(date)s inclus") % {"date": _long_date(closure.ends_on)}
+        else:
+            headline = _("Fermé jusqu'à nouvel ordre")
+        return headline, closure.public_message
+    upcoming = venue.upcoming_closures(today)
+    if upcoming and upcoming[0].starts_on <= today + datetime.timedelta(days=60):
+        nxt = upcoming[0]
+        detail = (
+            _("Fermeture prévue du %(start)s au %(end)s.")
+            % {"start": _long_date(nxt.starts_on), "end": _long_date(nxt.ends_on)}
+            if nxt.ends_on
+            else _("Fermeture prévue à partir du %(start)s.") % {"start": _long_date(nxt.starts_on)}
+        )
+        return _("Ouvert"), detail
+    return _("Ouvert"), ""
+
+
+def offline_channels(venue, today) -> tuple[list, bool]:
+    """Channels that need no internet, phone first. During a closure that names the channels
+    staying open, only those (second value True)."""
+    channels = [c for c in venue.channels.all() if c.kind in OFFLINE_ORDER]
+    closure = venue.current_closure(today)
+    during_closure = False
+    if closure:
+        open_ids = {c.pk for c in closure.open_channels.all()}
+        if open_ids:
+            channels = [c for c in channels if c.pk in open_ids]
+            during_closure = True
+    channels.sort(key=lambda c: (OFFLINE_ORDER.index(c.kind), c.position, c.pk))
+    return channels, during_closure
+
+
+def online_channels(venue) -> list:
+    return [c for c in venue.channels.all() if c.kind not in OFFLINE_KINDS]
+
+
+def qr_svg(url: str, label: str) -> str:
+    """Inline SVG of a QR code: no style attribute (the CSP forbids them); size set by CSS."""
+    svg = segno.make(url, error="m").svg_inline(omitsize=True, svgclass="qr-code", lineclass="qr-line", border=2)
+    svg = svg.replace("<svg ", f'<svg role="img" aria-label="{escape(label)}" focusable="false" ', 1)
+    return mark_safe(svg)  # noqa: S308  (segno's own markup, label escaped above)
+
+
+def _shorten(text: str, limit: int) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def signage_text(venue, today: datetime.date | None = None) -> str:
+    """The poster in plain text (status, then offline contacts), at most MAX_TEXT_LENGTH
+    characters: the value of the venue's signage channel."""
+    today = today or timezone.localdate()
+    headline, detail = status_lines(venue, today)
+    parts = [_("Affiche à l'entrée : %(status)s.") % {"status": headline}]
+    if detail:
+        parts.append(_shorten(detail, 160))
+    channels, _during = offline_channels(venue, today)
+    for channel in channels:
+        item = f"{channel.kind_spec.label} : {_shorten(channel.display_value, 120)}"
+        if channel.availability:
+            item += f" ({_shorten(channel.availability, 60)})"
+        parts.append(item + ".")
+    text = ""
+    for part in parts:
+        candidate = f"{text} {part}".strip()
+        if len(candidate) > MAX_TEXT_LENGTH:
+            break
+        text = candidate
+    return text
+
+
+def _density(offline_count: int, online_count: int, week_rows: int, detail: str) -> str:
+    """A class picked from how much the poster holds, so one A4 page always suffices."""
+    load = offline_count * 2 + online_count + (3 if week_rows else 0) + (2 if len(detail) > 120 else 0)
+    if load <= 7:
+        return "density-low"
+    if load <= 13:
+        return "density-medium"
+    return "density-high"
+
+
+def venue_poster(request, slug):
+    today = timezone.localdate()
+    venue = get_object_or_404(Venue.objects.public().prefetch_related("channels", _closures_prefetch(today)), slug=slug)
+    if request.method == "POST":
+        return _publish_signage(request, venue, today)
+    headline, detail = status_lines(venue, today)
+    offline, during_closure = offline_channels(venue, today)
+    online = online_channels(venue)
+    status = venue.status_on(today)
+    week = hours.week(venue.opening_hours, today) if status == enums.VenueStatus.OPEN else []
+    url = settings.SITE_URL + venue.get_absolute_url()
+    context = {
+        "venue": venue,
+        "status": status,
+        "headline": headline,
+        "detail": _shorten(detail, 300),
+        "offline": offline[:POSTER_MAX_OFFLINE],
+        "offline_more": max(0, len(offline) - POSTER_MAX_OFFLINE),
+        "during_closure": during_closure,
+        "online": online[:POSTER_MAX_ONLINE],
+        "online_more": max(0, len(online) - POSTER_MAX_ONLINE),
+        "week": week,
+        "url": url,
+        "qr": qr_svg(url, _("QR code vers la fiche du lieu : %(url)s") % {"url": url}),
+        "printed_on": today,
+        "density": _density(
+            min(len(offline), POSTER_MAX_OFFLINE), min(len(online), POSTER_MAX_ONLINE), len(week), detail
+        ),
+        "name_size": "name-long" if len(venue.name) > 45 else "name-short",
+        "can_edit": venue.can_edit(request.user),
+        "signage_preview": signage_text(venue, today),
+    }
+    return render(request, "directory/print/poster.html", context)
+
+
+def _publish_signage(request, venue, today):
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not venue.can_edit(request.user):
+        raise PermissionDenied(_("Vous ne pouvez pas modifier ce lieu."))
+    text = signage_text(venue, today)
+    spec = get_kind(Kind.SIGNAGE)
+    try:
+        value = spec.normalise(text)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("directory:venue_poster", slug=venue.slug)
+    with translation.override("fr"):
+        label = str(SIGNAGE_LABEL)
+    with transaction.atomic():
+        channel = venue.channels.select_for_update().filter(kind=Kind.SIGNAGE, label=label).first()
+        if channel is None:
+            Channel.objects.create(
+                venue=venue, kind=Kind.SIGNAGE, value=value, label=label, scenario=enums.AccessScenario.OFFLINE
+            )
+        else:
+            channel.value = value
+            channel.scenario = enums.AccessScenario.OFFLINE
+            channel.save(update_fields=["value", "scenario", "updated_at"])
+    messages.success(request, _("Le texte de l'affiche est publié comme canal « Affichage à l'entrée » du lieu."))
+    return redirect("directory:venue_poster", slug=venue.slug)
+
+
+def _sheet_entry(venue, today):
+    headline, detail = status_lines(venue, today)
+    channels = [c for c in venue.channels.all() if c.kind in SHEET_KINDS]
+    closure = venue.current_closure(today)
+    if closure:
+        open_ids = {c.pk for c in closure.open_channels.all()}
+        channels = [c for c in channels if c.pk in open_ids]
+    channels.sort(key=lambda c: (SHEET_KINDS.index(c.kind), c.position, c.pk))
+    return {
+        "venue": venue,
+        "closed": closure is not None,
+        "headline": headline,
+        "detail": _shorten(detail, 140),
+        "channels": channels,
+    }
+
+
+def territory_sheet(request, code):
+    code = code.upper()
+    today = timezone.localdate()
+    if EPCI_CODE.match(code):
+        territory = get_object_or_404(Epci, code=code)
+        communes = list(territory.communes.select_related("departement").order_by("name"))
+        kind_label = _("Intercommunalité")
+    elif COMMUNE_CODE.match(code):
+        territory = get_object_or_404(Commune.objects.select_related("departement"), code=code)
+        communes = [territory]
+        kind_label = _("Commune")
+    else:
+        raise Http404(_("Code de territoire inconnu : indiquez un code INSEE de commune ou le SIREN d'un EPCI."))
+    venues = []
+    if communes:
+        venues = list(
+            serving_any(communes)
+            .not_permanently_closed(today)
+            .select_related("commune")
+            .prefetch_related(
+                Prefetch("channels", queryset=Channel.objects.filter(kind__in=SHEET_KINDS)),
+                _closures_prefetch(today),
+            )
+            .order_by("commune__name", "name", "pk")
+        )
+    departements = list({c.departement_id: c.departement for c in communes}.values())
+    context = {
+        "territory": territory,
+        "kind_label": kind_label,
+        "entries": [_sheet_entry(v, today) for v in venues],
+        "departements": [d for d in departements if d.contact_phone or d.contact_label],
+        "printed_on": today,
+        "site_url": settings.SITE_URL,
+        "communes_count": len(communes),
+    }
+    return render(request, "directory/print/sheet.html", context)
