@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: help install run serve test lint format migrate demo bench loadtest db-stop messages clean
+.PHONY: help install run serve test lint format migrate demo bench loadtest check-deploy bandit db-stop messages clean
 
 help:
 	@echo "make run       install, migrate, load territories and demo data, serve on 127.0.0.1:$(PORT)"
@@ -14,6 +14,7 @@ help:
 	@echo "make serve     gunicorn with DJANGO_DEBUG=0 (production settings, same data)"
 	@echo "make bench     national-scale benchmark (writes bench/results.json)"
 	@echo "make loadtest  wrk load test and database fault test (loopback only)"
+	@echo "make check-deploy  Django's deployment checks with production settings, and bandit"
 	@echo "make db-stop   stop the embedded PostgreSQL under var/"
 
 $(PY):
@@ -25,7 +26,14 @@ $(STAMP): requirements.txt requirements-dev.txt | $(PY)
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
-install: $(STAMP)
+AXE := node_modules/axe-core/axe.min.js
+
+# axe-core (npm) for the accessibility tests; skipped with a note when npm is absent.
+$(AXE): package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund --loglevel=error && touch $(AXE); \
+	else echo "npm absent : les tests d'accessibilité installeront axe-core plus tard"; fi
+
+install: $(STAMP) $(AXE)
 
 migrate: install
 	$(PY) manage.py migrate --noinput
@@ -63,6 +71,27 @@ format: install
 messages: install
 	$(PY) manage.py makemessages -l en --ignore=.venv --ignore=var --ignore=staticfiles --ignore=node_modules
 	$(PY) manage.py compilemessages -l en --ignore=.venv
+
+# Production settings as documented in the README (the secret is generated for the check only).
+check-deploy: install
+	DJANGO_DEBUG=0 DJANGO_SECURE=1 DJANGO_ALLOWED_HOSTS=example.org \
+	DJANGO_SECRET_KEY=$$($(PY) -c "import secrets; print(secrets.token_urlsafe(64))") \
+	$(PY) manage.py check --deploy --fail-level WARNING
+	$(MAKE) --no-print-directory bandit
+
+bandit: install
+	$(VENV)/bin/bandit -q -r directory mediation
+
+# Bounded: about 10 minutes at scale 1 on 2 cores. `make bench SCALE=10` for 200,000 venues.
+bench: install
+	@command -v wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk; }
+	$(PY) bench/build_dataset.py --scale $${SCALE:-1}
+	$(PY) bench/run.py --scale $${SCALE:-1}
+
+# wrk at 64 connections for 60 s, then PostgreSQL stopped and restarted under load (loopback only).
+loadtest: demo
+	@command -v wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk; }
+	$(PY) bench/loadtest.py
 
 db-stop:
 	$(PY) scripts/db_stop.py

@@ -42,7 +42,8 @@ SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
         raise RuntimeError("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG=0.")
-    SECRET_KEY = "dev-only-insecure-key-gardez-le-lien-do-not-use-in-production"  # noqa: S105
+    # Justified: DEBUG only; production refuses to start without DJANGO_SECRET_KEY (above).
+    SECRET_KEY = "dev-only-insecure-key-gardez-le-lien-do-not-use-in-production"  # noqa: S105  # nosec B105
 
 ALLOWED_HOSTS = envlist("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
 if TESTING:
@@ -208,6 +209,8 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
 }
+# Open data: files larger than this are refused before being read (import command and staff upload).
+IMPORT_MAX_BYTES = envint("IMPORT_MAX_BYTES", 50 * 1024 * 1024)
 CORS_URLS_REGEX = r"^/(api|open-data)/.*$"
 CORS_ALLOW_ALL_ORIGINS = True
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
@@ -217,6 +220,8 @@ SMS_WEBHOOK_SECRET = os.environ.get("SMS_WEBHOOK_SECRET", "dev-sms-secret" if DE
 TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN", "")
 SMS_RATE_LIMIT_PER_HOUR = envint("SMS_RATE_LIMIT_PER_HOUR", 10)
 SMS_HASH_SALT = os.environ.get("SMS_HASH_SALT", SECRET_KEY)
+# Said in SMS replies when a département has no contact of its own.
+SMS_FALLBACK_CONTACT = envstr("SMS_FALLBACK_CONTACT", "Allo Service Public, 39 39")
 
 # Security.
 SESSION_COOKIE_HTTPONLY = True
