@@ -1,6 +1,6 @@
 from django.urls import path
 
-from directory.views import coverage, printing, public, sms
+from directory.views import coverage, invitations, printing, public, reports, sms
 
 app_name = "directory"
 
@@ -11,6 +11,9 @@ urlpatterns = [
     path("lieux/", public.venue_list, name="venue_list"),
     path("lieux/<slug:slug>/", public.venue_detail, name="venue"),
     path("lieux/<slug:slug>/affiche/", printing.venue_poster, name="venue_poster"),
+    path("lieux/<slug:slug>/signaler/", reports.report_venue, name="venue_report"),
+    path("lieux/<slug:slug>/signaler/merci/", reports.report_thanks, name="venue_report_thanks"),
+    path("invitation/<uidb64>/<token>/", invitations.accept_invitation, name="invitation_accept"),
     path("territoires/<str:code>/fiche/", printing.territory_sheet, name="territory_sheet"),
     path("sms/entrant/", sms.incoming, name="sms_incoming"),
 ]

@@ -173,6 +173,10 @@ SITE_URL = envstr("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # Product settings.
 FRESHNESS_THRESHOLD_DAYS = envint("FRESHNESS_THRESHOLD_DAYS", 180)
+# Residents' reports ("Signaler une information erronée"): per client (hashed IP), per hour.
+REPORT_RATE_LIMIT_PER_HOUR = envint("REPORT_RATE_LIMIT_PER_HOUR", 5)
+# Invitation links are password-reset tokens: they expire after this many seconds.
+PASSWORD_RESET_TIMEOUT = envint("INVITATION_TIMEOUT_DAYS", 7) * 86400
 DIRECTORY_PAGE_SIZE = envint("DIRECTORY_PAGE_SIZE", 20)
 MAP_TILE_URL = envstr("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
 MAP_TILE_ATTRIBUTION = envstr(

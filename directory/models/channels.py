@@ -15,6 +15,17 @@ class ChannelQuerySet(models.QuerySet):
     def usable_in(self, scenario: int):
         return self.filter(scenario__lte=scenario)
 
+    # A channel belongs to its venue: the venue's rules decide.
+    def editable_by(self, user):
+        from directory.models.venues import Venue
+
+        return self.filter(venue__in=Venue.objects.editable_by(user))
+
+    def viewable_by(self, user):
+        from directory.models.venues import Venue
+
+        return self.filter(venue__in=Venue.objects.viewable_by(user))
+
 
 class Channel(models.Model):
     venue = models.ForeignKey("directory.Venue", models.CASCADE, related_name="channels", verbose_name=_("lieu"))
@@ -105,6 +116,12 @@ class Channel(models.Model):
     @property
     def display_label(self):
         return self.label or self.kind_spec.label
+
+    def can_edit(self, user) -> bool:
+        return self.venue.can_edit(user)
+
+    def can_view_admin(self, user) -> bool:
+        return self.venue.can_view_admin(user)
 
     def usable_in(self, scenario: int) -> bool:
         return self.scenario <= int(scenario)

@@ -8,6 +8,19 @@ from simple_history.models import HistoricalRecords
 from directory import enums
 
 
+class MembershipQuerySet(models.QuerySet):
+    def viewable_by(self, user):
+        """Members of the structures ``user`` belongs to (colleagues are visible)."""
+        from directory.models.venues import Structure
+
+        return self.filter(structure__in=Structure.objects.editable_by(user))
+
+    def manageable_by(self, user):
+        from directory.models.venues import Structure
+
+        return self.filter(structure__in=Structure.objects.managed_by(user))
+
+
 class Membership(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.CASCADE, related_name="memberships", verbose_name=_("utilisateur")
@@ -20,6 +33,7 @@ class Membership(models.Model):
     )
     created_at = models.DateTimeField(_("depuis le"), auto_now_add=True)
 
+    objects = MembershipQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -35,6 +49,13 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} — {self.structure} ({self.get_role_display()})"
+
+    def can_view_admin(self, user) -> bool:
+        return self.structure.can_edit(user)
+
+    def can_manage(self, user) -> bool:
+        """Changing a role or removing a member: the structure's managers (and superusers)."""
+        return self.structure.can_manage_members(user)
 
 
 class DepartementStaff(models.Model):
@@ -68,6 +89,16 @@ class DepartementStaff(models.Model):
         return f"{self.user} — {self.departement}"
 
 
+class InvitationQuerySet(models.QuerySet):
+    def manageable_by(self, user):
+        from directory.models.venues import Structure
+
+        return self.filter(structure__in=Structure.objects.managed_by(user))
+
+    def pending(self):
+        return self.filter(accepted_at__isnull=True)
+
+
 class Invitation(models.Model):
     """An invitation to join a structure; the e-mailed link uses Django's token machinery."""
 
@@ -87,6 +118,8 @@ class Invitation(models.Model):
     created_at = models.DateTimeField(_("envoyée le"), auto_now_add=True)
     accepted_at = models.DateTimeField(_("acceptée le"), null=True, blank=True, editable=False)
 
+    objects = InvitationQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("invitation")
         verbose_name_plural = _("invitations")
@@ -94,3 +127,6 @@ class Invitation(models.Model):
 
     def __str__(self):
         return f"{self.email} → {self.structure}"
+
+    def can_manage(self, user) -> bool:
+        return self.structure.can_manage_members(user)

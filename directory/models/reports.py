@@ -2,9 +2,22 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from directory import enums
+
+
+class ReportQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Reports about venues ``user`` may see in the back office: the venue's mediators and
+        the staff of its département moderate them."""
+        from directory.models.venues import Venue
+
+        return self.filter(venue__in=Venue.objects.viewable_by(user))
+
+    def open(self):
+        return self.filter(status=enums.ReportStatus.OPEN)
 
 
 class Report(models.Model):
@@ -23,6 +36,8 @@ class Report(models.Model):
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("traité par")
     )
 
+    objects = ReportQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("signalement")
         verbose_name_plural = _("signalements")
@@ -31,6 +46,16 @@ class Report(models.Model):
 
     def __str__(self):
         return f"{self.venue} — {self.get_topic_display()}"
+
+    def can_moderate(self, user) -> bool:
+        return self.venue.can_view_admin(user)
+
+    def close(self, user, when=None):
+        """Mark as handled, recording who closed it and when."""
+        self.status = enums.ReportStatus.CLOSED
+        self.closed_at = when or timezone.now()
+        self.closed_by = user
+        self.save(update_fields=["status", "closed_at", "closed_by"])
 
 
 class FreshnessReminder(models.Model):
