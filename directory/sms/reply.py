@@ -22,9 +22,8 @@ from django.utils.translation import gettext_lazy
 
 from directory import enums, hours
 from directory.channels import display_phone
-from directory.models import Channel, ClosurePeriod, Commune, Departement
+from directory.models import Channel, ClosurePeriod, Commune, Departement, Venue
 from directory.sms import gsm7
-from directory.sms.territory import serving_any
 from directory.text import fold
 
 # Longer messages are cut before parsing: a postal code or a commune name fits well within it.
@@ -138,7 +137,7 @@ def departement_for_postal_code(code: str) -> Departement | None:
 def contact_line(departement: Departement | None) -> str:
     if departement and departement.contact_phone:
         label = departement.contact_label or departement.name
-        return _("Contact du departement : %(label)s, %(phone)s.") % {
+        return _("Contact du département : %(label)s, %(phone)s.") % {
             "label": label,
             "phone": display_phone(departement.contact_phone),
         }
@@ -148,7 +147,7 @@ def contact_line(departement: Departement | None) -> str:
 def help_text() -> str:
     return _(
         "Gardez le lien : envoyez un code postal (ex. 59000) ou le nom de votre commune. "
-        "Vous recevrez 3 lieux d'aide au numerique joignables par telephone. "
+        "Vous recevrez 3 lieux d'aide au numérique joignables par téléphone. "
         "Ajoutez OUVERT pour ceux ouverts aujourd'hui."
     )
 
@@ -157,11 +156,11 @@ def _hm(t: datetime.time) -> str:
     return f"{t.hour}h" if t.minute == 0 else f"{t.hour}h{t.minute:02d}"
 
 
-def _venue_candidates(communes, today):
+def _venue_candidates(communes, today, postal_code=""):
     primary = communes[0]
     closed_today = ClosurePeriod.objects.covering(today).filter(venue=OuterRef("pk"))
     return (
-        serving_any(communes)
+        Venue.objects.serving_any(Commune.objects.filter(code__in=[c.code for c in communes]), postal_code)
         .not_permanently_closed(today)
         .with_channel_kinds(PHONE_KINDS)
         .filter(~Exists(closed_today) | Exists(closed_today.filter(open_channels__kind__in=PHONE_KINDS)))
@@ -212,9 +211,9 @@ def _entry(venue, today, now, open_only) -> Entry | None:
         when = channel.availability
     elif closure:
         when = (
-            _("lieu ferme jusqu'au %(date)s") % {"date": closure.ends_on.strftime("%d/%m")}
+            _("lieu fermé jusqu'au %(date)s, joignable") % {"date": closure.ends_on.strftime("%d/%m")}
             if closure.ends_on
-            else _("lieu ferme, joignable")
+            else _("lieu fermé, joignable")
         )
     elif open_today:
         when = _("auj. %(spans)s") % {"spans": ", ".join(f"{_hm(a)}-{_hm(b)}" for a, b in state.today)}
@@ -227,7 +226,7 @@ def _entry(venue, today, now, open_only) -> Entry | None:
 
 
 def _render(place: str, entries: list[Entry], name_chars: int) -> str:
-    lines = [_("Aide au numerique pres de %(place)s :") % {"place": place}]
+    lines = [_("Aide au numérique près de %(place)s :") % {"place": place}]
     for i, e in enumerate(entries, 1):
         name = e.name if len(e.name) <= name_chars else e.name[: name_chars - 1].rstrip() + "."
         kind = _("SMS") if e.channel.kind == enums.ChannelKind.SMS else _("Tel")
@@ -271,7 +270,7 @@ def build_reply(text: str, now: datetime.datetime | None = None) -> Reply:
         place = commune.name
 
     entries = []
-    for venue in _venue_candidates(communes, today):
+    for venue in _venue_candidates(communes, today, query.term if query.kind == "postal_code" else ""):
         entry = _entry(venue, today, now, query.open_only)
         if entry:
             entries.append(entry)
@@ -280,9 +279,9 @@ def build_reply(text: str, now: datetime.datetime | None = None) -> Reply:
     entries = entries[:MAX_VENUES]
     if not entries:
         if query.open_only:
-            message = _("Aucun lieu ouvert aujourd'hui et joignable par telephone pres de %(place)s.")
+            message = _("Aucun lieu ouvert aujourd'hui et joignable par téléphone près de %(place)s.")
         else:
-            message = _("Aucun lieu joignable par telephone pres de %(place)s.")
+            message = _("Aucun lieu joignable par téléphone près de %(place)s.")
         return Reply(fit(f"{message % {'place': place}} {contact_line(communes[0].departement)}"), query=query)
 
     for name_chars in (NAME_MAX_CHARS, 30, 20):

@@ -11,7 +11,7 @@ from directory.sms.reply import MAX_INPUT_CHARS, build_reply, fit
 
 
 def rate_limited_text() -> str:
-    return fit(_("Trop de demandes depuis ce numero. Reessayez dans une heure."))
+    return fit(_("Trop de demandes depuis ce numéro. Réessayez dans une heure."))
 
 
 def respond(sender: str, text: str, adapter: str) -> str:

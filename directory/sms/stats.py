@@ -12,7 +12,7 @@ from directory.models import SmsExchange
 
 
 def daily_counts(days: int = 30):
-    """[{"day": date, "total": n, "answered": n, "unanswered": n, "rate_limited": n}], newest first."""
+    """[{"day", "total", "answered_count", "unanswered_count", "rate_limited_count"}], newest first."""
     since = timezone.now() - datetime.timedelta(days=days)
     return (
         SmsExchange.objects.filter(created_at__gte=since)
@@ -20,9 +20,9 @@ def daily_counts(days: int = 30):
         .values("day")
         .annotate(
             total=Count("pk"),
-            answered=Count("pk", filter=Q(answered=True)),
-            unanswered=Count("pk", filter=Q(answered=False, rate_limited=False)),
-            rate_limited=Count("pk", filter=Q(rate_limited=True)),
+            answered_count=Count("pk", filter=Q(answered=True)),
+            unanswered_count=Count("pk", filter=Q(answered=False, rate_limited=False)),
+            rate_limited_count=Count("pk", filter=Q(rate_limited=True)),
         )
         .order_by("-day")
     )

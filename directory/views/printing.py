@@ -29,7 +29,6 @@ from django.utils.translation import gettext_lazy
 from directory import enums, hours
 from directory.channels import MAX_TEXT_LENGTH, OFFLINE_KINDS, get_kind
 from directory.models import Channel, ClosurePeriod, Commune, Epci, Venue
-from directory.sms.territory import serving_any
 
 Kind = enums.ChannelKind
 # Offline channels in the order residents without internet should try them.
@@ -230,18 +229,20 @@ def territory_sheet(request, code):
     today = timezone.localdate()
     if EPCI_CODE.match(code):
         territory = get_object_or_404(Epci, code=code)
-        communes = list(territory.communes.select_related("departement").order_by("name"))
+        territory_communes = territory.communes.all()
+        communes = list(territory_communes.select_related("departement").order_by("name"))
         kind_label = _("Intercommunalité")
     elif COMMUNE_CODE.match(code):
         territory = get_object_or_404(Commune.objects.select_related("departement"), code=code)
         communes = [territory]
+        territory_communes = Commune.objects.filter(code=territory.code)
         kind_label = _("Commune")
     else:
         raise Http404(_("Code de territoire inconnu : indiquez un code INSEE de commune ou le SIREN d'un EPCI."))
     venues = []
     if communes:
         venues = list(
-            serving_any(communes)
+            Venue.objects.serving_any(territory_communes)
             .not_permanently_closed(today)
             .select_related("commune")
             .prefetch_related(
