@@ -217,3 +217,27 @@ def build_hauts_de_france():
         templeuve=templeuve,
         arras=arras,
     )
+
+
+def build_marne():
+    """Reims and Châlons-en-Champagne with their real codes: the national standard's example
+    file describes a venue in Reims (INSEE 51454)."""
+    region = RegionFactory(code="44", name="Grand Est")
+    marne = DepartementFactory(code="51", name="Marne", region=region)
+    reims = CommuneFactory(
+        code="51454",
+        name="Reims",
+        departement=marne,
+        epci=EpciFactory(code="200067213", name="CU du Grand Reims", kind="CU"),
+        postal_codes=["51100"],
+        population=177674,
+    )
+    chalons = CommuneFactory(
+        code="51108",
+        name="Châlons-en-Champagne",
+        departement=marne,
+        epci=EpciFactory(code="200066876", name="CA de Châlons-en-Champagne", kind="CA"),
+        postal_codes=["51000"],
+        population=42971,
+    )
+    return SimpleNamespace(region=region, marne=marne, reims=reims, chalons=chalons)

@@ -1,0 +1,33 @@
+"""``manage.py import_lieux FILE``: import a « Lieux de médiation numérique » file."""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from directory.opendata.importer import import_file
+
+
+class Command(BaseCommand):
+    help = (
+        "Importe un fichier du standard « Lieux de médiation numérique » (CSV ou JSON, v1.0.2 ou v0.1). "
+        "Toutes les lignes sont vérifiées d'abord : à la moindre erreur, rien n'est écrit."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="Fichier CSV (virgule ou point-virgule, UTF-8) ou JSON.")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Vérifier et compter sans rien écrire en base de données."
+        )
+        parser.add_argument("--no-progress", action="store_true", help="Sans barre de progression.")
+
+    def handle(self, *args, **options):
+        report = import_file(
+            options["file"],
+            dry_run=options["dry_run"],
+            progress=not options["no_progress"] and options["verbosity"] > 0,
+        )
+        for warning in report.warnings:
+            self.stderr.write(f"Avertissement — {warning}")
+        if report.errors:
+            for problem in report.errors:
+                self.stderr.write(str(problem))
+            raise CommandError(f"{len(report.errors)} problème(s) : aucun lieu n'a été importé.")
+        self.stdout.write(self.style.SUCCESS(report.summary(options["dry_run"])))

@@ -1,0 +1,673 @@
+"""Import of « Lieux de médiation numérique » files (standard v1.0.2, and v0.1.x mapped).
+
+Two passes over the file, so memory stays flat whatever its size:
+
+1. **validate** every row (schema rules and domain rules: commune, channel values, rights of
+   the person importing) and collect every problem; nothing is written;
+2. only when there is none, **apply** the rows in batches inside one transaction: venues are
+   matched on (``source``, ``id``), created or updated with bulk queries; the channels that came
+   from the standard (``Channel.standard_field``) are replaced, the others are kept.
+
+``--dry-run`` (and the first step of the staff upload) runs the second pass without writing,
+to count what would be created, updated and left unchanged.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import itertools
+import json
+import math
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.text import slugify
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from directory import enums
+from directory.cache import bump_data_version
+from directory.channels import get_kind, normalise_url, platform_of
+from directory.hours import parse as parse_hours
+from directory.models import Channel, Commune, DepartementStaff, Venue
+from directory.opendata import standard
+from directory.text import fold
+
+BATCH_SIZE = 1000
+PROGRESS_MIN_BYTES = 1_000_000
+DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+NUMBER_PATTERN = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+
+# Venue attributes an import sets (the rest — structure, closures, service area, freshness —
+# belong to this product and an import never touches them).
+VENUE_ATTRIBUTES = (
+    *(attr for attr, _max in standard.TEXT_COLUMNS.values()),
+    "commune_id",
+    "postal_code",
+    "latitude",
+    "longitude",
+    "date_maj",
+    "prise_rdv",
+    *(v.attribute for v in standard.VOCABULARIES),
+)
+
+
+class ImportAborted(Exception):
+    """The file cannot be read at all (size, encoding, format): one message, nothing written."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    line: int | None
+    column: str
+    value: str
+    reason: str
+    label: str = "Ligne"
+
+    def __str__(self):
+        value = self.value if len(self.value) <= 80 else self.value[:77] + "…"
+        where = f"{self.label} {self.line}" if self.line is not None else "Fichier"
+        column = f", champ {self.column}" if self.column else ""
+        shown = f", valeur « {value} »" if self.value else ""
+        return f"{where}{column}{shown} : {self.reason}"
+
+
+@dataclass
+class Report:
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    version: str = "1.0.2"
+    format: str = "csv"
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    written: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def summary(self, dry_run: bool) -> str:
+        if dry_run:
+            return (
+                f"{self.rows} lignes valides : {self.created} lieux seraient créés, "
+                f"{self.updated} mis à jour, {self.unchanged} inchangés (aucune écriture)."
+            )
+        return f"{self.rows} lignes importées : {self.created} lieux créés, {self.updated} mis à jour, {self.unchanged} inchangés."
+
+
+@dataclass
+class NormalRow:
+    """One valid row, as Venue attributes and the channels it carries."""
+
+    line: int
+    key: tuple[str, str]
+    values: dict
+    channels: list[tuple[str, str, str]]  # (standard_field, kind, value)
+    commune_name: str
+    departement: str
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+class Source:
+    """The file's rows as ``(line, {column: text})``, read lazily; re-iterable for pass two."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.size = self.path.stat().st_size
+        self.format = "csv"
+        self.header: list[str] = []
+        self.delimiter = ","
+        self.row_label = "Ligne"
+
+    def check(self, max_bytes: int) -> None:
+        if self.size > max_bytes:
+            raise ImportAborted(
+                f"Le fichier pèse {self.size / 1_000_000:.1f} Mo : la limite est de {max_bytes / 1_000_000:.0f} Mo. "
+                "Découpez-le en plusieurs fichiers."
+            )
+        with self.path.open("rb") as handle:
+            head = handle.read(65536)
+        if head.startswith(b"\xef\xbb\xbf"):
+            head = head[3:]
+        if not head.strip():
+            raise ImportAborted("Le fichier est vide.")
+        try:
+            # A multi-byte character may be cut at the end of the sample: ignore only that.
+            head.decode("utf-8")
+        except UnicodeDecodeError as error:
+            if error.start < len(head) - 4:
+                raise ImportAborted(_encoding_message(error)) from None
+        if head.lstrip()[:1] in (b"[", b"{") or self.path.suffix.lower() == ".json":
+            self.format = "json"
+            self.row_label = "Enregistrement"
+        else:
+            first_line = head.split(b"\n", 1)[0].decode("utf-8", "ignore")
+            self.delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+
+    def rows(self) -> Iterator[tuple[int, dict[str, str]]]:
+        if self.format == "json":
+            yield from self._json_rows()
+        else:
+            yield from self._csv_rows()
+
+    def _csv_rows(self):
+        with self.path.open("rb") as raw:
+            text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+            reader = csv.reader(text, delimiter=self.delimiter)
+            try:
+                header = next(reader, None)
+                if header is None:
+                    raise ImportAborted("Le fichier est vide.")
+                self.header = [h.strip() for h in header]
+                previous_end = reader.line_num
+                for values in reader:
+                    line = previous_end + 1
+                    previous_end = reader.line_num
+                    if not any(v.strip() for v in values):
+                        continue
+                    if len(values) != len(self.header):
+                        yield (
+                            line,
+                            {"__width__": f"{len(values)} valeurs pour {len(self.header)} colonnes dans l'en-tête"},
+                        )
+                        continue
+                    yield line, dict(zip(self.header, values, strict=True))
+            except UnicodeDecodeError as error:
+                raise ImportAborted(_encoding_message(error)) from None
+            except csv.Error as error:
+                raise ImportAborted(f"Fichier CSV illisible (ligne {reader.line_num}) : {error}.") from None
+
+    def _json_rows(self):
+        try:
+            with self.path.open("rb") as raw:
+                data = json.loads(raw.read().decode("utf-8-sig"))
+        except UnicodeDecodeError as error:
+            raise ImportAborted(_encoding_message(error)) from None
+        except json.JSONDecodeError as error:
+            raise ImportAborted(
+                f"JSON illisible (ligne {error.lineno}, colonne {error.colno}) : {error.msg}."
+            ) from None
+        if isinstance(data, dict) and isinstance(data.get("data"), list):
+            data = data["data"]
+        if not isinstance(data, list):
+            raise ImportAborted("Le JSON doit être une liste d'objets, ou un objet dont « data » est cette liste.")
+        if not data:
+            raise ImportAborted("Le fichier ne contient aucun lieu.")
+        header: dict[str, None] = {}
+        for item in data:
+            if isinstance(item, dict):
+                header.update(dict.fromkeys(item))
+        self.header = list(header)
+        for number, item in enumerate(data, start=1):
+            if not isinstance(item, dict):
+                yield number, {"__width__": "chaque enregistrement doit être un objet JSON"}
+                continue
+            yield number, {key: _json_text(value) for key, value in item.items()}
+
+
+def _json_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, list):
+        return standard.SEPARATOR.join(_json_text(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def _encoding_message(error: UnicodeDecodeError) -> str:
+    return (
+        f"Le fichier n'est pas encodé en UTF-8 (octet invalide 0x{error.object[error.start]:02x} "
+        f"à la position {error.start}). Enregistrez-le en « CSV UTF-8 » et réessayez."
+    )
+
+
+# --- reference data --------------------------------------------------------------------------
+
+
+class Communes:
+    """Every commune in memory, keyed by INSEE code and by (postal code, folded name):
+    35,000 small tuples, loaded once per import instead of one query per row."""
+
+    def __init__(self):
+        self.by_code: dict[str, tuple[str, str, tuple[str, ...]]] = {}
+        self.by_postal_name: dict[tuple[str, str], str] = {}
+        for code, name, departement, postal_codes in Commune.objects.values_list(
+            "code", "name", "departement_id", "postal_codes"
+        ).iterator(chunk_size=5000):
+            self.by_code[code] = (name, departement, tuple(postal_codes))
+            for postal in postal_codes:
+                self.by_postal_name[(postal, _name_key(name))] = code
+
+    def resolve(self, insee: str, postal: str, name: str) -> str | None:
+        if insee:
+            return insee if insee in self.by_code else None
+        return self.by_postal_name.get((postal, _name_key(name)))
+
+
+def _name_key(name: str) -> str:
+    folded = fold(name)
+    folded = re.sub(r"^(st|ste)\b", lambda m: "saint" if m.group(1) == "st" else "sainte", folded)
+    return re.sub(r"[^a-z0-9]+", "", folded)
+
+
+# --- the importer ----------------------------------------------------------------------------
+
+
+class LieuxImporter:
+    def __init__(self, path, user=None, progress: bool = False, max_bytes: int | None = None):
+        self.source = Source(path)
+        self.user = user
+        self.progress = progress
+        self.max_bytes = max_bytes if max_bytes is not None else settings.IMPORT_MAX_BYTES
+        self.report = Report()
+        self._communes: Communes | None = None
+        self.allowed_departements: set[str] | None = None  # None: every département
+        if user is not None and not user.is_superuser:
+            self.allowed_departements = set(
+                DepartementStaff.objects.filter(user=user).values_list("departement_id", flat=True)
+            )
+        self.is_v0 = False
+
+    # -- entry point --
+    def run(self, dry_run: bool = False) -> Report:
+        try:
+            self.source.check(self.max_bytes)
+            self.report.format = self.source.format
+            self._validate()
+            if self.report.errors:
+                return self.report
+            if dry_run:
+                self._apply(write=False)
+            else:
+                with transaction.atomic():
+                    self._apply(write=True)
+                self.report.written = True
+                bump_data_version()
+        except _HeaderInvalid:
+            pass  # its problems are already in the report
+        except ImportAborted as error:
+            self.report.errors.append(Problem(None, "", "", str(error)))
+        return self.report
+
+    @property
+    def communes(self) -> Communes:
+        if self._communes is None:
+            self._communes = Communes()
+        return self._communes
+
+    # -- pass 1 --
+    def _validate(self) -> None:
+        seen: dict[str, int] = {}
+        batch: list[NormalRow] = []
+        rows = self._rows(desc="Validation")
+        for line, row in rows:
+            normal = self._normalise(line, row)
+            if normal is None:
+                continue
+            first = seen.get(normal.values["external_id"])
+            if first is not None:
+                self._error(line, "id", normal.values["external_id"], f"identifiant déjà utilisé ligne {first}")
+                continue
+            seen[normal.values["external_id"]] = line
+            self.report.rows += 1
+            if self.allowed_departements is not None:
+                batch.append(normal)
+                if len(batch) >= BATCH_SIZE:
+                    self._check_rights(batch)
+                    batch = []
+        if batch:
+            self._check_rights(batch)
+        if not self.report.errors and self.report.rows == 0:
+            self.report.errors.append(Problem(None, "", "", "Le fichier ne contient aucun lieu."))
+
+    def _rows(self, desc: str):
+        rows = self.source.rows()
+        first = next(rows, None)
+        if first is None:
+            if not self.source.header:
+                raise ImportAborted("Le fichier est vide.")
+            raise ImportAborted("Le fichier ne contient que l'en-tête, aucun lieu.")
+        self._check_header()
+        rows = itertools.chain([first], rows)
+        if self.progress and self.source.size >= PROGRESS_MIN_BYTES:
+            from tqdm import tqdm
+
+            return tqdm(rows, desc=desc, unit=" lignes")
+        return rows
+
+    def _check_header(self) -> None:
+        header = self.source.header
+        self.is_v0 = standard.is_v0_header(header)
+        self.report.version = "0.1" if self.is_v0 else "1.0.2"
+        known = set(standard.FIELDS_V0 if self.is_v0 else standard.FIELDS)
+        problems = []
+        seen = set()
+        for column in header:
+            if column in seen:
+                problems.append(Problem(1, column, "", "colonne en double dans l'en-tête", self._header_label))
+            seen.add(column)
+            if column not in known:
+                problems.append(
+                    Problem(
+                        1, column, "", "colonne inconnue du standard (vérifiez son orthographe)", self._header_label
+                    )
+                )
+        required = {c for c in standard.REQUIRED if not self.is_v0 or c in known}
+        for column in sorted(required - seen, key=standard.FIELDS.index):
+            problems.append(Problem(1, column, "", "colonne obligatoire absente", self._header_label))
+        if problems:
+            self.report.errors.extend(problems)
+            raise _HeaderInvalid
+
+    @property
+    def _header_label(self):
+        return "Ligne" if self.source.format == "csv" else "Clé"
+
+    def _check_rights(self, batch: list[NormalRow]) -> None:
+        for normal in batch:
+            if normal.departement not in self.allowed_departements:
+                self._error(
+                    normal.line,
+                    "code_insee",
+                    normal.values["commune_id"],
+                    "vous ne pouvez importer que des lieux de vos départements",
+                )
+        keys = Q()
+        for normal in batch:
+            keys |= Q(source=normal.key[0], external_id=normal.key[1])
+        lines = {n.key: n.line for n in batch}
+        for source, external_id, departement in Venue.objects.filter(keys).values_list(
+            "source", "external_id", "commune__departement_id"
+        ):
+            if departement not in self.allowed_departements:
+                self._error(
+                    lines[(source, external_id)],
+                    "id",
+                    external_id,
+                    "ce lieu existe déjà dans un département où vous n'avez pas de droits",
+                )
+
+    # -- one row --
+    def _normalise(self, line: int, row: dict[str, str]) -> NormalRow | None:
+        errors_before = len(self.report.errors)
+        if "__width__" in row:
+            self._error(line, "", "", row["__width__"])
+            return None
+        if self.is_v0:
+            row = standard.translate_v0(
+                row,
+                warn=lambda c, v, r: self._warn(line, c, v, r),
+                error=lambda c, v, r: self._error(line, c, v, r),
+            )
+        get = {k: (v or "").strip() for k, v in row.items()}.get
+        values: dict = {}
+
+        for column in standard.REQUIRED:
+            if not get(column, ""):
+                self._error(line, column, "", "champ obligatoire vide")
+
+        for column, (attribute, max_length) in standard.TEXT_COLUMNS.items():
+            value = get(column, "")
+            if max_length and len(value) > max_length:
+                self._error(line, column, value, f"texte trop long ({len(value)} caractères, {max_length} au plus)")
+            values[attribute] = value
+
+        pivot = values["pivot"]
+        if pivot and not standard.PIVOT_PATTERN.match(pivot):
+            self._error(line, "pivot", pivot, "le pivot doit être un SIRET (14 chiffres), un SIREN ou un RNA")
+        if values["opening_hours"] and parse_hours(values["opening_hours"]) is None:
+            self._error(line, "horaires", values["opening_hours"], "horaires illisibles (format OpenStreetMap attendu)")
+
+        postal = get("code_postal", "")
+        if postal and not standard.POSTAL_CODE_PATTERN.match(postal):
+            self._error(line, "code_postal", postal, "le code postal doit comporter 5 chiffres")
+        values["postal_code"] = postal
+        insee = get("code_insee", "").upper()
+        if insee and not standard.INSEE_PATTERN.match(insee):
+            self._error(line, "code_insee", insee, "code INSEE invalide (5 caractères, ex. 59350 ou 2A004)")
+            insee = ""
+        commune_name, departement = "", ""
+        commune_text = get("commune", "")
+        postal_usable = bool(postal and standard.POSTAL_CODE_PATTERN.match(postal))
+        if insee or (postal_usable and commune_text):
+            code = self.communes.resolve(insee, postal, commune_text)
+            if code is None:
+                if insee:
+                    self._error(line, "code_insee", insee, "commune inconnue pour ce code INSEE")
+                else:
+                    self._error(
+                        line,
+                        "commune",
+                        commune_text,
+                        f"aucune commune de ce nom avec le code postal {postal} ; indiquez le code INSEE",
+                    )
+            else:
+                commune_name, departement, postal_codes = self.communes.by_code[code]
+                values["commune_id"] = code
+                if postal_usable and postal_codes and postal not in postal_codes:
+                    self._error(line, "code_postal", postal, f"ne correspond pas à la commune {commune_name} ({code})")
+
+        values["latitude"] = self._coordinate(line, "latitude", get("latitude", ""), 90)
+        values["longitude"] = self._coordinate(line, "longitude", get("longitude", ""), 180)
+        if (values["latitude"] is None) != (values["longitude"] is None) and len(self.report.errors) == errors_before:
+            self._error(line, "latitude", "", "indiquez la latitude et la longitude, ou aucune des deux")
+
+        date_text = get("date_maj", "")
+        values["date_maj"] = None
+        if date_text:
+            try:
+                if not DATE_PATTERN.match(date_text):
+                    raise ValueError
+                values["date_maj"] = datetime.date.fromisoformat(date_text)
+            except ValueError:
+                self._error(line, "date_maj", date_text, "date invalide (format attendu : AAAA-MM-JJ)")
+
+        for vocabulary in standard.VOCABULARIES:
+            text = get(vocabulary.column, "")
+            chosen: list[str] = []
+            for item in standard.split_multi(text):
+                value = vocabulary.lookup.get(standard._key(item))
+                if value is None:
+                    self._error(line, vocabulary.column, item, "valeur inconnue du vocabulaire du standard")
+                elif value not in chosen:
+                    chosen.append(value)
+            values[vocabulary.attribute] = chosen
+
+        channels: list[tuple[str, str, str]] = []
+        for item in standard.split_multi(get("telephone", "")):
+            channels.append(("telephone", *self._channel(line, "telephone", enums.ChannelKind.PHONE, item)))
+        for item in standard.split_multi(get("courriels", "")):
+            channels.append(("courriels", *self._channel(line, "courriels", enums.ChannelKind.EMAIL, item)))
+        for item in standard.split_multi(get("site_web", "")):
+            kind = enums.ChannelKind.WEBSITE
+            try:
+                if platform_of(normalise_url(item)) == "Facebook":
+                    kind = enums.ChannelKind.FACEBOOK
+            except ValidationError:
+                pass
+            channels.append(("site_web", *self._channel(line, "site_web", kind, item)))
+        values["prise_rdv"] = ""
+        rdv = get("prise_rdv", "")
+        if rdv:
+            kind, value = self._channel(line, "prise_rdv", enums.ChannelKind.WEBSITE, rdv)
+            values["prise_rdv"] = value
+            if len(value) > 500:
+                self._error(line, "prise_rdv", rdv, "adresse trop longue (500 caractères au plus)")
+            channels.append(("prise_rdv", kind, value))
+        if values["fiche_acces_libre"]:
+            _kind, values["fiche_acces_libre"] = self._channel(
+                line, "fiche_acces_libre", enums.ChannelKind.WEBSITE, values["fiche_acces_libre"]
+            )
+
+        if len(self.report.errors) != errors_before:
+            return None
+        return NormalRow(
+            line=line,
+            key=(values["source"], values["external_id"]),
+            values=values,
+            channels=channels,
+            commune_name=commune_name,
+            departement=departement,
+        )
+
+    def _coordinate(self, line, column, text, bound):
+        if not text:
+            return None
+        if not NUMBER_PATTERN.match(text):
+            self._error(line, column, text, "nombre attendu, avec un point décimal (ex. 50.6292)")
+            return None
+        number = float(text)
+        if not math.isfinite(number) or not -bound <= number <= bound:
+            self._error(line, column, text, f"doit être comprise entre -{bound} et {bound}")
+            return None
+        return number
+
+    def _channel(self, line, column, kind, raw) -> tuple[str, str]:
+        try:
+            value = get_kind(kind).normalise(raw)
+        except ValidationError as error:
+            self._error(line, column, raw, " ".join(str(m) for m in error.messages).rstrip("."))
+            return kind, raw
+        if len(value) > 500:
+            self._error(line, column, raw, "valeur trop longue (500 caractères au plus)")
+        return kind, value
+
+    def _error(self, line, column, value, reason):
+        self.report.errors.append(Problem(line, column, value, reason, self.source.row_label))
+
+    def _warn(self, line, column, value, reason):
+        self.report.warnings.append(Problem(line, column, value, reason, self.source.row_label))
+
+    # -- pass 2 --
+    def _apply(self, write: bool) -> None:
+        self.report.rows = 0
+        self._slugs = set(Venue.objects.values_list("slug", flat=True)) if write else set()
+        batch: list[NormalRow] = []
+        warnings = list(self.report.warnings)
+        for line, row in self._rows(desc="Import" if write else "Simulation"):
+            normal = self._normalise(line, row)
+            if normal is None:  # pass 1 found nothing, so this cannot happen; stay safe
+                raise ImportAborted(f"Ligne {line} invalide à la seconde lecture : fichier modifié pendant l'import ?")
+            self.report.rows += 1
+            batch.append(normal)
+            if len(batch) >= BATCH_SIZE:
+                self._apply_batch(batch, write)
+                batch = []
+        if batch:
+            self._apply_batch(batch, write)
+        self.report.warnings = warnings  # the second reading repeats them
+
+    def _apply_batch(self, batch: list[NormalRow], write: bool) -> None:
+        keys = Q()
+        for normal in batch:
+            keys |= Q(source=normal.key[0], external_id=normal.key[1])
+        existing = {
+            (v.source, v.external_id): v
+            for v in Venue.objects.filter(keys).select_related("commune", "structure").prefetch_related("channels")
+        }
+        to_create: list[tuple[Venue, NormalRow]] = []
+        to_update: list[tuple[Venue, NormalRow]] = []
+        for normal in batch:
+            venue = existing.get(normal.key)
+            if venue is None:
+                self.report.created += 1
+                to_create.append((Venue(**normal.values), normal))
+            elif _current(venue) != (normal.values, normal.channels):
+                self.report.updated += 1
+                to_update.append((venue, normal))
+            else:
+                self.report.unchanged += 1
+        if write:
+            self._write(to_create, to_update)
+
+    def _write(self, to_create, to_update) -> None:
+        now = timezone.now()
+        user = self.user if self.user is not None and self.user.is_authenticated else None
+        new_venues = []
+        for venue, normal in to_create:
+            venue.commune = Commune(code=normal.values["commune_id"], name=normal.commune_name)
+            venue.slug = self._unique_slug(f"{venue.name} {normal.commune_name}")
+            venue.refresh_search_text()
+            new_venues.append(venue)
+        changed = []
+        for venue, normal in to_update:
+            for attribute, value in normal.values.items():
+                setattr(venue, attribute, value)
+            if venue.commune_id != normal.values["commune_id"] or venue.commune.name != normal.commune_name:
+                venue.commune = Commune(code=normal.values["commune_id"], name=normal.commune_name)
+            venue.version += 1
+            venue.updated_at = now
+            venue.refresh_search_text()
+            changed.append(venue)
+        if new_venues:
+            bulk_create_with_history(
+                new_venues, Venue, batch_size=BATCH_SIZE, default_user=user, default_change_reason="import"
+            )
+        if changed:
+            bulk_update_with_history(
+                changed,
+                Venue,
+                [*VENUE_ATTRIBUTES, "version", "updated_at", "search_text"],
+                batch_size=BATCH_SIZE,
+                default_user=user,
+                default_change_reason="import",
+            )
+            Channel.objects.filter(venue__in=changed).exclude(standard_field="").delete()
+        channels = []
+        for venue, normal in [*to_create, *to_update]:
+            for position, (standard_field, kind, value) in enumerate(normal.channels):
+                channels.append(
+                    Channel(
+                        venue=venue,
+                        kind=kind,
+                        value=value,
+                        position=position,
+                        scenario=get_kind(kind).default_scenario,
+                        standard_field=standard_field,
+                    )
+                )
+        if channels:
+            bulk_create_with_history(
+                channels, Channel, batch_size=BATCH_SIZE, default_user=user, default_change_reason="import"
+            )
+
+    def _unique_slug(self, base: str) -> str:
+        base = (slugify(base) or "lieu")[:74].strip("-")
+        slug, n = base, 2
+        while slug in self._slugs:
+            slug, n = f"{base}-{n}", n + 1
+        self._slugs.add(slug)
+        return slug
+
+
+class _HeaderInvalid(ImportAborted):
+    pass
+
+
+def _current(venue: Venue):
+    """The venue as the importer would have written it, to spot unchanged rows."""
+    values = {attribute: getattr(venue, attribute) for attribute in VENUE_ATTRIBUTES}
+    standard_channels = sorted((c for c in venue.channels.all() if c.standard_field), key=lambda c: (c.position, c.pk))
+    channels = [(c.standard_field, c.kind, c.value) for c in standard_channels]
+    return values, channels
+
+
+def import_file(path, user=None, dry_run=False, progress=False, max_bytes=None) -> Report:
+    return LieuxImporter(path, user=user, progress=progress, max_bytes=max_bytes).run(dry_run=dry_run)
