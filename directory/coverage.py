@@ -1,0 +1,501 @@
+"""Coverage: who can reach a mediation venue, in which access scenario, per territory.
+
+Everything is computed in two aggregate SQL queries whatever the size of the territory (one row
+per commune of the scope, one row per child territory for distinct venue counts), then rolled
+up in Python. Nothing here issues a query per commune or per venue. See docs/coverage.md for the
+counting rules and ``compute()`` for the entry point used by the page, the CSV and ``make bench``.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import connection
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from directory import enums
+from directory.models import Channel, ClosurePeriod, Commune, Departement, Epci, Region, Venue
+
+SCENARIOS = (1, 2, 3)
+
+# Levels, from the widest to the narrowest; the French words are the URL values.
+FRANCE, REGION, DEPARTEMENT, EPCI, COMMUNE = "france", "region", "departement", "epci", "commune"
+LEVELS = (FRANCE, REGION, DEPARTEMENT, EPCI, COMMUNE)
+LEVEL_LABELS = {
+    FRANCE: _("France"),
+    REGION: _("Région"),
+    DEPARTEMENT: _("Département"),
+    EPCI: _("Intercommunalité (EPCI)"),
+    COMMUNE: _("Commune"),
+}
+# What the rows of the table are for each level.
+CHILD_LEVEL = {FRANCE: REGION, REGION: DEPARTEMENT, DEPARTEMENT: EPCI, EPCI: COMMUNE, COMMUNE: COMMUNE}
+
+# Channels a resident without internet nor network (scenario 1) can use, at the venue itself.
+SCENARIO_1_KINDS = (enums.ChannelKind.IN_PERSON, enums.ChannelKind.SIGNAGE, enums.ChannelKind.POST)
+# The only channel that stops working while the venue is temporarily closed: the drop-in itself.
+# Signage on the door, post, phone, SMS and online channels keep working.
+ON_SITE_KINDS = (enums.ChannelKind.IN_PERSON,)
+
+
+def _round_pct(part: int, whole: int) -> Decimal:
+    if not whole:
+        return Decimal("0.0")
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+@dataclass
+class Row:
+    """One line of the table (a child territory) or the totals line."""
+
+    key: str
+    name: str
+    level: str  # the level to open when following the row's link
+    population: int = 0
+    communes: int = 0
+    located: int = 0
+    open: int = 0
+    temporarily_closed: int = 0
+    permanently_closed: int = 0
+    stale: int = 0
+    reachable: dict = field(default_factory=lambda: dict.fromkeys(SCENARIOS, 0))
+    covered: dict = field(default_factory=lambda: dict.fromkeys(SCENARIOS, 0))
+
+    @property
+    def active(self) -> int:
+        return self.located - self.permanently_closed
+
+    @property
+    def stale_pct(self) -> Decimal:
+        return _round_pct(self.stale, self.active)
+
+    def covered_pct(self, scenario: int) -> Decimal:
+        return _round_pct(self.covered[scenario], self.population)
+
+    def values(self) -> dict:
+        """The row as exported: the same keys as ``COLUMNS``."""
+        data = {
+            "name": self.name,
+            "code": self.key,
+            "population": self.population,
+            "located": self.located,
+            "open": self.open,
+            "temporarily_closed": self.temporarily_closed,
+            "permanently_closed": self.permanently_closed,
+            "stale": self.stale,
+            "stale_pct": self.stale_pct,
+        }
+        for s in SCENARIOS:
+            data[f"reachable_{s}"] = self.reachable[s]
+            data[f"covered_{s}"] = self.covered[s]
+            data[f"covered_pct_{s}"] = self.covered_pct(s)
+        return data
+
+
+def _columns():
+    cols = [
+        ("name", _("Territoire")),
+        ("code", _("Code")),
+        ("population", _("Population")),
+        ("located", _("Lieux situés")),
+        ("open", _("Ouverts aujourd'hui")),
+        ("temporarily_closed", _("Fermés temporairement")),
+        ("permanently_closed", _("Fermés définitivement")),
+        ("stale", _("À vérifier")),
+        ("stale_pct", _("Part à vérifier (%)")),
+    ]
+    for s in SCENARIOS:
+        cols += [
+            (f"reachable_{s}", _("Lieux joignables, scénario %(s)s") % {"s": s}),
+            (f"covered_{s}", _("Population couverte, scénario %(s)s") % {"s": s}),
+            (f"covered_pct_{s}", _("Part couverte, scénario %(s)s (%%)") % {"s": s}),
+        ]
+    return cols
+
+
+def columns(public: bool = False):
+    """(key, label) of the table and CSV columns; the public summary has no staleness."""
+    cols = _columns()
+    if public:
+        cols = [(k, label) for k, label in cols if not k.startswith("stale") and k != "permanently_closed"]
+    return cols
+
+
+SORT_KEYS = {k for k, _label in _columns()}
+
+
+@dataclass
+class Coverage:
+    level: str
+    code: str
+    name: str
+    child_level: str
+    on: datetime.date
+    rows: list
+    totals: Row
+    # {scenario: [commune dicts without any reachable venue, most populated first]}
+    unreached: dict
+    unreached_count: dict
+
+    def sorted_rows(self, key: str | None):
+        """Rows sorted by a column key, ``-key`` for descending; unknown keys keep name order."""
+        if not key:
+            return self.rows
+        descending = key.startswith("-")
+        key = key.lstrip("-")
+        if key not in SORT_KEYS:
+            return self.rows
+        if key in ("name", "code"):
+            return sorted(self.rows, key=lambda r: r.values()[key].casefold(), reverse=descending)
+        return sorted(self.rows, key=lambda r: (r.values()[key], r.name), reverse=descending)
+
+
+# --- scope ------------------------------------------------------------------------------------
+
+
+def _scope_sql(level: str, child_level: str):
+    """SQL selecting the communes of the territory with the key, name and level of the child
+    territory (table row) each commune rolls up to."""
+    child = {
+        REGION: ("d.region_id", "r.name", f"'{REGION}'"),
+        DEPARTEMENT: ("c.departement_id", "d.name", f"'{DEPARTEMENT}'"),
+        # Communes outside any EPCI (islands, a few exceptions) are their own row.
+        EPCI: (
+            "COALESCE(c.epci_id, c.code)",
+            "COALESCE(e.name, c.name)",
+            f"CASE WHEN c.epci_id IS NULL THEN '{COMMUNE}' ELSE '{EPCI}' END",
+        ),
+        COMMUNE: ("c.code", "c.name", f"'{COMMUNE}'"),
+    }[child_level]
+    where = {
+        FRANCE: "TRUE",
+        REGION: "d.region_id = %(code)s",
+        DEPARTEMENT: "c.departement_id = %(code)s",
+        EPCI: "c.epci_id = %(code)s",
+        COMMUNE: "c.code = %(code)s",
+    }[level]
+    return f"""
+        SELECT c.code, c.name, c.population, c.departement_id, c.epci_id,
+               {child[0]} AS child_key, {child[1]} AS child_name, {child[2]} AS child_level
+        FROM {Commune._meta.db_table} c
+        JOIN {Departement._meta.db_table} d ON d.code = c.departement_id
+        JOIN {Region._meta.db_table} r ON r.code = d.region_id
+        LEFT JOIN {Epci._meta.db_table} e ON e.code = c.epci_id
+        WHERE {where} AND (%(all_departements)s OR c.departement_id = ANY(%(departements)s))
+    """  # noqa: S608 (only fixed fragments and model table names are interpolated; values are parameters)
+
+
+def _common_ctes(level: str, child_level: str) -> str:
+    venue = Venue._meta.db_table
+    commune = Commune._meta.db_table
+    channel = Channel._meta.db_table
+    closure = ClosurePeriod._meta.db_table
+    area_m2m = Venue.service_area_communes.through._meta.db_table
+    return f"""
+    WITH scope AS ({_scope_sql(level, child_level)}),
+    -- Venues that are located in the scope or whose service area can reach into it.
+    v AS (
+        SELECT v.id, v.commune_id, v.service_area, c.departement_id, c.epci_id,
+               (v.closed_permanently_on IS NOT NULL AND v.closed_permanently_on <= %(on)s) AS perm,
+               EXISTS (
+                   SELECT 1 FROM {closure} cp
+                   WHERE cp.venue_id = v.id AND cp.starts_on <= %(on)s
+                     AND (cp.ends_on IS NULL OR cp.ends_on >= %(on)s)
+               ) AS temp,
+               (v.verified_at IS NULL OR v.verified_at < %(cutoff)s) AS stale
+        FROM {venue} v JOIN {commune} c ON c.code = v.commune_id
+        WHERE v.commune_id IN (SELECT code FROM scope)
+           OR (v.service_area = 'departement' AND c.departement_id IN (SELECT departement_id FROM scope))
+           OR (v.service_area = 'epci' AND c.epci_id IN (SELECT epci_id FROM scope))
+           OR (v.service_area = 'communes' AND EXISTS (
+                   SELECT 1 FROM {area_m2m} m
+                   WHERE m.venue_id = v.id AND m.commune_id IN (SELECT code FROM scope)))
+    ),
+    -- Per venue, what its channels offer: kept apart for the drop-in, which a temporary
+    -- closure suspends.
+    ch AS (
+        SELECT ch.venue_id,
+               MIN(ch.scenario) FILTER (WHERE ch.kind <> ALL(%(on_site)s)) AS min_remote,
+               MIN(ch.scenario) FILTER (WHERE ch.kind = ANY(%(on_site)s)) AS min_on_site,
+               BOOL_OR(ch.scenario <= 1 AND ch.kind = ANY(%(s1_kinds)s) AND ch.kind <> ALL(%(on_site)s)) AS s1_remote,
+               BOOL_OR(ch.scenario <= 1 AND ch.kind = ANY(%(s1_kinds)s) AND ch.kind = ANY(%(on_site)s)) AS s1_on_site
+        FROM {channel} ch
+        WHERE ch.venue_id IN (SELECT id FROM v)
+        GROUP BY ch.venue_id
+    ),
+    vr AS (
+        SELECT v.*,
+               (NOT v.perm AND (COALESCE(ch.s1_remote, FALSE) OR (NOT v.temp AND COALESCE(ch.s1_on_site, FALSE))))
+                   AS r1,
+               (NOT v.perm AND (ch.min_remote <= 2 OR (NOT v.temp AND ch.min_on_site <= 2))) IS TRUE AS r2,
+               (NOT v.perm AND (ch.min_remote <= 3 OR (NOT v.temp AND ch.min_on_site <= 3))) IS TRUE AS r3
+        FROM v LEFT JOIN ch ON ch.venue_id = v.id
+    ),
+    -- (venue, commune) pairs for service areas that are not a whole EPCI or département: the
+    -- venue's own commune (always served) and the listed communes.
+    point AS (
+        SELECT id, commune_id AS code FROM vr
+        WHERE service_area NOT IN ('epci', 'departement') OR (service_area = 'epci' AND epci_id IS NULL)
+        UNION
+        SELECT vr.id, m.commune_id FROM vr JOIN {area_m2m} m ON m.venue_id = vr.id
+        WHERE vr.service_area = 'communes'
+    )
+    """  # noqa: S608 (model table names only)
+
+
+def _params(on, now, departements):
+    return {
+        "on": on,
+        "cutoff": Venue.freshness_cutoff(now),
+        "on_site": [str(k) for k in ON_SITE_KINDS],
+        "s1_kinds": [str(k) for k in SCENARIO_1_KINDS],
+        "all_departements": departements is None,
+        "departements": list(departements or []),
+    }
+
+
+_COVERAGE_SELECT = """
+    , located AS (
+        SELECT commune_id AS code,
+               COUNT(*) AS n,
+               COUNT(*) FILTER (WHERE NOT perm AND NOT temp) AS n_open,
+               COUNT(*) FILTER (WHERE NOT perm AND temp) AS n_temp,
+               COUNT(*) FILTER (WHERE perm) AS n_perm,
+               COUNT(*) FILTER (WHERE NOT perm AND stale) AS n_stale,
+               COUNT(*) FILTER (WHERE r1) AS r1
+        FROM vr WHERE commune_id IN (SELECT code FROM scope) GROUP BY commune_id
+    ),
+    by_point AS (
+        SELECT point.code, COUNT(*) FILTER (WHERE vr.r2) AS r2, COUNT(*) FILTER (WHERE vr.r3) AS r3
+        FROM point JOIN vr ON vr.id = point.id GROUP BY point.code
+    ),
+    by_epci AS (
+        SELECT epci_id, COUNT(*) FILTER (WHERE r2) AS r2, COUNT(*) FILTER (WHERE r3) AS r3
+        FROM vr WHERE service_area = 'epci' AND epci_id IS NOT NULL GROUP BY epci_id
+    ),
+    by_dep AS (
+        SELECT departement_id, COUNT(*) FILTER (WHERE r2) AS r2, COUNT(*) FILTER (WHERE r3) AS r3
+        FROM vr WHERE service_area = 'departement' GROUP BY departement_id
+    ),
+    per_c AS (
+        SELECT s.code, s.name, s.population, s.child_key, s.child_name, s.child_level,
+               COALESCE(l.n, 0) AS n, COALESCE(l.n_open, 0) AS n_open, COALESCE(l.n_temp, 0) AS n_temp,
+               COALESCE(l.n_perm, 0) AS n_perm, COALESCE(l.n_stale, 0) AS n_stale, COALESCE(l.r1, 0) AS r1,
+               COALESCE(p.r2, 0) + COALESCE(e.r2, 0) + COALESCE(d.r2, 0) AS r2,
+               COALESCE(p.r3, 0) + COALESCE(e.r3, 0) + COALESCE(d.r3, 0) AS r3
+        FROM scope s
+        LEFT JOIN located l ON l.code = s.code
+        LEFT JOIN by_point p ON p.code = s.code
+        LEFT JOIN by_epci e ON e.epci_id = s.epci_id
+        LEFT JOIN by_dep d ON d.departement_id = s.departement_id
+    ),
+    child_of_dep AS (SELECT DISTINCT departement_id, child_key FROM scope),
+    child_of_epci AS (SELECT DISTINCT epci_id, child_key FROM scope WHERE epci_id IS NOT NULL),
+    pairs AS (
+        SELECT point.id, s.child_key FROM point JOIN scope s ON s.code = point.code
+        UNION
+        SELECT vr.id, ce.child_key FROM vr JOIN child_of_epci ce ON ce.epci_id = vr.epci_id
+        WHERE vr.service_area = 'epci'
+        UNION
+        SELECT vr.id, cd.child_key FROM vr JOIN child_of_dep cd ON cd.departement_id = vr.departement_id
+        WHERE vr.service_area = 'departement'
+    ),
+    s1 AS (SELECT vr.id, s.child_key FROM vr JOIN scope s ON s.code = vr.commune_id WHERE vr.r1)
+    SELECT 'row' AS kind, child_key AS key, MAX(child_name) AS name, MAX(child_level) AS level,
+           SUM(population)::bigint AS a, COUNT(*)::bigint AS b, SUM(n)::bigint AS c,
+           SUM(n_open)::bigint AS d, SUM(n_temp)::bigint AS e, SUM(n_perm)::bigint AS f,
+           SUM(n_stale)::bigint AS g,
+           COALESCE(SUM(population) FILTER (WHERE r1 > 0), 0)::bigint AS h,
+           COALESCE(SUM(population) FILTER (WHERE r2 > 0), 0)::bigint AS i,
+           COALESCE(SUM(population) FILTER (WHERE r3 > 0), 0)::bigint AS j
+    FROM per_c GROUP BY GROUPING SETS ((child_key), ())
+    UNION ALL
+    SELECT 'reach', pairs.child_key, NULL, NULL, 2,
+           COUNT(DISTINCT pairs.id) FILTER (WHERE vr.r2), NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+    FROM pairs JOIN vr ON vr.id = pairs.id GROUP BY GROUPING SETS ((pairs.child_key), ())
+    UNION ALL
+    SELECT 'reach', pairs.child_key, NULL, NULL, 3,
+           COUNT(DISTINCT pairs.id) FILTER (WHERE vr.r3), NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+    FROM pairs JOIN vr ON vr.id = pairs.id GROUP BY GROUPING SETS ((pairs.child_key), ())
+    UNION ALL
+    SELECT 'reach', s1.child_key, NULL, NULL, 1, COUNT(DISTINCT s1.id), NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+    FROM s1 GROUP BY GROUPING SETS ((s1.child_key), ())
+    UNION ALL
+    (SELECT 'u1', code, name, NULL, population, COUNT(*) OVER (), NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+     FROM per_c WHERE r1 = 0 ORDER BY population DESC, name, code LIMIT %(limit)s)
+    UNION ALL
+    (SELECT 'u2', code, name, NULL, population, COUNT(*) OVER (), NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+     FROM per_c WHERE r2 = 0 ORDER BY population DESC, name, code LIMIT %(limit)s)
+    UNION ALL
+    (SELECT 'u3', code, name, NULL, population, COUNT(*) OVER (), NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+     FROM per_c WHERE r3 = 0 ORDER BY population DESC, name, code LIMIT %(limit)s)
+"""
+
+
+def _coverage_sql(level: str, child_level: str) -> str:
+    """One statement, four kinds of result lines (first column):
+
+    - ``row``: sums per child territory, and the totals on the line with a NULL key;
+    - ``reach``: distinct venues reachable from at least one commune of each child territory
+      (NULL key: of the whole scope); a venue serving three communes of an EPCI counts once;
+    - ``u1``/``u2``/``u3``: communes without any reachable venue in that scenario, most
+      populated first, with their total number.
+    """
+    return _common_ctes(level, child_level) + _COVERAGE_SELECT
+
+
+# --- entry point ------------------------------------------------------------------------------
+
+
+def territory_name(level: str, code: str) -> str | None:
+    """The territory's display name, or None if it does not exist."""
+    if level == FRANCE:
+        return str(_("France"))
+    model = {REGION: Region, DEPARTEMENT: Departement, EPCI: Epci, COMMUNE: Commune}.get(level)
+    if model is None:
+        return None
+    obj = model.objects.filter(pk=code).first()
+    return str(obj) if obj else None
+
+
+def compute(
+    level: str,
+    code: str = "",
+    on: datetime.date | None = None,
+    *,
+    departements=None,
+    child_level: str | None = None,
+    name: str = "",
+    unreached_limit: int | None = 20,
+    now: datetime.datetime | None = None,
+) -> Coverage:
+    """Coverage of a territory, one row per child territory, in two SQL queries.
+
+    ``departements``: restrict every number to communes (and venues located) in these
+    département codes (None: no restriction). ``child_level`` overrides the default row level
+    (the public summary shows départements at the France level). ``unreached_limit``: how many
+    communes without a reachable venue to keep per scenario (None: all).
+    """
+    if level not in LEVELS:
+        raise ValueError(level)
+    on = on or timezone.localdate()
+    child_level = child_level or CHILD_LEVEL[level]
+    params = _params(on, now, departements)
+    params["code"] = code
+    params["limit"] = unreached_limit
+
+    rows: dict[str, Row] = {}
+    totals = Row(key="", name=str(_("Total")), level=level)
+    unreached = {s: [] for s in SCENARIOS}
+    unreached_count = dict.fromkeys(SCENARIOS, 0)
+    with connection.cursor() as cursor:
+        cursor.execute(_coverage_sql(level, child_level), params)
+        lines = cursor.fetchall()
+
+    reach = []
+    for kind, key, row_name, row_level, a, b, c, d, e, f, g, h, i, j in lines:
+        if kind == "row":
+            if key is None:
+                row = totals
+            else:
+                row = rows[key] = Row(key=key, name=row_name, level=row_level)
+            # An empty scope still yields the totals line, with NULL sums.
+            a, b, c, d, e, f, g, h, i, j = (x or 0 for x in (a, b, c, d, e, f, g, h, i, j))
+            row.population, row.communes, row.located = a, b, c
+            row.open, row.temporarily_closed, row.permanently_closed, row.stale = d, e, f, g
+            row.covered = {1: h, 2: i, 3: j}
+        elif kind == "reach":
+            reach.append((key, a, b))
+        else:
+            scenario = int(kind[1])
+            unreached[scenario].append({"code": key, "name": row_name, "population": a})
+            unreached_count[scenario] = b
+    # Applied after every row exists (the UNION gives no order between its branches).
+    for key, scenario, n in reach:
+        target = totals if key is None else rows.get(key)
+        if target is not None:
+            target.reachable[scenario] = n
+
+    for items in unreached.values():
+        items.sort(key=lambda c: (-c["population"], c["name"], c["code"]))
+
+    ordered = sorted(rows.values(), key=lambda r: (r.name.casefold(), r.key))
+    return Coverage(
+        level=level,
+        code=code,
+        name=name or territory_name(level, code) or "",
+        child_level=child_level,
+        on=on,
+        rows=ordered,
+        totals=totals,
+        unreached=unreached,
+        unreached_count=unreached_count,
+    )
+
+
+# --- venue lists (ORM, one query each) --------------------------------------------------------
+
+
+def scope_filter(level: str, code: str, departements=None, prefix: str = "commune__") -> Q:
+    """Q selecting venues located in the territory (and in ``departements`` if given)."""
+    q = {
+        FRANCE: Q(),
+        REGION: Q(**{f"{prefix}departement__region_id": code}),
+        DEPARTEMENT: Q(**{f"{prefix}departement_id": code}),
+        EPCI: Q(**{f"{prefix}epci_id": code}),
+        COMMUNE: Q(**{f"{prefix}code": code}),
+    }[level]
+    if departements is not None:
+        q &= Q(**{f"{prefix}departement_id__in": list(departements)})
+    return q
+
+
+def stale_venues(level, code, departements=None, on=None, now=None, limit=100):
+    """Venues to check: located in the territory, not closed for good, past the freshness
+    threshold; never verified first, then the oldest verification."""
+    on = on or timezone.localdate()
+    return (
+        Venue.objects.filter(scope_filter(level, code, departements))
+        .not_permanently_closed(on)
+        .stale(now)
+        .select_related("commune")
+        .order_by(F("verified_at").asc(nulls_first=True), "name", "pk")[:limit]
+    )
+
+
+def map_venues(level, code, departements=None, on=None, limit=5000):
+    """Venues located in the territory with coordinates and today's status, for the map."""
+    on = on or timezone.localdate()
+    # One reverse() for all points: the slug is substituted below.
+    url_pattern = reverse("directory:venue", kwargs={"slug": "slug-placeholder"})
+    qs = (
+        Venue.objects.filter(scope_filter(level, code, departements))
+        .filter(latitude__isnull=False)
+        .with_status(on)
+        .order_by("name", "pk")
+        .values("id", "name", "slug", "latitude", "longitude", "closed_permanently_on", "is_closed_on_date")
+    )
+    points = []
+    for v in qs[:limit]:
+        if v["closed_permanently_on"] and v["closed_permanently_on"] <= on:
+            status = enums.VenueStatus.PERMANENTLY_CLOSED
+        elif v["is_closed_on_date"]:
+            status = enums.VenueStatus.TEMPORARILY_CLOSED
+        else:
+            status = enums.VenueStatus.OPEN
+        points.append(
+            {
+                "name": v["name"],
+                "lat": float(v["latitude"]),
+                "lon": float(v["longitude"]),
+                "status": str(status.value),
+                "status_label": str(status.label),
+                "url": url_pattern.replace("slug-placeholder", v["slug"]),
+            }
+        )
+    return points
