@@ -97,11 +97,12 @@ class Channel(models.Model):
             self.value = self.kind_spec.normalise(self.value)
         except ValidationError as error:
             raise ValidationError({"value": error.messages}) from None
-        if not self.scenario:
+        if self.scenario is None:
             self.scenario = self.kind_spec.default_scenario
 
     def save(self, *args, **kwargs):
-        if not self.scenario:
+        # Only an unset scenario gets the default: 0 or 4 must hit the range constraint.
+        if self.scenario is None:
             self.scenario = self.kind_spec.default_scenario
         super().save(*args, **kwargs)
 
