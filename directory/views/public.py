@@ -1,22 +1,230 @@
 """Public pages: home (scenario chooser), directory list, venue sheet.
 
-Placeholder views replaced by the full implementation of the directory issue."""
+A request, end to end: ``venue_list`` → ``VenueFilter(request.GET, Venue.objects.public())``
+→ ``with_page_prefetches(filterset.qs, scenario)`` → ``Paginator`` → template. The API's list
+view runs the same filter and the same prefetches. Anonymous GETs of the list and the sheet
+are cached (see ``cache_public_page``).
+"""
 
+from __future__ import annotations
+
+import functools
+import hashlib
+
+from django import forms
+from django.conf import settings
+from django.core.cache import cache
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
-from directory.enums import AccessScenario
-from directory.models import Venue
+from directory import hours
+from directory.cache import data_version
+from directory.enums import AccessScenario, Service, ServiceArea
+from directory.filters import VenueFilter, with_page_prefetches
+from directory.models import Channel, ClosurePeriod, Commune, Venue
+from directory.text import fold
+
+# --- page cache ------------------------------------------------------------------------------
+
+
+def page_cache_key(request) -> str:
+    """The key changes with every data write (``data_version``), the day (status « today »),
+    the language and the full path with its query string."""
+    path = hashlib.sha256(request.get_full_path().encode("utf-8", "surrogatepass")).hexdigest()
+    return f"public-page:{data_version()}:{timezone.localdate().isoformat()}:{get_language()}:{path}"
+
+
+def cache_public_page(view):
+    """Cache the rendered page of anonymous GETs for ``PUBLIC_PAGE_CACHE_SECONDS`` (0 = off)."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        seconds = settings.PUBLIC_PAGE_CACHE_SECONDS
+        cacheable = (
+            seconds > 0
+            and request.method == "GET"
+            and not request.user.is_authenticated
+            and "messages" not in request.COOKIES
+        )
+        if not cacheable:
+            return view(request, *args, **kwargs)
+        key = page_cache_key(request)
+        stored = cache.get(key)
+        if stored is not None:
+            content, content_type = stored
+            response = HttpResponse(content, content_type=content_type)
+            response["X-Page-Cache"] = "hit"
+            return response
+        response = view(request, *args, **kwargs)
+        if response.status_code == 200 and not response.cookies and not getattr(response, "streaming", False):
+            cache.set(key, (response.content, response["Content-Type"]), seconds)
+            response["X-Page-Cache"] = "miss"
+        return response
+
+    return wrapper
+
+
+# --- home ------------------------------------------------------------------------------------
 
 
 def home(request):
     return render(request, "directory/home.html", {"scenarios": list(AccessScenario)})
 
 
+# --- list ------------------------------------------------------------------------------------
+
+
+def _page(request, paginator):
+    """The requested page, or the nearest one with a notice: never a 500, never an empty page."""
+    raw = request.GET.get("page", "1")
+    try:
+        number = int(raw)
+    except (TypeError, ValueError):
+        return paginator.page(1), _("Numéro de page invalide : première page affichée.")
+    if number < 1:
+        return paginator.page(1), _("Numéro de page invalide : première page affichée.")
+    if number > paginator.num_pages:
+        return paginator.page(paginator.num_pages), _(
+            "Cette page n'existe pas : dernière page affichée (page %(page)d)."
+        ) % {"page": paginator.num_pages}
+    return paginator.page(number), ""
+
+
+def _map_points(venues):
+    return [
+        {
+            "name": venue.name,
+            "url": venue.get_absolute_url(),
+            "lat": venue.latitude,
+            "lon": venue.longitude,
+            "commune": venue.commune.name,
+        }
+        for venue in venues
+        if venue.latitude is not None
+    ]
+
+
+def _commune_suggestions(filterset):
+    """When the text looks like a commune or postal code, offer « venues serving X » links:
+    a venue's own text only names where it is, not every commune it serves."""
+    data = filterset.form.cleaned_data if filterset.is_bound and not filterset.errors.get("q") else {}
+    text = (data.get("q") or "").strip()
+    if not text or len(fold(text)) < 3 or filterset.selected_commune:
+        return []
+    return list(Commune.objects.matching(text).select_related("departement").order_by("-population", "name")[:5])
+
+
+@cache_public_page
 def venue_list(request):
-    venues = Venue.objects.public().prefetch_related("channels", "closures")[:20]
-    return render(request, "directory/venue_list.html", {"venues": venues})
+    today = timezone.localdate()
+    filterset = VenueFilter(request.GET, queryset=Venue.objects.public(), today=today)
+    scenario = filterset.selected_scenario
+    venues = with_page_prefetches(filterset.qs, scenario, today=today)
+    paginator = Paginator(venues, settings.DIRECTORY_PAGE_SIZE)
+    page, page_notice = _page(request, paginator)
+    page_venues = list(page.object_list)
+    return render(
+        request,
+        "directory/venue_list.html",
+        {
+            "filter": filterset,
+            "form": filterset.form,
+            "filter_errors": filterset.error_messages(),
+            "page_obj": page,
+            "paginator": paginator,
+            "venues": page_venues,
+            "page_notice": page_notice,
+            "today": today,
+            "scenario": AccessScenario(scenario) if scenario else None,
+            "scenarios": list(AccessScenario),
+            "near": filterset.near_point,
+            "commune": filterset.selected_commune,
+            "commune_suggestions": _commune_suggestions(filterset),
+            "map_points": _map_points(page_venues),
+            "map_config": {"tileUrl": settings.MAP_TILE_URL, "attribution": settings.MAP_TILE_ATTRIBUTION},
+        },
+    )
 
 
+# --- venue sheet -----------------------------------------------------------------------------
+
+
+class ScenarioChoice(forms.Form):
+    scenario = forms.TypedChoiceField(choices=AccessScenario.choices, coerce=int, required=False)
+
+
+def service_area_text(venue) -> str:
+    """The venue's service area in words."""
+    commune = venue.commune
+    if venue.service_area == ServiceArea.COMMUNE:
+        return _("Les habitants de %(commune)s.") % {"commune": commune.name}
+    if venue.service_area == ServiceArea.EPCI and commune.epci_id:
+        return _("Les habitants des communes de l'intercommunalité %(epci)s.") % {"epci": commune.epci.name}
+    if venue.service_area == ServiceArea.EPCI:
+        return _("Les habitants de %(commune)s.") % {"commune": commune.name}
+    if venue.service_area == ServiceArea.DEPARTEMENT:
+        return _("Les habitants de tout le département %(departement)s.") % {"departement": commune.departement}
+    names = [c.name for c in venue.service_area_communes.all()] or [commune.name]
+    return _("Les habitants des communes suivantes : %(communes)s.") % {"communes": ", ".join(names)}
+
+
+def channel_groups(venue, scenario: int | None):
+    """[(scenario, channels, usable)] — with a chosen scenario, the usable groups come first."""
+    groups = [(s, chans, scenario is None or s <= scenario) for s, chans in venue.channels_by_scenario()]
+    if scenario:
+        groups.sort(key=lambda g: (not g[2], g[0]))
+    return groups
+
+
+@cache_public_page
 def venue_detail(request, slug):
-    venue = get_object_or_404(Venue.objects.public().prefetch_related("channels", "closures"), slug=slug)
-    return render(request, "directory/venue_detail.html", {"venue": venue})
+    today = timezone.localdate()
+    queryset = (
+        Venue.objects.public()
+        .select_related("commune__epci")
+        .prefetch_related(
+            Prefetch("channels", queryset=Channel.objects.order_by("scenario", "position", "pk")),
+            Prefetch(
+                "closures",
+                queryset=ClosurePeriod.objects.current_or_upcoming(today)
+                .order_by("starts_on", "pk")
+                .prefetch_related(Prefetch("open_channels", queryset=Channel.objects.order_by("scenario", "position"))),
+            ),
+            Prefetch("service_area_communes", queryset=Commune.objects.only("code", "name").order_by("name")),
+        )
+    )
+    venue = get_object_or_404(queryset, slug=slug)
+    choice = ScenarioChoice(request.GET)
+    scenario = (choice.cleaned_data.get("scenario") or None) if choice.is_valid() else None
+    scenario_error = "" if choice.is_valid() else _("Situation inconnue : choisissez 1, 2 ou 3.")
+    status = venue.status_on(today)
+    threshold = settings.FRESHNESS_THRESHOLD_DAYS
+    return render(
+        request,
+        "directory/venue_detail.html",
+        {
+            "venue": venue,
+            "today": today,
+            "status": status,
+            "current_closure": venue.current_closure(today),
+            "upcoming_closures": venue.upcoming_closures(today),
+            "scenario": AccessScenario(scenario) if scenario else None,
+            "scenario_error": scenario_error,
+            "scenarios": list(AccessScenario),
+            "channel_groups": channel_groups(venue, scenario),
+            "hours_state": hours.state(venue.opening_hours),
+            "hours_week": hours.week(venue.opening_hours, today),
+            "service_area": service_area_text(venue),
+            "services": [Service(value).label for value in venue.services if value in Service.values],
+            "freshness_threshold": threshold,
+            "list_url": reverse("directory:venue_list") + (f"?scenario={scenario}" if scenario else ""),
+            "map_points": _map_points([venue]),
+            "map_config": {"tileUrl": settings.MAP_TILE_URL, "attribution": settings.MAP_TILE_ATTRIBUTION},
+        },
+    )
