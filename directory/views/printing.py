@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from directory import enums, hours
-from directory.channels import MAX_TEXT_LENGTH, OFFLINE_KINDS, get_kind
+from directory.channels import MAX_TEXT_LENGTH, OFFLINE_KINDS, display_phone, get_kind
 from directory.models import Channel, ClosurePeriod, Commune, Epci, Venue
 
 Kind = enums.ChannelKind
@@ -252,6 +252,8 @@ def territory_sheet(request, code):
             .order_by("commune__name", "name", "pk")
         )
     departements = list({c.departement_id: c.departement for c in communes}.values())
+    for departement in departements:
+        departement.contact_display = display_phone(departement.contact_phone) if departement.contact_phone else ""
     context = {
         "territory": territory,
         "kind_label": kind_label,
