@@ -1,6 +1,6 @@
 from django.urls import path
 
-from directory.views import coverage, invitations, printing, public, reports, sms
+from directory.views import coverage, invitations, opendata, printing, public, reports, sms
 
 app_name = "directory"
 
@@ -16,4 +16,6 @@ urlpatterns = [
     path("invitation/<uidb64>/<token>/", invitations.accept_invitation, name="invitation_accept"),
     path("territoires/<str:code>/fiche/", printing.territory_sheet, name="territory_sheet"),
     path("sms/entrant/", sms.incoming, name="sms_incoming"),
+    path("open-data/schemas/<str:name>", opendata.schema_file, name="opendata_schema"),
+    path("open-data/<str:name>", opendata.download, name="opendata_download"),
 ]
