@@ -1,0 +1,129 @@
+"""manage.py load_territories with a tiny fixture file: idempotent, filtered, --if-needed."""
+
+import copy
+import gzip
+import io
+import json
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from directory.models import Commune, Departement, Epci, Region
+
+pytestmark = pytest.mark.django_db
+
+DATA = {
+    "source": "fixture de test",
+    "regions": [["32", "Hauts-de-France"], ["11", "Île-de-France"]],
+    "departements": [["59", "Nord", "32"], ["62", "Pas-de-Calais", "32"], ["75", "Paris", "11"]],
+    "epci": [
+        ["200093201", "Métropole Européenne de Lille", "METRO", 1190000],
+        ["200041960", "CC Pévèle-Carembault", "CC", 97000],
+        ["200033579", "CU d'Arras", "CU", 107000],
+        ["200054781", "Métropole du Grand Paris", "METRO", 7000000],
+    ],
+    "communes": [
+        ["59350", "Lille", "59", "200093201", ["59000", "59160", "59260", "59777", "59800"], 238246],
+        ["59009", "Villeneuve-d'Ascq", "59", "200093201", ["59491", "59493", "59650"], 62868],
+        ["59168", "Cysoing", "59", "200041960", ["59830"], 4839],
+        ["62041", "Arras", "62", "200033579", ["62000"], 42875],
+        ["75056", "Paris", "75", "200054781", ["75001", "75002"], 2100000],
+    ],
+}
+
+
+def write(path, data):
+    with gzip.open(path, "wt", encoding="utf-8") as handle:
+        json.dump(data, handle)
+    return str(path)
+
+
+@pytest.fixture
+def fixture_file(tmp_path):
+    return write(tmp_path / "territories.json.gz", DATA)
+
+
+def load(path, **options):
+    out = io.StringIO()
+    call_command("load_territories", file=path, no_progress=True, stdout=out, **options)
+    return out.getvalue()
+
+
+def counts():
+    return (Region.objects.count(), Departement.objects.count(), Epci.objects.count(), Commune.objects.count())
+
+
+def test_it_loads_every_level(fixture_file):
+    out = load(fixture_file)
+    assert counts() == (2, 3, 4, 5)
+    assert "5 communes chargés" in out
+    lille = Commune.objects.select_related("departement__region", "epci").get(code="59350")
+    assert lille.name == "Lille"
+    assert lille.postal_codes == ["59000", "59160", "59260", "59777", "59800"]
+    assert lille.population == 238246
+    assert lille.epci.name == "Métropole Européenne de Lille"
+    assert lille.departement.region.name == "Hauts-de-France"
+    assert Commune.objects.get(code="59009").search_name == "villeneuve-d'ascq"
+    assert Epci.objects.get(code="200041960").search_name == "cc pevele-carembault"
+
+
+def test_a_second_run_duplicates_nothing_and_updates_names(fixture_file, tmp_path):
+    load(fixture_file)
+    Departement.objects.filter(code="59").update(contact_label="Plateforme du Nord", contact_phone="+33353010000")
+    changed = copy.deepcopy(DATA)
+    changed["communes"][2] = ["59168", "Cysoing (nouveau nom)", "59", "200041960", ["59830"], 5000]
+    changed["epci"][1][1] = "Communauté de communes Pévèle Carembault"
+
+    load(write(tmp_path / "changed.json.gz", changed))
+
+    assert counts() == (2, 3, 4, 5)
+    cysoing = Commune.objects.get(code="59168")
+    assert (cysoing.name, cysoing.population, cysoing.search_name) == (
+        "Cysoing (nouveau nom)",
+        5000,
+        "cysoing (nouveau nom)",
+    )
+    assert Epci.objects.get(code="200041960").name == "Communauté de communes Pévèle Carembault"
+    # What the loader does not own is kept.
+    assert Departement.objects.get(code="59").contact_phone == "+33353010000"
+
+
+def test_departements_option_loads_only_those_communes_and_their_epci(fixture_file):
+    load(fixture_file, departements="59, 62")
+    assert set(Commune.objects.values_list("code", flat=True)) == {"59350", "59009", "59168", "62041"}
+    assert set(Epci.objects.values_list("code", flat=True)) == {"200093201", "200041960", "200033579"}
+    # Régions and départements are small: always all of them.
+    assert Departement.objects.count() == 3
+
+
+def test_if_needed_does_nothing_when_every_commune_is_there(fixture_file, tmp_path):
+    load(fixture_file, departements="59")
+    renamed = copy.deepcopy(DATA)
+    renamed["communes"][0][1] = "Lille (renommée)"
+    path = write(tmp_path / "renamed.json.gz", renamed)
+
+    out = load(path, departements="59", if_needed=True)
+
+    assert "rien à faire" in out
+    assert Commune.objects.get(code="59350").name == "Lille"
+
+
+def test_if_needed_loads_when_communes_are_missing(fixture_file):
+    load(fixture_file, departements="59")
+    out = load(fixture_file, if_needed=True)
+    assert "rien à faire" not in out
+    assert Commune.objects.count() == 5
+
+
+def test_a_missing_file_is_a_clear_error(tmp_path):
+    with pytest.raises(CommandError, match="Fichier introuvable"):
+        load(str(tmp_path / "absent.json.gz"))
+    assert counts() == (0, 0, 0, 0)
+
+
+def test_the_bundled_file_has_nord_and_pas_de_calais(db):
+    load_default = io.StringIO()
+    call_command("load_territories", departements="62", no_progress=True, stdout=load_default)
+    arras = Commune.objects.get(code="62041")
+    assert arras.name == "Arras" and "62000" in arras.postal_codes
+    assert not Commune.objects.exclude(departement_id="62").exists()
