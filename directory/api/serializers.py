@@ -1,0 +1,228 @@
+"""Read-only representation of venues for the public API.
+
+Channels are rendered through the channel-kind registry (``Channel.href`` / ``display_value``),
+never re-implemented here; the venue's status is computed from the prefetched closures."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from directory import enums
+from directory.models import Channel, ClosurePeriod, Commune, Venue
+
+
+class CommuneSerializer(serializers.ModelSerializer):
+    code = serializers.CharField(help_text="Code INSEE de la commune.")
+    name = serializers.CharField(help_text="Nom officiel de la commune.")
+    departement = serializers.CharField(source="departement_id", help_text="Code du département.")
+
+    class Meta:
+        model = Commune
+        fields = ["code", "name", "departement"]
+
+
+class ChannelSerializer(serializers.ModelSerializer):
+    kind = serializers.ChoiceField(choices=enums.ChannelKind.choices, help_text="Type de canal.")
+    kind_label = serializers.SerializerMethodField(help_text="Libellé du type de canal, en français.")
+    label = serializers.CharField(help_text="Intitulé libre (ex. « Accueil »), peut être vide.")
+    value = serializers.CharField(
+        help_text="Valeur normalisée : numéro E.164, adresse web, e-mail, ou texte pour l'affichage, "
+        "la permanence et le courrier."
+    )
+    display_value = serializers.CharField(help_text="La valeur telle qu'on la lit (ex. « 03 53 01 00 00 »).")
+    href = serializers.CharField(
+        allow_null=True,
+        help_text="Lien qui agit (tel:, sms:, mailto:, https://wa.me/…), ou null pour l'affichage, "
+        "la permanence et le courrier.",
+    )
+    availability = serializers.CharField(help_text="Disponibilité en texte libre (ex. « mardi 14h-17h »).")
+    scenario = serializers.ChoiceField(
+        choices=enums.AccessScenario.choices,
+        help_text="Le scénario d'accès le moins équipé qui peut utiliser ce canal : 1 ni internet ni réseau, "
+        "2 un téléphone sans internet, 3 équipé et connecté.",
+    )
+    standard_field = serializers.CharField(
+        help_text="Champ du standard national d'où vient le canal (telephone, courriels, site_web, prise_rdv), "
+        "vide sinon."
+    )
+
+    class Meta:
+        model = Channel
+        fields = [
+            "kind",
+            "kind_label",
+            "label",
+            "value",
+            "display_value",
+            "href",
+            "availability",
+            "scenario",
+            "standard_field",
+        ]
+
+    def get_kind_label(self, channel) -> str:
+        return str(channel.kind_spec.label)
+
+
+class ClosureSerializer(serializers.ModelSerializer):
+    starts_on = serializers.DateField(help_text="Premier jour de fermeture.")
+    ends_on = serializers.DateField(allow_null=True, help_text="Dernier jour de fermeture (inclus) ; null si inconnu.")
+    reason = serializers.ChoiceField(choices=enums.ClosureReason.choices, help_text="Motif de la fermeture.")
+    public_message = serializers.CharField(help_text="Message au public, peut être vide.")
+
+    class Meta:
+        model = ClosurePeriod
+        fields = ["starts_on", "ends_on", "reason", "public_message"]
+
+
+class StatusSerializer(serializers.Serializer):
+    code = serializers.ChoiceField(
+        choices=enums.VenueStatus.choices,
+        help_text="Statut aujourd'hui : open, temporarily_closed ou permanently_closed.",
+    )
+    label = serializers.CharField(help_text="Libellé du statut, en français.")
+    closure = ClosureSerializer(allow_null=True, help_text="La fermeture en cours, null si le lieu est ouvert.")
+    closed_permanently_on = serializers.DateField(
+        allow_null=True, help_text="Date de fermeture définitive, null si le lieu est en activité."
+    )
+
+
+class StructureSerializer(serializers.Serializer):
+    name = serializers.CharField(help_text="Nom de la structure gestionnaire.")
+    slug = serializers.CharField(help_text="Identifiant d'URL de la structure.")
+
+
+class ServiceAreaSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(
+        choices=enums.ServiceArea.choices,
+        help_text="commune (sa commune), epci (son intercommunalité), departement (son département), "
+        "communes (une liste de communes, donnée dans la fiche détaillée).",
+    )
+    label = serializers.CharField(help_text="Libellé, en français.")
+
+
+class VenueSerializer(serializers.ModelSerializer):
+    """A venue as listed: everything a result card needs."""
+
+    url = serializers.SerializerMethodField(help_text="Adresse de cette fiche dans l'API.")
+    html_url = serializers.SerializerMethodField(help_text="Adresse de la fiche publique du lieu.")
+    structure = serializers.SerializerMethodField(help_text="Structure gestionnaire, null si aucune.")
+    commune = CommuneSerializer(help_text="Commune où se trouve le lieu.")
+    status = serializers.SerializerMethodField(help_text="Statut d'ouverture aujourd'hui.")
+    stale = serializers.SerializerMethodField(
+        help_text="Vrai si les informations n'ont pas été vérifiées depuis plus de 6 mois (ou jamais)."
+    )
+    service_area = serializers.SerializerMethodField(help_text="Zone dont les habitants peuvent s'adresser au lieu.")
+    channels = ChannelSerializer(
+        many=True,
+        help_text="Canaux de contact, du scénario le moins équipé au plus équipé. Quand la liste est filtrée "
+        "par `scenario`, seuls les canaux utilisables dans ce scénario sont donnés.",
+    )
+    distance_km = serializers.SerializerMethodField(
+        help_text="Distance en km depuis la position `near`, null sans ce filtre."
+    )
+
+    class Meta:
+        model = Venue
+        fields = [
+            "slug",
+            "url",
+            "html_url",
+            "name",
+            "structure",
+            "commune",
+            "postal_code",
+            "address",
+            "address_complement",
+            "latitude",
+            "longitude",
+            "distance_km",
+            "status",
+            "opening_hours",
+            "verified_at",
+            "stale",
+            "service_area",
+            "channels",
+            # The national standard's fields.
+            "external_id",
+            "source",
+            "pivot",
+            "structure_parente",
+            "typologie",
+            "itinerance",
+            "presentation_resume",
+            "services",
+            "publics",
+            "prise_en_charge",
+            "frais",
+            "dispositifs",
+            "formations_labels",
+            "autres_formations_labels",
+            "modalites_acces",
+            "modalites_accompagnement",
+            "fiche_acces_libre",
+            "prise_rdv",
+            "date_maj",
+        ]
+
+    def _today(self):
+        return self.context.get("today") or timezone.localdate()
+
+    def get_url(self, venue) -> str:
+        return self._absolute(reverse("api:venue-detail", kwargs={"slug": venue.slug}))
+
+    def get_html_url(self, venue) -> str:
+        return self._absolute(venue.get_absolute_url())
+
+    def _absolute(self, path):
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
+
+    @extend_schema_field(StructureSerializer(allow_null=True))
+    def get_structure(self, venue):
+        if not venue.structure_id:
+            return None
+        return {"name": venue.structure.name, "slug": venue.structure.slug}
+
+    @extend_schema_field(StatusSerializer)
+    def get_status(self, venue):
+        today = self._today()
+        status = venue.status_on(today)
+        closure = venue.current_closure(today) if status == enums.VenueStatus.TEMPORARILY_CLOSED else None
+        return {
+            "code": status.value,
+            "label": str(status.label),
+            "closure": ClosureSerializer(closure).data if closure else None,
+            "closed_permanently_on": venue.closed_permanently_on,
+        }
+
+    def get_stale(self, venue) -> bool:
+        return venue.is_stale
+
+    @extend_schema_field(ServiceAreaSerializer)
+    def get_service_area(self, venue):
+        return {"kind": venue.service_area, "label": str(venue.get_service_area_display())}
+
+    @extend_schema_field(OpenApiTypes.DOUBLE)
+    def get_distance_km(self, venue) -> float | None:
+        distance = getattr(venue, "distance_km", None)
+        return round(distance, 2) if distance is not None else None
+
+
+class VenueDetailSerializer(VenueSerializer):
+    """A venue sheet: the list representation, plus what only the sheet shows."""
+
+    presentation_detail = serializers.CharField(help_text="Présentation détaillée.")
+    closures = ClosureSerializer(
+        many=True, source="closures.all", help_text="Fermetures en cours ou à venir, par date de début."
+    )
+    service_area_communes = CommuneSerializer(
+        many=True, help_text="Communes desservies quand la zone desservie est « communes »."
+    )
+
+    class Meta(VenueSerializer.Meta):
+        fields = [*VenueSerializer.Meta.fields, "presentation_detail", "closures", "service_area_communes"]

@@ -1,0 +1,223 @@
+"""The public read-only API: venues list (the HTML directory's filters, from the same
+FilterSet and the same prefetches) and venue detail.
+
+Every response carries ``ETag`` and ``Last-Modified`` derived from the data version (bumped on
+every write) and the day (a venue's status depends on it): a conditional GET answers 304
+without touching the database."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.http import http_date, parse_http_date_safe, quote_etag
+from django.utils.translation import get_language
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import generics, serializers
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
+
+from directory import enums
+from directory.api.serializers import VenueDetailSerializer, VenueSerializer
+from directory.cache import data_version
+from directory.filters import VenueFilter, with_page_prefetches
+from directory.models import Venue
+
+CACHE_SECONDS = 60
+
+
+class ApiThrottle(AnonRateThrottle):
+    """Per client (IP address) limit, read at request time from ``REST_FRAMEWORK`` so it can be
+    tuned by the ``API_RATE_LIMIT`` environment variable (and in tests)."""
+
+    def get_rate(self):
+        return settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["anon"]
+
+
+class VenuePagination(PageNumberPagination):
+    page_size = 20
+    page_size_query_param = "page_size"
+    page_size_query_description = "Nombre de lieux par page (20 par défaut, 100 au plus)."
+    page_query_description = "Numéro de page (à partir de 1)."
+    max_page_size = 100
+    invalid_page_message = "Page invalide : elle n'existe pas."
+
+
+ERROR_400 = OpenApiResponse(
+    response=inline_serializer(
+        "FilterErrors",
+        {"champ": serializers.ListField(child=serializers.CharField(), help_text="Messages en français.")},
+    ),
+    description="Paramètre invalide : un objet dont chaque clé est un paramètre fautif, avec ses messages.",
+    examples=[
+        OpenApiExample(
+            "Scénario inconnu",
+            value={"scenario": ["Situation inconnue : choisissez 1, 2 ou 3."]},
+            response_only=True,
+            status_codes=["400"],
+        )
+    ],
+)
+DETAIL = inline_serializer("ErrorDetail", {"detail": serializers.CharField(help_text="Message en français.")})
+ERROR_404 = OpenApiResponse(response=DETAIL, description="Lieu ou page introuvable.")
+ERROR_429 = OpenApiResponse(
+    response=DETAIL, description="Trop de requêtes : réessayez après le délai de l'en-tête Retry-After."
+)
+NOT_MODIFIED = OpenApiResponse(description="Rien n'a changé depuis l'ETag (If-None-Match) ou la date donnés.")
+CONDITIONAL_PARAMETERS = [
+    OpenApiParameter(
+        "If-None-Match",
+        OpenApiTypes.STR,
+        OpenApiParameter.HEADER,
+        description="ETag d'une réponse précédente : 304 si rien n'a changé.",
+    ),
+    OpenApiParameter(
+        "If-Modified-Since",
+        OpenApiTypes.STR,
+        OpenApiParameter.HEADER,
+        description="Date HTTP d'une réponse précédente : 304 si rien n'a changé depuis.",
+    ),
+]
+
+
+def _q(name, description, type_=OpenApiTypes.STR, **kwargs):
+    return OpenApiParameter(name, type_, OpenApiParameter.QUERY, description=description, **kwargs)
+
+
+# The FilterSet's parameters, described for API users (drf-spectacular reads names and enums
+# from the FilterSet; these replace the ones it cannot type, and add examples).
+FILTER_PARAMETERS = [
+    _q(
+        "q",
+        "Texte libre : nom du lieu, commune, code postal ou structure. Accents et fautes de frappe pardonnés ; "
+        "résultats par pertinence. 200 caractères au plus.",
+        examples=[OpenApiExample("Commune", value="villeneuve d'ascq")],
+    ),
+    _q(
+        "commune",
+        "Code INSEE d'une commune : les lieux qui la desservent, ceux qui s'y trouvent d'abord.",
+        examples=[OpenApiExample("Lille", value="59350")],
+    ),
+    _q("code_postal", "Code postal (5 chiffres) : les lieux qui desservent une commune de ce code postal."),
+    _q("departement", "Code du département (59, 2A, 974) : les lieux situés dans ce département."),
+    _q("epci", "SIREN (9 chiffres) de l'intercommunalité : les lieux situés dans une de ses communes."),
+    _q(
+        "scenario",
+        "Ce dont dispose l'habitant : 1 ni internet ni réseau, 2 un téléphone sans internet, 3 équipé et connecté. "
+        "Seuls les lieux joignables dans ce scénario sont donnés, avec les seuls canaux utilisables.",
+        OpenApiTypes.INT,
+        enum=[1, 2, 3],
+    ),
+    _q(
+        "typologie",
+        "Type de structure (vocabulaire du standard national, répétable) : le lieu doit porter chaque valeur donnée.",
+        {"type": "array", "items": {"type": "string", "enum": list(enums.Typologie.values)}},
+        explode=True,
+        style="form",
+    ),
+    _q(
+        "near",
+        "Position « latitude,longitude » : seuls les lieux géolocalisés, du plus proche au plus lointain, avec "
+        "`distance_km`.",
+        examples=[OpenApiExample("Lille", value="50.63,3.06")],
+    ),
+]
+
+
+class ConditionalMixin:
+    """ETag / Last-Modified from the data version: no query when the client is up to date."""
+
+    authentication_classes: list = []  # public data: no session, no CSRF, everyone is a client
+    throttle_classes = [ApiThrottle]
+
+    def _validators(self, request):
+        version = data_version()
+        today = timezone.localdate()
+        key = f"{version}:{today.isoformat()}:{get_language()}:{request.get_full_path()}"
+        etag = quote_etag(hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32])
+        try:
+            written = int(version) / 1e9
+        except ValueError:
+            written = timezone.now().timestamp()
+        midnight = timezone.make_aware(datetime.datetime.combine(today, datetime.time.min)).timestamp()
+        # Status « today » changes at midnight even without a write.
+        return etag, int(max(written, midnight))
+
+    def get(self, request, *args, **kwargs):
+        etag, last_modified = self._validators(request)
+        if self._not_modified(request, etag, last_modified):
+            response = Response(status=304)
+        else:
+            response = super().get(request, *args, **kwargs)
+        if response.status_code in (200, 304):
+            response["ETag"] = etag
+            response["Last-Modified"] = http_date(last_modified)
+            response["Cache-Control"] = f"public, max-age={CACHE_SECONDS}"
+        return response
+
+    @staticmethod
+    def _not_modified(request, etag, last_modified) -> bool:
+        if_none_match = request.headers.get("If-None-Match")
+        if if_none_match:
+            return etag in [t.strip() for t in if_none_match.split(",")] or if_none_match.strip() == "*"
+        since = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
+        return since is not None and last_modified <= since
+
+
+@extend_schema(
+    tags=["lieux"],
+    summary="Liste des lieux",
+    description=(
+        "Les lieux de médiation numérique, avec les filtres de l'annuaire public (mêmes paramètres, "
+        "même logique). Sans `statut=ferme_definitivement`, les lieux fermés définitivement sont exclus. "
+        "Ordre : distance (avec `near`), lieux situés dans la commune puis ceux qui la desservent (avec "
+        "`commune`), pertinence (avec `q`), puis nom."
+    ),
+    parameters=[*FILTER_PARAMETERS, *CONDITIONAL_PARAMETERS],
+    responses={200: VenueSerializer(many=True), 304: NOT_MODIFIED, 400: ERROR_400, 404: ERROR_404, 429: ERROR_429},
+)
+class VenueList(ConditionalMixin, generics.ListAPIView):
+    serializer_class = VenueSerializer
+    pagination_class = VenuePagination
+    # The backend documents the FilterSet's parameters in the OpenAPI schema; filtering itself
+    # is done in ``filter_queryset`` below so the page prefetches follow the chosen scenario.
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = VenueFilter
+
+    def get_queryset(self):
+        return Venue.objects.public()
+
+    def filter_queryset(self, queryset):
+        today = timezone.localdate()
+        filterset = VenueFilter(self.request.query_params, queryset=queryset, request=self.request, today=today)
+        if not filterset.is_valid():
+            raise ValidationError({name: [str(e) for e in errors] for name, errors in filterset.errors.items()})
+        return with_page_prefetches(filterset.qs, filterset.selected_scenario, today=today)
+
+
+@extend_schema(
+    tags=["lieux"],
+    summary="Fiche d'un lieu",
+    description="Un lieu, avec tous ses canaux de contact, ses fermetures en cours ou à venir et sa zone desservie.",
+    parameters=[
+        OpenApiParameter(
+            "slug", OpenApiTypes.STR, OpenApiParameter.PATH, description="Identifiant d'URL du lieu (champ `slug`)."
+        ),
+        *CONDITIONAL_PARAMETERS,
+    ],
+    responses={200: VenueDetailSerializer, 304: NOT_MODIFIED, 404: ERROR_404, 429: ERROR_429},
+)
+class VenueDetail(ConditionalMixin, generics.RetrieveAPIView):
+    serializer_class = VenueDetailSerializer
+    lookup_field = "slug"
+
+    def get_queryset(self):
+        return with_page_prefetches(Venue.objects.public(), today=timezone.localdate()).prefetch_related(
+            "service_area_communes"
+        )
