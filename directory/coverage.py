@@ -155,83 +155,127 @@ class Coverage:
         return sorted(self.rows, key=lambda r: (r.values()[key], r.name), reverse=descending)
 
 
-# --- scope ------------------------------------------------------------------------------------
+# --- SQL ----------------------------------------------------------------------------------------
+# Table names come from the models; every value is a query parameter. Rows stay narrow (codes and
+# integers) until the last step, where names are joined to the few aggregated lines: sorting or
+# hashing 35,000 wide rows is what made the first version slow.
+
+_CHILD_KEY = {
+    REGION: "d.region_id",
+    DEPARTEMENT: "c.departement_id",
+    # Communes outside any EPCI (islands, a few exceptions) are their own row.
+    EPCI: "COALESCE(c.epci_id, c.code)",
+    COMMUNE: "c.code",
+}
+_SCOPE_WHERE = {
+    FRANCE: "TRUE",
+    REGION: "d.region_id = %(code)s",
+    DEPARTEMENT: "c.departement_id = %(code)s",
+    EPCI: "c.epci_id = %(code)s",
+    COMMUNE: "c.code = %(code)s",
+}
 
 
-def _scope_sql(level: str, child_level: str):
-    """SQL selecting the communes of the territory with the key, name and level of the child
-    territory (table row) each commune rolls up to."""
-    child = {
-        REGION: ("d.region_id", "r.name", f"'{REGION}'"),
-        DEPARTEMENT: ("c.departement_id", "d.name", f"'{DEPARTEMENT}'"),
-        # Communes outside any EPCI (islands, a few exceptions) are their own row.
-        EPCI: (
-            "COALESCE(c.epci_id, c.code)",
-            "COALESCE(e.name, c.name)",
-            f"CASE WHEN c.epci_id IS NULL THEN '{COMMUNE}' ELSE '{EPCI}' END",
-        ),
-        COMMUNE: ("c.code", "c.name", f"'{COMMUNE}'"),
-    }[child_level]
-    where = {
-        FRANCE: "TRUE",
-        REGION: "d.region_id = %(code)s",
-        DEPARTEMENT: "c.departement_id = %(code)s",
-        EPCI: "c.epci_id = %(code)s",
-        COMMUNE: "c.code = %(code)s",
-    }[level]
-    return f"""
-        SELECT c.code, c.name, c.population, c.departement_id, c.epci_id,
-               {child[0]} AS child_key, {child[1]} AS child_name, {child[2]} AS child_level
-        FROM {Commune._meta.db_table} c
-        JOIN {Departement._meta.db_table} d ON d.code = c.departement_id
-        JOIN {Region._meta.db_table} r ON r.code = d.region_id
-        LEFT JOIN {Epci._meta.db_table} e ON e.code = c.epci_id
-        WHERE {where} AND (%(all_departements)s OR c.departement_id = ANY(%(departements)s))
-    """  # noqa: S608 (only fixed fragments and model table names are interpolated; values are parameters)
+def _tables():
+    return {
+        "commune": Commune._meta.db_table,
+        "departement": Departement._meta.db_table,
+        "region": Region._meta.db_table,
+        "epci": Epci._meta.db_table,
+        "venue": Venue._meta.db_table,
+        "channel": Channel._meta.db_table,
+        "closure": ClosurePeriod._meta.db_table,
+        "area_m2m": Venue.service_area_communes.through._meta.db_table,
+    }
 
 
-def _common_ctes(level: str, child_level: str) -> str:
-    venue = Venue._meta.db_table
-    commune = Commune._meta.db_table
-    channel = Channel._meta.db_table
-    closure = ClosurePeriod._meta.db_table
-    area_m2m = Venue.service_area_communes.through._meta.db_table
-    return f"""
-    WITH scope AS ({_scope_sql(level, child_level)}),
-    -- Venues that are located in the scope or whose service area can reach into it.
-    v AS (
-        SELECT v.id, v.commune_id, v.service_area, c.departement_id, c.epci_id,
-               (v.closed_permanently_on IS NOT NULL AND v.closed_permanently_on <= %(on)s) AS perm,
-               EXISTS (
-                   SELECT 1 FROM {closure} cp
-                   WHERE cp.venue_id = v.id AND cp.starts_on <= %(on)s
-                     AND (cp.ends_on IS NULL OR cp.ends_on >= %(on)s)
-               ) AS temp,
-               (v.verified_at IS NULL OR v.verified_at < %(cutoff)s) AS stale
-        FROM {venue} v JOIN {commune} c ON c.code = v.commune_id
-        WHERE v.commune_id IN (SELECT code FROM scope)
+def _name_sql(child_level: str, t: dict):
+    """(joins, name expression, level expression) naming an aggregated line's key."""
+    if child_level == REGION:
+        return f"LEFT JOIN {t['region']} nr ON nr.code = agg.child_key", "nr.name", f"'{REGION}'"
+    if child_level == DEPARTEMENT:
+        return f"LEFT JOIN {t['departement']} nd ON nd.code = agg.child_key", "nd.name", f"'{DEPARTEMENT}'"
+    if child_level == EPCI:
+        return (
+            f"LEFT JOIN {t['epci']} ne ON ne.code = agg.child_key "
+            f"LEFT JOIN {t['commune']} nc ON nc.code = agg.child_key",
+            "COALESCE(ne.name, nc.name)",
+            f"CASE WHEN ne.code IS NULL THEN '{COMMUNE}' ELSE '{EPCI}' END",
+        )
+    return f"LEFT JOIN {t['commune']} nc ON nc.code = agg.child_key", "nc.name", f"'{COMMUNE}'"
+
+
+def _coverage_sql(level: str, child_level: str, restricted: bool) -> str:
+    """One statement, two kinds of result lines (first column):
+
+    - ``row``: one per child territory, and the totals on the line with a NULL key: population,
+      communes, venues located (all, open, temporarily closed, closed for good, stale),
+      population covered in scenarios 1-3, distinct venues reachable in scenarios 1-3 (a venue
+      serving three communes of an EPCI counts once for that EPCI, and once in the totals);
+    - ``u1``/``u2``/``u3``: communes without any reachable venue in that scenario, most
+      populated first (at most %(limit)s), with their total number.
+    """
+    t = _tables()
+    everything = level == FRANCE and not restricted
+    if everything:
+        # Every venue reaches some French commune: no filter, and no semi-joins below.
+        relevant = "TRUE"
+        channel_join = ""
+        in_scope = "TRUE"
+        in_pairs = "TRUE"
+    else:
+        channel_join = "JOIN v ON v.id = ch.venue_id"
+        in_scope = "commune_id IN (SELECT code FROM scope)"
+        in_pairs = "id IN (SELECT id FROM pairs)"
+        relevant = f"""v.commune_id IN (SELECT code FROM scope)
            OR (v.service_area = 'departement' AND c.departement_id IN (SELECT departement_id FROM scope))
            OR (v.service_area = 'epci' AND c.epci_id IN (SELECT epci_id FROM scope))
            OR (v.service_area = 'communes' AND EXISTS (
-                   SELECT 1 FROM {area_m2m} m
-                   WHERE m.venue_id = v.id AND m.commune_id IN (SELECT code FROM scope)))
+                   SELECT 1 FROM {t["area_m2m"]} m
+                   WHERE m.venue_id = v.id AND m.commune_id IN (SELECT code FROM scope)))"""  # noqa: S608
+    joins, name_expr, level_expr = _name_sql(child_level, t)
+    unreached = "\n    UNION ALL\n".join(
+        f"""    (SELECT 'u{s}', u.code, uc.name, NULL, u.population::bigint, u.total,
+            NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+     FROM (SELECT code, population, COUNT(*) OVER () AS total FROM per_c WHERE r{s} = 0
+           ORDER BY population DESC, code LIMIT %(limit)s) u
+     JOIN {t["commune"]} uc ON uc.code = u.code)"""  # noqa: S608
+        for s in SCENARIOS
+    )
+    return f"""
+    WITH scope AS (
+        SELECT c.code, c.population, c.departement_id, c.epci_id, {_CHILD_KEY[child_level]} AS child_key
+        FROM {t["commune"]} c JOIN {t["departement"]} d ON d.code = c.departement_id
+        WHERE {_SCOPE_WHERE[level]} AND (%(all_departements)s OR c.departement_id = ANY(%(departements)s))
     ),
-    -- Per venue, what its channels offer: kept apart for the drop-in, which a temporary
-    -- closure suspends.
+    closed AS (
+        SELECT DISTINCT venue_id FROM {t["closure"]}
+        WHERE starts_on <= %(on)s AND (ends_on IS NULL OR ends_on >= %(on)s)
+    ),
+    -- Venues located in the scope or whose service area reaches into it.
+    v AS (
+        SELECT v.id, v.commune_id, v.service_area, c.departement_id, c.epci_id,
+               (v.closed_permanently_on IS NOT NULL AND v.closed_permanently_on <= %(on)s) AS perm,
+               (cl.venue_id IS NOT NULL) AS temp,
+               (v.verified_at IS NULL OR v.verified_at < %(cutoff)s) AS stale
+        FROM {t["venue"]} v
+        JOIN {t["commune"]} c ON c.code = v.commune_id
+        LEFT JOIN closed cl ON cl.venue_id = v.id
+        WHERE {relevant}
+    ),
+    -- What each venue's channels offer, the drop-in apart: a temporary closure suspends it.
     ch AS (
         SELECT ch.venue_id,
                MIN(ch.scenario) FILTER (WHERE ch.kind <> ALL(%(on_site)s)) AS min_remote,
                MIN(ch.scenario) FILTER (WHERE ch.kind = ANY(%(on_site)s)) AS min_on_site,
                BOOL_OR(ch.scenario <= 1 AND ch.kind = ANY(%(s1_kinds)s) AND ch.kind <> ALL(%(on_site)s)) AS s1_remote,
                BOOL_OR(ch.scenario <= 1 AND ch.kind = ANY(%(s1_kinds)s) AND ch.kind = ANY(%(on_site)s)) AS s1_on_site
-        FROM {channel} ch
-        WHERE ch.venue_id IN (SELECT id FROM v)
+        FROM {t["channel"]} ch {channel_join}
         GROUP BY ch.venue_id
     ),
     vr AS (
-        SELECT v.*,
-               (NOT v.perm AND (COALESCE(ch.s1_remote, FALSE) OR (NOT v.temp AND COALESCE(ch.s1_on_site, FALSE))))
-                   AS r1,
+        SELECT v.id, v.commune_id, v.service_area, v.departement_id, v.epci_id, v.perm, v.temp, v.stale,
+               (NOT v.perm AND (ch.s1_remote OR (NOT v.temp AND ch.s1_on_site))) IS TRUE AS r1,
                (NOT v.perm AND (ch.min_remote <= 2 OR (NOT v.temp AND ch.min_on_site <= 2))) IS TRUE AS r2,
                (NOT v.perm AND (ch.min_remote <= 3 OR (NOT v.temp AND ch.min_on_site <= 3))) IS TRUE AS r3
         FROM v LEFT JOIN ch ON ch.venue_id = v.id
@@ -242,25 +286,10 @@ def _common_ctes(level: str, child_level: str) -> str:
         SELECT id, commune_id AS code FROM vr
         WHERE service_area NOT IN ('epci', 'departement') OR (service_area = 'epci' AND epci_id IS NULL)
         UNION
-        SELECT vr.id, m.commune_id FROM vr JOIN {area_m2m} m ON m.venue_id = vr.id
+        SELECT vr.id, m.commune_id FROM vr JOIN {t["area_m2m"]} m ON m.venue_id = vr.id
         WHERE vr.service_area = 'communes'
-    )
-    """  # noqa: S608 (model table names only)
-
-
-def _params(on, now, departements):
-    return {
-        "on": on,
-        "cutoff": Venue.freshness_cutoff(now),
-        "on_site": [str(k) for k in ON_SITE_KINDS],
-        "s1_kinds": [str(k) for k in SCENARIO_1_KINDS],
-        "all_departements": departements is None,
-        "departements": list(departements or []),
-    }
-
-
-_COVERAGE_SELECT = """
-    , located AS (
+    ),
+    located AS (
         SELECT commune_id AS code,
                COUNT(*) AS n,
                COUNT(*) FILTER (WHERE NOT perm AND NOT temp) AS n_open,
@@ -268,7 +297,7 @@ _COVERAGE_SELECT = """
                COUNT(*) FILTER (WHERE perm) AS n_perm,
                COUNT(*) FILTER (WHERE NOT perm AND stale) AS n_stale,
                COUNT(*) FILTER (WHERE r1) AS r1
-        FROM vr WHERE commune_id IN (SELECT code FROM scope) GROUP BY commune_id
+        FROM vr WHERE {in_scope} GROUP BY commune_id
     ),
     by_point AS (
         SELECT point.code, COUNT(*) FILTER (WHERE vr.r2) AS r2, COUNT(*) FILTER (WHERE vr.r3) AS r3
@@ -283,7 +312,7 @@ _COVERAGE_SELECT = """
         FROM vr WHERE service_area = 'departement' GROUP BY departement_id
     ),
     per_c AS (
-        SELECT s.code, s.name, s.population, s.child_key, s.child_name, s.child_level,
+        SELECT s.code, s.population, s.child_key,
                COALESCE(l.n, 0) AS n, COALESCE(l.n_open, 0) AS n_open, COALESCE(l.n_temp, 0) AS n_temp,
                COALESCE(l.n_perm, 0) AS n_perm, COALESCE(l.n_stale, 0) AS n_stale, COALESCE(l.r1, 0) AS r1,
                COALESCE(p.r2, 0) + COALESCE(e.r2, 0) + COALESCE(d.r2, 0) AS r2,
@@ -296,6 +325,7 @@ _COVERAGE_SELECT = """
     ),
     child_of_dep AS (SELECT DISTINCT departement_id, child_key FROM scope),
     child_of_epci AS (SELECT DISTINCT epci_id, child_key FROM scope WHERE epci_id IS NOT NULL),
+    -- Distinct (venue, child territory) pairs: which venues reach into which table row.
     pairs AS (
         SELECT point.id, s.child_key FROM point JOIN scope s ON s.code = point.code
         UNION
@@ -305,48 +335,50 @@ _COVERAGE_SELECT = """
         SELECT vr.id, cd.child_key FROM vr JOIN child_of_dep cd ON cd.departement_id = vr.departement_id
         WHERE vr.service_area = 'departement'
     ),
-    s1 AS (SELECT vr.id, s.child_key FROM vr JOIN scope s ON s.code = vr.commune_id WHERE vr.r1)
-    SELECT 'row' AS kind, child_key AS key, MAX(child_name) AS name, MAX(child_level) AS level,
-           SUM(population)::bigint AS a, COUNT(*)::bigint AS b, SUM(n)::bigint AS c,
-           SUM(n_open)::bigint AS d, SUM(n_temp)::bigint AS e, SUM(n_perm)::bigint AS f,
-           SUM(n_stale)::bigint AS g,
-           COALESCE(SUM(population) FILTER (WHERE r1 > 0), 0)::bigint AS h,
-           COALESCE(SUM(population) FILTER (WHERE r2 > 0), 0)::bigint AS i,
-           COALESCE(SUM(population) FILTER (WHERE r3 > 0), 0)::bigint AS j
-    FROM per_c GROUP BY GROUPING SETS ((child_key), ())
+    reach AS (
+        SELECT pairs.child_key,
+               COUNT(*) FILTER (WHERE vr.r1 AND own.child_key = pairs.child_key) AS r1,
+               COUNT(*) FILTER (WHERE vr.r2) AS r2,
+               COUNT(*) FILTER (WHERE vr.r3) AS r3
+        FROM pairs JOIN vr ON vr.id = pairs.id LEFT JOIN scope own ON own.code = vr.commune_id
+        GROUP BY pairs.child_key
+    ),
+    reach_total AS (
+        SELECT COUNT(*) FILTER (WHERE r1 AND {in_scope}) AS r1,
+               COUNT(*) FILTER (WHERE r2) AS r2,
+               COUNT(*) FILTER (WHERE r3) AS r3
+        FROM vr WHERE {in_pairs}
+    ),
+    agg AS (
+        SELECT child_key, SUM(population) AS pop, COUNT(*) AS communes, SUM(n) AS n, SUM(n_open) AS n_open,
+               SUM(n_temp) AS n_temp, SUM(n_perm) AS n_perm, SUM(n_stale) AS n_stale,
+               SUM(population) FILTER (WHERE r1 > 0) AS c1,
+               SUM(population) FILTER (WHERE r2 > 0) AS c2,
+               SUM(population) FILTER (WHERE r3 > 0) AS c3
+        FROM per_c GROUP BY GROUPING SETS ((child_key), ())
+    )
+    SELECT 'row', agg.child_key, {name_expr}, {level_expr},
+           agg.pop::bigint, agg.communes::bigint, agg.n::bigint, agg.n_open::bigint, agg.n_temp::bigint,
+           agg.n_perm::bigint, agg.n_stale::bigint, agg.c1::bigint, agg.c2::bigint, agg.c3::bigint,
+           CASE WHEN agg.child_key IS NULL THEN rt.r1 ELSE reach.r1 END::bigint,
+           CASE WHEN agg.child_key IS NULL THEN rt.r2 ELSE reach.r2 END::bigint,
+           CASE WHEN agg.child_key IS NULL THEN rt.r3 ELSE reach.r3 END::bigint
+    FROM agg CROSS JOIN reach_total rt LEFT JOIN reach ON reach.child_key = agg.child_key
+    {joins}
     UNION ALL
-    SELECT 'reach', pairs.child_key, NULL, NULL, 2,
-           COUNT(DISTINCT pairs.id) FILTER (WHERE vr.r2), NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
-    FROM pairs JOIN vr ON vr.id = pairs.id GROUP BY GROUPING SETS ((pairs.child_key), ())
-    UNION ALL
-    SELECT 'reach', pairs.child_key, NULL, NULL, 3,
-           COUNT(DISTINCT pairs.id) FILTER (WHERE vr.r3), NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
-    FROM pairs JOIN vr ON vr.id = pairs.id GROUP BY GROUPING SETS ((pairs.child_key), ())
-    UNION ALL
-    SELECT 'reach', s1.child_key, NULL, NULL, 1, COUNT(DISTINCT s1.id), NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
-    FROM s1 GROUP BY GROUPING SETS ((s1.child_key), ())
-    UNION ALL
-    (SELECT 'u1', code, name, NULL, population, COUNT(*) OVER (), NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
-     FROM per_c WHERE r1 = 0 ORDER BY population DESC, name, code LIMIT %(limit)s)
-    UNION ALL
-    (SELECT 'u2', code, name, NULL, population, COUNT(*) OVER (), NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
-     FROM per_c WHERE r2 = 0 ORDER BY population DESC, name, code LIMIT %(limit)s)
-    UNION ALL
-    (SELECT 'u3', code, name, NULL, population, COUNT(*) OVER (), NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
-     FROM per_c WHERE r3 = 0 ORDER BY population DESC, name, code LIMIT %(limit)s)
-"""
+{unreached}
+    """  # noqa: S608 (model table names and fixed fragments only; values are parameters)
 
 
-def _coverage_sql(level: str, child_level: str) -> str:
-    """One statement, four kinds of result lines (first column):
-
-    - ``row``: sums per child territory, and the totals on the line with a NULL key;
-    - ``reach``: distinct venues reachable from at least one commune of each child territory
-      (NULL key: of the whole scope); a venue serving three communes of an EPCI counts once;
-    - ``u1``/``u2``/``u3``: communes without any reachable venue in that scenario, most
-      populated first, with their total number.
-    """
-    return _common_ctes(level, child_level) + _COVERAGE_SELECT
+def _params(on, now, departements):
+    return {
+        "on": on,
+        "cutoff": Venue.freshness_cutoff(now),
+        "on_site": [str(k) for k in ON_SITE_KINDS],
+        "s1_kinds": [str(k) for k in SCENARIO_1_KINDS],
+        "all_departements": departements is None,
+        "departements": list(departements or []),
+    }
 
 
 # --- entry point ------------------------------------------------------------------------------
@@ -374,7 +406,7 @@ def compute(
     unreached_limit: int | None = 20,
     now: datetime.datetime | None = None,
 ) -> Coverage:
-    """Coverage of a territory, one row per child territory, in two SQL queries.
+    """Coverage of a territory, one row per child territory, in one SQL statement.
 
     ``departements``: restrict every number to communes (and venues located) in these
     département codes (None: no restriction). ``child_level`` overrides the default row level
@@ -394,32 +426,25 @@ def compute(
     unreached = {s: [] for s in SCENARIOS}
     unreached_count = dict.fromkeys(SCENARIOS, 0)
     with connection.cursor() as cursor:
-        cursor.execute(_coverage_sql(level, child_level), params)
+        cursor.execute(_coverage_sql(level, child_level, departements is not None), params)
         lines = cursor.fetchall()
 
-    reach = []
-    for kind, key, row_name, row_level, a, b, c, d, e, f, g, h, i, j in lines:
+    for kind, key, row_name, row_level, *numbers in lines:
         if kind == "row":
+            # An empty scope still yields the totals line, with NULL sums.
+            pop, n_communes, n, n_open, n_temp, n_perm, n_stale, c1, c2, c3, r1, r2, r3 = (x or 0 for x in numbers)
             if key is None:
                 row = totals
             else:
                 row = rows[key] = Row(key=key, name=row_name, level=row_level)
-            # An empty scope still yields the totals line, with NULL sums.
-            a, b, c, d, e, f, g, h, i, j = (x or 0 for x in (a, b, c, d, e, f, g, h, i, j))
-            row.population, row.communes, row.located = a, b, c
-            row.open, row.temporarily_closed, row.permanently_closed, row.stale = d, e, f, g
-            row.covered = {1: h, 2: i, 3: j}
-        elif kind == "reach":
-            reach.append((key, a, b))
+            row.population, row.communes, row.located = pop, n_communes, n
+            row.open, row.temporarily_closed, row.permanently_closed, row.stale = n_open, n_temp, n_perm, n_stale
+            row.covered = {1: c1, 2: c2, 3: c3}
+            row.reachable = {1: r1, 2: r2, 3: r3}
         else:
             scenario = int(kind[1])
-            unreached[scenario].append({"code": key, "name": row_name, "population": a})
-            unreached_count[scenario] = b
-    # Applied after every row exists (the UNION gives no order between its branches).
-    for key, scenario, n in reach:
-        target = totals if key is None else rows.get(key)
-        if target is not None:
-            target.reachable[scenario] = n
+            unreached[scenario].append({"code": key, "name": row_name, "population": numbers[0]})
+            unreached_count[scenario] = numbers[1]
 
     for items in unreached.values():
         items.sort(key=lambda c: (-c["population"], c["name"], c["code"]))

@@ -172,7 +172,7 @@ def test_it_shows_the_hand_computed_table(client, territory):
     assert reverse("admin:directory_venue_change", args=[territory.v7.pk]) in html
     # The closed-for-good venue is not on the list to act on.
     assert reverse("admin:directory_venue_change", args=[territory.v6.pk]) not in html
-    assert "<svg" in html and "<title id=\"bars-title\">" in html
+    assert "<svg" in html and '<title id="bars-title">' in html
     assert 'style="' not in html  # CSP: no inline styles
     assert "coverage-points" in html and "vendor/leaflet/leaflet.js" in html
 
@@ -343,3 +343,13 @@ def test_the_public_summary_is_anonymous_and_has_no_staleness(client, django_ass
     assert nord["reachable_2"] == 5
     csv_rows = list(csv.reader(io.StringIO(client.get(PUBLIC_URL, {"format": "csv"}).content.decode("utf-8-sig"))))
     assert not any("vérifier" in h for h in csv_rows[0])
+
+
+@pytest.mark.django_db
+def test_an_edit_shows_at_once_despite_the_cache(client, territory):
+    client.force_login(UserFactory(is_superuser=True))
+    params = {"niveau": "commune", "code": territory.hameau.code}
+    assert client.get(URL, params).context["result"].totals.reachable == {1: 0, 2: 0, 3: 1}
+    venue = VenueFactory(commune=territory.hameau, service_area=AREA.COMMUNE, postal_code="59999")
+    ChannelFactory(venue=venue, in_person=True)
+    assert client.get(URL, params).context["result"].totals.reachable == {1: 1, 2: 1, 3: 2}

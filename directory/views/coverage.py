@@ -26,6 +26,9 @@ CODE_RE = re.compile(r"^[0-9A-Za-z]{1,9}$")
 UNREACHED_SHOWN = 20
 STALE_SHOWN = 100
 PUBLIC_CACHE_SECONDS = 3600
+# Staff numbers are cached briefly too: the key carries the data version (bumped by every write),
+# so an edit shows at once; only the moving freshness cut-off can lag by this much.
+COVERAGE_CACHE_SECONDS = 300
 
 
 class CoverageError(Exception):
@@ -98,6 +101,18 @@ def _resolve(level: str, code: str, departements):
     if commune.epci_id:
         crumbs.append((coverage.EPCI, commune.epci.code, commune.epci.name))
     return commune.name, [*crumbs, (level, commune.code, commune.name)]
+
+
+def cached_compute(level, code, on, departements, name, unreached_limit):
+    deps = ",".join(departements) if departements is not None else "*"
+    key = f"coverage:{data_version()}:{on.isoformat()}:{level}:{code}:{deps}:{unreached_limit}"
+    result = cache.get(key)
+    if result is None:
+        result = coverage.compute(
+            level, code, on, departements=departements, name=name, unreached_limit=unreached_limit
+        )
+        cache.set(key, result, COVERAGE_CACHE_SECONDS)
+    return result
 
 
 def _territory_url(level, code, **extra):
@@ -210,7 +225,7 @@ def coverage_page(request):
     export = request.GET.get("format") == "csv"
     unreached_scenario = request.GET.get("sans_lieu")
     if export and unreached_scenario in {"1", "2", "3"}:
-        result = coverage.compute(level, code, on, departements=departements, name=name, unreached_limit=None)
+        result = cached_compute(level, code, on, departements, name, None)
         s = int(unreached_scenario)
         return _csv_response(
             f"communes-sans-lieu-scenario-{s}-{level}-{code or 'france'}.csv",
@@ -218,7 +233,7 @@ def coverage_page(request):
             [[c["name"], c["code"], c["population"]] for c in result.unreached[s]],
         )
 
-    result = coverage.compute(level, code, on, departements=departements, name=name, unreached_limit=UNREACHED_SHOWN)
+    result = cached_compute(level, code, on, departements, name, UNREACHED_SHOWN)
     columns = coverage.columns()
     keys = [k for k, _label in columns]
     sort = request.GET.get("tri") or ""
