@@ -43,7 +43,6 @@ from django.utils.translation import gettext_lazy as _
 
 from directory import enums
 from directory.models import Channel, ClosurePeriod, Commune
-from directory.text import fold
 
 Q_MAX_LENGTH = 200
 
@@ -228,7 +227,7 @@ class VenueFilter(django_filters.FilterSet):
             ordering.append("distance_km")
         if data.get("commune"):
             ordering.append("located_elsewhere")
-        if fold(data.get("q") or ""):
+        if data.get("q"):
             ordering.append("-search_rank")
         return queryset.order_by(*ordering, "name", "pk")
 

@@ -225,3 +225,10 @@ def test_prefetches_without_scenario_keep_every_channel_and_current_closures(wor
     assert [c.kind for c in venues["Centre social Lille Sud"].channels.all()] == ["phone", "whatsapp"]
     assert len(venues["CAF d'Arras"].closures.all()) == 1
     assert venues["CAF d'Arras"].status_on(timezone.localdate()) == enums.VenueStatus.TEMPORARILY_CLOSED
+
+
+@pytest.mark.parametrize("text", ["\\", "'", "__", "   "])
+def test_punctuation_only_text_lists_everything(world, text):
+    filterset, venues = run(f"q={text}")
+    assert not filterset.errors
+    assert len(venues) == 4

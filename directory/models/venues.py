@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import math
+import re
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
@@ -225,14 +226,26 @@ class VenueQuerySet(models.QuerySet):
     # --- search and distance ----------------------------------------------------------------
     def search(self, text: str):
         """Accent- and typo-tolerant search on name, commune, postal code and structure, plus
-        French full-text (stemming: « centres sociaux » finds « centre social »)."""
-        folded = fold(text)[:200]
+        French full-text (stemming: « centres sociaux » finds « centre social »).
+
+        The two text conditions are served by GIN indexes on ``search_text`` (``venue_search_trgm``:
+        ``search_text %> q``; ``venue_search_fts``: ``to_tsvector('french', search_text) @@ q``)
+        that PostgreSQL combines with a BitmapOr. A 5-digit query is a postal code: venues of every
+        commune that has it (``commune_postal_codes_gin``, then the ``commune_id`` index).
+        ``search_rank`` (word similarity) orders results."""
+        # Punctuation separates words for residents and for trigrams alike: « d'Ascq », « d’Ascq »
+        # and « d ascq » are the same query; « <script> » is just « script ».
+        folded = " ".join(re.findall(r"[^\W_]+", fold(text)[:200]))
         if not folded:
-            return self
+            return self.annotate(search_rank=models.Value(0.0))
+        if folded.isdigit() and len(folded) == 5:
+            # A postal code: venues of the communes that have it. Alone (not OR-ed with the text
+            # conditions) so PostgreSQL runs it as a semi-join on the commune_id index instead of
+            # computing a tsvector for every row.
+            communes = Commune.objects.filter(postal_codes__contains=[folded]).values("code")
+            return self.filter(commune_id__in=communes).annotate(search_rank=models.Value(1.0))
         fts = SearchQuery(folded, config="french", search_type="plain")
         condition = Q(search_text__trigram_word_similar=folded) | Q(search_vector_match=fts)
-        if folded.isdigit() and len(folded) == 5:
-            condition |= Q(postal_code=folded) | Q(commune__postal_codes__contains=[folded])
         return (
             self.annotate(search_vector_match=SearchVector("search_text", config="french"))
             .filter(condition)

@@ -1,0 +1,108 @@
+"""Free-text search (``Venue.objects.search``): typos, accents, punctuation, postal codes,
+relevance order, and the indexes that serve it."""
+
+import pytest
+from django.db import connection
+
+from directory.models import Venue
+from tests.factories import StructureFactory, VenueFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def venues(hauts_de_france):
+    t = hauts_de_france
+    return {
+        "lille": VenueFactory(name="Espace public numérique", commune=t.lille, postal_code="59160"),
+        "villeneuve": VenueFactory(name="Maison de quartier", commune=t.villeneuve, postal_code="59650"),
+        "cysoing": VenueFactory(name="Médiathèque", commune=t.cysoing, postal_code="59830"),
+        "templeuve": VenueFactory(name="Centre social de la Pévèle", commune=t.templeuve, postal_code="59242"),
+        "arras": VenueFactory(
+            name="Point numérique CAF",
+            commune=t.arras,
+            postal_code="62000",
+            structure=StructureFactory(name="Caisse d'allocations familiales du Pas-de-Calais"),
+        ),
+    }
+
+
+def found(text):
+    return [v.name for v in Venue.objects.search(text).order_by("-search_rank", "name")]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("lile", "Espace public numérique"),  # one letter missing
+        ("lilles", "Espace public numérique"),  # one letter too many
+        ("pevele", "Centre social de la Pévèle"),  # no accents
+        ("PÉVÈLE", "Centre social de la Pévèle"),  # upper case with accents
+        ("villeneuve dascq", "Maison de quartier"),
+        ("Villeneuve d'Ascq", "Maison de quartier"),
+        ("villeneuve-d’ascq", "Maison de quartier"),  # typographic apostrophe
+        ("mediatheque cysoing", "Médiathèque"),
+        ("cysoin", "Médiathèque"),
+        ("allocations familiales", "Point numérique CAF"),  # structure name
+        ("centres sociaux", "Centre social de la Pévèle"),  # French stemming
+    ],
+)
+def test_typos_accents_and_punctuation(venues, text, expected):
+    results = found(text)
+    assert results and results[0] == expected
+
+
+def test_search_does_not_return_everything(venues):
+    assert found("arras") == ["Point numérique CAF"]
+    assert found("templeuve") == ["Centre social de la Pévèle"]
+    assert found("zzzzqqq") == []
+
+
+@pytest.mark.parametrize(
+    "code, expected",
+    [
+        ("59650", ["Maison de quartier"]),
+        ("59830", ["Médiathèque"]),
+        # Lille has several postal codes: its venue is found by any of them.
+        ("59000", ["Espace public numérique"]),
+        ("59800", ["Espace public numérique"]),
+        ("75001", []),
+    ],
+)
+def test_postal_codes(venues, code, expected):
+    assert found(code) == expected
+
+
+def test_relevance_order(hauts_de_france):
+    VenueFactory(name="Lieu de Lillers", commune=hauts_de_france.arras, postal_code="62000")
+    VenueFactory(name="Centre de Lille", commune=hauts_de_france.lille, postal_code="59000")
+    assert found("lille")[0] == "Centre de Lille"
+
+
+@pytest.mark.parametrize("text", ["", "   ", "'", "<>", "--", "%", "_"])
+def test_empty_or_punctuation_only_queries_do_not_filter(venues, text):
+    assert Venue.objects.search(text).count() == len(venues)
+
+
+@pytest.mark.parametrize("text", ["<script>alert(1)</script>", "a" * 5000, "' OR 1=1 --", "%_%", "\\"])
+def test_hostile_text_is_plain_text(venues, text):
+    # Never an error: at worst no result.
+    assert isinstance(found(text), list)
+
+
+def _plan(queryset):
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+    return queryset.explain()
+
+
+def test_text_search_is_served_by_the_trigram_and_full_text_indexes(venues):
+    plan = _plan(Venue.objects.search("lile").only("pk"))
+    assert "venue_search_trgm" in plan and "venue_search_fts" in plan
+    assert "Seq Scan on directory_venue" not in plan
+
+
+def test_postal_code_search_uses_the_commune_id_index(venues):
+    plan = _plan(Venue.objects.search("59000").only("pk"))
+    assert "directory_venue_commune_id" in plan
+    assert "Seq Scan on directory_venue" not in plan
