@@ -120,8 +120,20 @@ if REDIS_URL:
             "TIMEOUT": 300,
         }
     }
-else:
+elif DEBUG or TESTING:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    # Production without Redis: gunicorn workers are separate processes, so the page cache and
+    # its data version must be shared between them, or an edit saved by one worker would stay
+    # invisible on pages cached by another (bench/run.py checks this). Several hosts need Redis.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": envstr("DJANGO_CACHE_DIR", str(BASE_DIR / "var" / "cache")),
+            "TIMEOUT": 300,
+            "OPTIONS": {"MAX_ENTRIES": 5000},
+        }
+    }
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",

@@ -1,0 +1,559 @@
+"""Measure the directory on the national-scale data set; write bench/results.json and results.md.
+
+    .venv/bin/python bench/build_dataset.py --scale 1   # once (about a minute)
+    .venv/bin/python bench/run.py --scale 1             # or both: `make bench` (`SCALE=10`)
+
+What is measured (production settings: DJANGO_DEBUG=0, page cache on):
+
+- SQL queries per page (list, venue, API list, coverage), counted on a page-cache miss.
+- Server time of directory queries, p50 and p95 over 20 different parameter values each, in three
+  states: ``cold`` (empty page cache and a new database connection for every request),
+  ``nocache`` (empty page cache, connection reused as with CONN_MAX_AGE: the figure the targets
+  apply to) and ``warm`` (the same requests again: page cache hits).
+- Throughput of /lieux/ against /healthz on one gunicorn (2 workers × 4 threads, as `make
+  serve`), same wrk settings, same run; and that an edit shows at once on the cached page.
+- First-view weight of /lieux/ (HTML, CSS, JS, gzip as served), peak RSS of a gunicorn worker
+  after the load, France-wide coverage, export and import of 20,000 rows.
+
+Results of another scale already in results.json are kept (``p50_ms``/``p95_ms`` are per scale).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import gzip
+import json
+import os
+import re
+import secrets
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from html.parser import HTMLParser
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench import pgserver  # noqa: E402
+from bench.build_dataset import BASE_VENUES, database_name  # noqa: E402
+
+RESULTS_JSON = ROOT / "bench" / "results.json"
+RESULTS_MD = ROOT / "bench" / "results.md"
+GUNICORN_PORT = int(os.environ.get("BENCH_HTTP_PORT", "8008"))
+VARIANTS = 20
+WRK_SECONDS = int(os.environ.get("BENCH_WRK_SECONDS", "15"))
+WRK_CONNECTIONS = 32
+TARGETS = {
+    "queries_per_page": 6,
+    "list_p95_ms": 50,
+    "venue_p95_ms": 20,
+    "throughput_ratio": 0.5,
+    "import_20k_s": 20,
+    "coverage_france_s": 1,
+    "first_view_kb": 50,
+    "worker_rss_mb": 150,
+}
+
+
+def production_env(scale: int) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=pgserver.database_url(database_name(scale)),
+        DJANGO_DEBUG="0",
+        DJANGO_SECURE="0",
+        DJANGO_SECRET_KEY=os.environ.get("BENCH_SECRET_KEY") or secrets.token_urlsafe(64),
+        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
+        DJANGO_SETTINGS_MODULE="mediation.settings",
+        LOG_LEVEL="ERROR",
+        # Its own page cache, never shared with `make serve` on the development data.
+        DJANGO_CACHE_DIR=str(ROOT / "var" / f"bench-cache-s{scale}"),
+    )
+    env["BENCH_SECRET_KEY"] = env["DJANGO_SECRET_KEY"]
+    return env
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    index = max(0, min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1))))
+    return round(ordered[index], 1)
+
+
+# --- in-process measurements ------------------------------------------------------------------
+
+
+def sample_parameters(scale: int) -> dict[str, list[str]]:
+    """20 URLs per directory query, built from the data set (seeded, so runs compare)."""
+    import random
+
+    from directory.models import Venue
+
+    rng = random.Random(7)
+    rows = list(
+        Venue.objects.filter(closed_permanently_on__isnull=True)
+        .order_by("?")
+        .values_list("slug", "commune_id", "commune__name", "postal_code", "commune__departement_id", "latitude",
+                     "longitude", "name")[: VARIANTS * 3]
+    )  # fmt: skip
+    rows = rows[:VARIANTS]
+
+    def typo(word: str) -> str:
+        # One substitution inside the word, as a hurried phone user would type it.
+        letters = list(word)
+        if len(letters) > 4:
+            i = rng.randrange(1, len(letters) - 1)
+            letters[i] = "e" if letters[i] != "e" else "a"
+        return "".join(letters)
+
+    total = Venue.objects.count()
+    deep = max(2, total // 20 // 2)
+    canals = ["sms", "phone", "whatsapp", "email", "in_person"]
+    return {
+        "commune": [f"/lieux/?commune={r[1]}" for r in rows],
+        "postal_code": [f"/lieux/?code_postal={r[3]}" for r in rows],
+        "text_typo": [f"/lieux/?q={urllib.parse.quote(typo(r[2]))}" for r in rows],
+        "scenario": [f"/lieux/?departement={r[4]}&scenario={1 + i % 2}" for i, r in enumerate(rows)],
+        "channel": [f"/lieux/?departement={r[4]}&canal={canals[i % 5]}" for i, r in enumerate(rows)],
+        "distance": [f"/lieux/?near={r[5]:.4f},{r[6]:.4f}" for r in rows],
+        "combined": [f"/lieux/?q={urllib.parse.quote(r[2])}&scenario=2&canal=phone&statut=ouvert" for r in rows],
+        "deep_page": [f"/lieux/?page={deep - i}" for i in range(VARIANTS)],
+        "venue": [f"/lieux/{r[0]}/" for r in rows],
+    }
+
+
+def count_queries(client, url: str) -> tuple[int, int]:
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    cache.clear()
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    return response.status_code, len(captured)
+
+
+def measure_queries(urls: dict[str, list[str]]) -> tuple[dict, dict]:
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+    from django.urls import Resolver404, resolve
+
+    client = Client()
+    client.get("/healthz")  # open the connection outside the count
+    counts, notes = {}, {}
+    pages = {"list": "/lieux/", "list_filtered": urls["combined"][0], "detail": urls["venue"][0]}
+    for api in ("/api/v1/lieux/", "/api/v1/lieux"):
+        try:
+            resolve(api)
+            pages["api_list"] = api
+            break
+        except Resolver404:
+            continue
+    else:
+        counts["api_list"] = None
+        notes["api_list"] = "pas d'API /api/v1/lieux/ dans cette version"
+    for name, url in pages.items():
+        status, n = count_queries(client, url)
+        counts[name] = n if status == 200 else None
+        if status != 200:
+            notes[name] = f"HTTP {status} sur {url}"
+    user, _ = get_user_model().objects.get_or_create(
+        username="bench-admin", defaults={"is_staff": True, "is_superuser": True, "email": "bench@example.org"}
+    )
+    staff = Client()
+    staff.force_login(user)
+    staff.get("/healthz")
+    # The session and user look-ups of an authenticated request are included (2 queries).
+    status, n = count_queries(staff, "/couverture/")
+    counts["coverage"] = n if status == 200 else None
+    if status != 200:
+        notes["coverage"] = f"HTTP {status} sur /couverture/"
+    status, n = count_queries(client, "/couverture/public/")
+    if status == 200:
+        counts["coverage_public"] = n
+    return counts, notes
+
+
+def measure_latency(urls: dict[str, list[str]]) -> dict[str, dict[str, float]]:
+    from django.core.cache import cache
+    from django.db import connections
+    from django.test import Client
+
+    client = Client()
+    client.get("/healthz")
+    results = {}
+    for name, variants in urls.items():
+        cold, nocache, warm = [], [], []
+        for url in variants:
+            cache.clear()
+            connections.close_all()
+            start = time.perf_counter()
+            response = client.get(url)
+            cold.append((time.perf_counter() - start) * 1000)
+            assert response.status_code == 200, (url, response.status_code)
+        for url in variants:
+            cache.clear()
+            start = time.perf_counter()
+            client.get(url)
+            nocache.append((time.perf_counter() - start) * 1000)
+            for _ in range(2):
+                start = time.perf_counter()
+                client.get(url)
+                warm.append((time.perf_counter() - start) * 1000)
+        results[name] = {"cold": cold, "nocache": nocache, "warm": warm}
+        print(f"  {name:12s} nocache p50 {percentile(nocache, 50):6.1f} ms  p95 {percentile(nocache, 95):6.1f} ms")
+    return results
+
+
+def measure_coverage() -> float:
+    from django.contrib.auth import get_user_model
+    from django.core.cache import cache
+    from django.test import Client
+
+    staff = Client()
+    staff.force_login(get_user_model().objects.get(username="bench-admin"))
+    timings = []
+    for _ in range(3):
+        cache.clear()
+        start = time.perf_counter()
+        response = staff.get("/couverture/")
+        timings.append(time.perf_counter() - start)
+        assert response.status_code == 200, response.status_code
+    return round(statistics.median(timings), 3)
+
+
+# --- gunicorn ---------------------------------------------------------------------------------
+
+
+class Gunicorn:
+    def __init__(self, env: dict[str, str], port: int = GUNICORN_PORT, workers: int = 2, threads: int = 4):
+        self.env, self.port, self.workers, self.threads = env, port, workers, threads
+        self.process = None
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self):
+        self.process = subprocess.Popen(
+            [str(ROOT / ".venv" / "bin" / "gunicorn"), "mediation.wsgi", "--bind", f"127.0.0.1:{self.port}",
+             "--workers", str(self.workers), "--threads", str(self.threads), "--timeout", "30",
+             "--graceful-timeout", "5", "--log-level", "warning"],
+            cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
+        )  # fmt: skip
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{self.base}/healthz", timeout=2) as response:
+                    if response.status == 200:
+                        return self
+            except OSError:
+                time.sleep(0.3)
+        self.__exit__(None, None, None)
+        raise RuntimeError("gunicorn n'a pas démarré")
+
+    def worker_pids(self) -> list[int]:
+        import psutil
+
+        return [child.pid for child in psutil.Process(self.process.pid).children()]
+
+    def __exit__(self, *exc):
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def wrk(url: str, seconds: int, connections: int, script: str | None = None) -> dict:
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s"]
+    if script:
+        command += ["-s", script]
+    output = subprocess.run([*command, url], capture_output=True, text=True, timeout=seconds + 60, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output)[1])
+    total = int(re.search(r"(\d+) requests in", output)[1])
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+    latency = dict(re.findall(r"^\s+(50|75|90|99)%\s+([\d.]+\w+)", output, re.M))
+    return {
+        "requests_per_s": rps,
+        "requests": total,
+        "non_2xx_3xx": int(non2xx[1]) if non2xx else 0,
+        "socket_errors": sum(int(x) for x in errors.groups()) if errors else 0,
+        "latency": latency,
+        "raw": output,
+    }
+
+
+def peak_rss_mb(pids: list[int]) -> float:
+    peaks = []
+    for pid in pids:
+        status = Path(f"/proc/{pid}/status").read_text()
+        peaks.append(int(re.search(r"VmHWM:\s+(\d+) kB", status)[1]) / 1024)
+    return round(max(peaks), 1)
+
+
+class AssetParser(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.assets = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "link" and "stylesheet" in (attrs.get("rel") or "") and attrs.get("href"):
+            self.assets.append(attrs["href"])
+        elif tag in ("script", "img") and attrs.get("src") and not attrs["src"].startswith("data:"):
+            self.assets.append(attrs["src"])
+
+
+def fetch(url: str) -> tuple[int, bytes, dict]:
+    request = urllib.request.Request(url, headers={"Accept-Encoding": "gzip"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return response.status, response.read(), dict(response.headers)
+
+
+def first_view_weight(base: str, path: str = "/lieux/") -> dict:
+    status, body, headers = fetch(base + path)
+    html = gzip.decompress(body) if headers.get("Content-Encoding") == "gzip" else body
+    parser = AssetParser()
+    parser.feed(html.decode())
+    files = {path: len(body)}
+    for asset in parser.assets:
+        if asset.startswith("http"):
+            continue  # map tiles and the like are not part of the first view
+        _, content, _ = fetch(base + asset)
+        files[asset] = len(content)
+    return {"total_kb": round(sum(files.values()) / 1024, 1), "files": files, "html_gzip": "gzip" in str(headers)}
+
+
+def edit_shows_at_once(base: str, scale: int) -> dict:
+    """Warm the cached list through gunicorn, rename a venue from another process (as the admin
+    does), then ask again: the new name must be there on the very next request."""
+    from directory.models import Venue
+
+    venue = Venue.objects.filter(closed_permanently_on__isnull=True).order_by("pk").first()
+    url = f"{base}/lieux/?commune={venue.commune_id}"
+    for _ in range(4):  # both workers cache the page
+        fetch(url)
+    new_name = f"{venue.name.split(' — ')[0]} — renommé {int(time.time())}"
+    venue.name = new_name
+    venue.save()
+    seen = []
+    for _ in range(4):  # each worker is asked at least once (round robin is not guaranteed)
+        _, body, headers = fetch(url)
+        html = gzip.decompress(body) if headers.get("Content-Encoding") == "gzip" else body
+        seen.append(new_name in html.decode())
+    return {"all_fresh": all(seen), "fresh_answers": f"{sum(seen)}/{len(seen)}"}
+
+
+# --- commands ---------------------------------------------------------------------------------
+
+
+def timed_command(args: list[str], env: dict[str, str]) -> tuple[float, str]:
+    start = time.perf_counter()
+    result = subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "python"), "manage.py", *args],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=900, check=False,
+    )  # fmt: skip
+    elapsed = round(time.perf_counter() - start, 2)
+    if result.returncode != 0:
+        return elapsed, f"échec ({result.returncode}) : {(result.stderr or result.stdout)[-400:]}"
+    return elapsed, (result.stdout.strip().splitlines() or [""])[-1]
+
+
+# --- report -----------------------------------------------------------------------------------
+
+
+def write_markdown(results: dict) -> None:
+    lines = [
+        "# Banc d'essai — résultats",
+        "",
+        f"Mesuré le {results['date']} sur {results['cpu_count']} cœurs, commande `{results['command']}`.",
+        "",
+        "| Mesure | Cible | Mesuré | |",
+        "| --- | --- | --- | --- |",
+    ]
+
+    def row(label, target, value, ok):
+        mark = "—" if ok is None else ("✅" if ok else "❌")
+        lines.append(f"| {label} | {target} | {value} | {mark} |")
+
+    for page, count in results["queries_per_page"].items():
+        row(
+            f"Requêtes SQL : {page}",
+            "≤ 6",
+            count if count is not None else "n/d",
+            None if count is None else count <= 6,
+        )
+    for scale_key in sorted(results["p95_ms"], key=int):
+        p50, p95 = results["p50_ms"][scale_key], results["p95_ms"][scale_key]
+        for name in sorted({k.rsplit("_", 1)[0] for k in p95}):
+            target = 20 if name == "venue" else 50
+            factor = ""
+            if scale_key != str(BASE_VENUES) and str(BASE_VENUES) in results["p95_ms"]:
+                base = results["p95_ms"][str(BASE_VENUES)].get(f"{name}_nocache")
+                target = f"≤ 2 × {base}"
+                factor = base
+            value = (
+                f"p50 {p50[f'{name}_nocache']} / p95 {p95[f'{name}_nocache']} ms "
+                f"(froid {p95[f'{name}_cold']}, cache {p95[f'{name}_warm']})"
+            )
+            limit = 2 * factor if factor else target
+            row(f"{name} à {int(scale_key):,} lieux".replace(",", " "), f"p95 ≤ {target} ms" if not factor else target,
+                value, p95[f"{name}_nocache"] <= limit)  # fmt: skip
+    ratio = results.get("throughput_ratio")
+    row("Débit /lieux/ ÷ /healthz", "≥ 0,5", ratio, None if ratio is None else ratio >= 0.5)
+    details = results.get("throughput", {})
+    if details:
+        row("… requêtes/s /lieux/ et /healthz", "", f"{details['list_rps']} et {details['healthz_rps']}", None)
+    edit = results.get("edit_visible_at_once")
+    if edit:
+        row("Modification visible aussitôt (page en cache)", "oui", edit["fresh_answers"], edit["all_fresh"])
+    for key, label, target in [
+        ("import_20k_s", "Import de 20 000 lignes", "≤ 20 s"),
+        ("export_20k_s", "Export de 20 000 lignes", ""),
+        ("coverage_france_s", "Couverture France entière", "≤ 1 s"),
+        ("first_view_kb", "Poids de la première vue (/lieux/, gzip)", "≤ 50 Ko"),
+        ("worker_rss_mb", "Mémoire d'un worker gunicorn après la charge (pic)", "≤ 150 Mo"),
+    ]:
+        value = results.get(key)
+        limit = TARGETS.get(key)
+        row(label, target, "n/d" if value is None else value, None if value is None or not limit else value <= limit)
+    if results.get("notes"):
+        lines += ["", "Notes :", ""] + [f"- {k} : {v}" for k, v in results["notes"].items()]
+    lines += ["", "Données : " + ", ".join(f"{k} {v}" for k, v in results["dataset"].items() if k != "database"), ""]
+    RESULTS_MD.write_text("\n".join(lines))
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description="Benchmark of the directory (see module docstring).")
+    parser.add_argument("--scale", type=int, default=1)
+    parser.add_argument("--skip-commands", action="store_true", help="without import/export (faster)")
+    args = parser.parse_args(argv)
+    dataset_file = ROOT / "var" / f"bench-dataset-s{args.scale}.json"
+    if not dataset_file.exists():
+        print(f"Jeu de données absent : lancez d'abord bench/build_dataset.py --scale {args.scale}")
+        return 2
+    dataset = json.loads(dataset_file.read_text())
+    pgserver.start()
+    env = production_env(args.scale)
+    os.environ.update(env)
+    subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "python"), "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
+        cwd=ROOT, env=env, check=True,
+    )  # fmt: skip
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    results = json.loads(RESULTS_JSON.read_text()) if RESULTS_JSON.exists() else {}
+    notes = {}
+    scale_key = str(BASE_VENUES * args.scale)
+    print(f"== {dataset['venues']} lieux, {dataset['channels']} canaux ({dataset['database']})")
+    from directory.models import Venue
+
+    if Venue.objects.count() != dataset["venues"]:
+        # The import measurement below adds rows: every run starts from a fresh build.
+        print(f"La base {dataset['database']} a changé depuis sa construction : relancez bench/build_dataset.py.")
+        return 2
+    urls = sample_parameters(args.scale)
+
+    if args.scale == 1 or "queries_per_page" not in results:
+        counts, count_notes = measure_queries(urls)
+        results["queries_per_page"] = counts
+        notes.update({f"queries_per_page.{k}": v for k, v in count_notes.items()})
+        print("  requêtes par page :", counts)
+    print("== temps serveur (20 variantes par requête)")
+    latency = measure_latency(urls)
+    for stat, pct in (("p50_ms", 50), ("p95_ms", 95)):
+        results.setdefault(stat, {})[scale_key] = {
+            f"{name}_{state}": percentile(values, pct)
+            for name, states in latency.items()
+            for state, values in states.items()
+        }
+
+    print("== couverture France entière")
+    try:
+        results["coverage_france_s"] = measure_coverage()
+    except AssertionError as error:
+        results["coverage_france_s"] = None
+        notes["coverage_france_s"] = f"HTTP {error}"
+
+    print("== gunicorn + wrk")
+    mix = ROOT / "bench" / "list_urls.lua"
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
+        paths = [
+            u for name in ("commune", "postal_code", "text_typo", "scenario", "channel", "combined") for u in urls[name]
+        ]
+        handle.write(mix.read_text().replace("--PATHS--", ",\n".join(json.dumps(p) for p in paths)))
+        mix_script = handle.name
+    with Gunicorn(env) as server:
+        fetch(f"{server.base}/lieux/")
+        healthz = wrk(f"{server.base}/healthz", WRK_SECONDS, WRK_CONNECTIONS)
+        listing = wrk(f"{server.base}/lieux/", WRK_SECONDS, WRK_CONNECTIONS)
+        mixed = wrk(f"{server.base}/lieux/", WRK_SECONDS, WRK_CONNECTIONS, script=mix_script)
+        results["throughput_ratio"] = round(listing["requests_per_s"] / healthz["requests_per_s"], 2)
+        results["throughput"] = {
+            "healthz_rps": healthz["requests_per_s"],
+            "list_rps": listing["requests_per_s"],
+            "list_mix_rps": mixed["requests_per_s"],
+            "list_mix_ratio": round(mixed["requests_per_s"] / healthz["requests_per_s"], 2),
+            "wrk": f"-t2 -c{WRK_CONNECTIONS} -d{WRK_SECONDS}s",
+            "gunicorn": f"{server.workers} workers × {server.threads} threads",
+            "errors": {
+                n: r["socket_errors"] + r["non_2xx_3xx"]
+                for n, r in (("healthz", healthz), ("list", listing), ("mix", mixed))
+            },
+            "latency_list": listing["latency"],
+        }
+        print(
+            f"  /healthz {healthz['requests_per_s']}/s, /lieux/ {listing['requests_per_s']}/s, mix {mixed['requests_per_s']}/s"
+        )
+        results["worker_rss_mb"] = peak_rss_mb(server.worker_pids())
+        weight = first_view_weight(server.base)
+        results["first_view_kb"] = weight["total_kb"]
+        results["first_view_files"] = weight["files"]
+        results["edit_visible_at_once"] = edit_shows_at_once(server.base, args.scale)
+        results["cache_backend"] = settings.CACHES["default"]["BACKEND"]
+    os.unlink(mix_script)
+
+    if not args.skip_commands:
+        print("== export / import")
+        with tempfile.TemporaryDirectory() as tmp:
+            export_file = Path(tmp) / "lieux.csv"
+            seconds, message = timed_command(["export_lieux", "--format", "csv", "-o", str(export_file)], env)
+            ok = export_file.exists() and export_file.stat().st_size > 0
+            rows = sum(1 for _ in export_file.open(encoding="utf-8")) - 1 if ok else 0
+            results["export_20k_s"] = seconds if ok and not message.startswith("échec") else None
+            results["export_rows"] = rows
+            notes["export"] = message[:300]
+            if ok:
+                seconds, message = timed_command(["import_lieux", "--no-progress", str(export_file)], env)
+                results["import_20k_s"] = None if message.startswith("échec") else seconds
+                notes["import"] = message[:300]
+            else:
+                results["import_20k_s"] = None
+    results.update(
+        dataset={k: dataset[k] for k in ("venues", "channels", "closures", "departements", "closed_today", "stale")},
+        cpu_count=os.cpu_count(),
+        date=datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        command=f"make bench SCALE={args.scale}" if args.scale != 1 else "make bench",
+        notes=notes,
+        targets=TARGETS,
+    )
+    RESULTS_JSON.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    write_markdown(results)
+    print(RESULTS_MD.read_text())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
