@@ -3,7 +3,7 @@
 import pytest
 
 from directory.enums import AccessScenario, ServiceArea
-from directory.models import Venue
+from directory.models import Channel, Venue
 from tests.factories import ChannelFactory, CommuneFactory, VenueFactory
 
 pytestmark = pytest.mark.django_db
@@ -80,8 +80,6 @@ def test_channels_of_a_page_cost_two_queries(venues, django_assert_num_queries):
 
 
 def test_usable_in_queryset(venues):
-    from directory.models import Channel
-
     assert set(Channel.objects.usable_in(2).values_list("kind", flat=True)) == {"signage", "phone"}
 
 
