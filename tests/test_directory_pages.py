@@ -417,3 +417,18 @@ def test_cache_is_per_query_string_and_skips_logged_in_users(client, lille_venue
 
 def test_cache_off_when_zero(client, lille_venue):
     assert "X-Page-Cache" not in client.get(LIST)
+
+
+def test_first_view_of_the_list_weighs_under_50_kb(client, hauts_de_france, settings):
+    """HTML + CSS + JS of /lieux/ with a full page of results, uncompressed, map excluded."""
+    for i in range(settings.DIRECTORY_PAGE_SIZE + 5):
+        venue = VenueFactory(name=f"Centre social et culturel numéro {i}", commune=hauts_de_france.lille)
+        ChannelFactory(venue=venue, label="Accueil", availability="du lundi au vendredi, 9 h – 12 h")
+        ChannelFactory(venue=venue, sms=True, label="SMS de l'équipe")
+        ChannelFactory(venue=venue, whatsapp=True, label="Groupe d'entraide")
+    html = client.get(LIST).content
+    assert html.count(b'class="venue"') == settings.DIRECTORY_PAGE_SIZE
+    static = settings.BASE_DIR / "static"
+    css = (static / "css" / "site.css").stat().st_size
+    js = (static / "js" / "directory.js").stat().st_size
+    assert len(html) + css + js < 50_000, (len(html), css, js)
