@@ -89,7 +89,7 @@ bench: install
 	$(PY) bench/run.py --scale $${SCALE:-1}
 
 # wrk at 64 connections for 60 s, then PostgreSQL stopped and restarted under load (loopback only).
-loadtest: demo
+loadtest: install
 	@command -v wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk; }
 	$(PY) bench/loadtest.py
 
