@@ -432,3 +432,18 @@ def test_first_view_of_the_list_weighs_under_50_kb(client, hauts_de_france, sett
     css = (static / "css" / "site.css").stat().st_size
     js = (static / "js" / "directory.js").stat().st_size
     assert len(html) + css + js < 50_000, (len(html), css, js)
+
+
+@pytest.mark.parametrize("field", FIELDS)
+@pytest.mark.parametrize("value", ["\x00", "9" * 5000, "é" * 300])
+def test_hostile_values_in_every_field_never_fail(client, lille_venue, field, value):
+    response = client.get(LIST, {field: value})
+    assert response.status_code == 200
+    assert lille_venue.name in response.content.decode() or field == "q"
+
+
+def test_hostile_values_on_the_sheet_never_fail(client, lille_venue):
+    for value in ["\x00", "9" * 5000, SCRIPT]:
+        response = client.get(lille_venue.get_absolute_url(), {"scenario": value})
+        assert response.status_code == 200
+        assert SCRIPT not in response.content.decode()
