@@ -34,6 +34,16 @@ class ReportAdmin(RuleBasedAdmin):
     can_change = can_view
     can_change_any = can_list
 
+    def can_delete(self, user, obj):
+        # Whoever may delete the venue may delete its reports (deleting a venue cascades).
+        return obj.venue.can_delete(user)
+
+    def can_delete_any(self, user):
+        return Venue.objects.deletable_by(user).exists()
+
+    def deletable_queryset(self, request, queryset):
+        return queryset.filter(venue__in=Venue.objects.deletable_by(request.user))
+
     def can_add(self, user):
         # Reports come from residents, through the public form.
         return False

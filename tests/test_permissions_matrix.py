@@ -1,0 +1,195 @@
+"""The authorisation matrix, through the admin's real URLs.
+
+Every role (anonymous, mediator of A, manager of A, mediator of B, staff of 59, staff of 62,
+superuser) × every object type × view / add / change / delete / history / bulk action, on the
+objects of structure A (Lille, 59), B (Pévèle, 59) and C (Arras, 62). ``expected`` is the rule
+of the issue written out independently of the code; each case performs the request and checks
+both the answer and the stored data."""
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+
+from directory import enums
+from directory.models import Channel, ClosurePeriod, DepartementStaff, Invitation, Membership, Report, Structure, Venue
+from tests.admin_world import ROLES, build_world, login, scrape_form
+
+MODELS = {
+    "venue": Venue,
+    "channel": Channel,
+    "closureperiod": ClosurePeriod,
+    "structure": Structure,
+    "membership": Membership,
+    "invitation": Invitation,
+    "report": Report,
+    "departementstaff": DepartementStaff,
+}
+TARGETS = ["a", "b", "c"]
+MEMBER_OF = {"mediator_a": {"a"}, "manager_a": {"a"}, "mediator_b": {"b"}}
+MANAGER_OF = {"manager_a": {"a"}}
+STAFF_OF = {"staff_59": {"a", "b"}, "staff_62": {"c"}}
+
+
+def expected(role, model, op, target):
+    if role == "anonymous":
+        return False
+    su = role == "superuser"
+    member = target in MEMBER_OF.get(role, set())
+    manager = target in MANAGER_OF.get(role, set())
+    staff = target in STAFF_OF.get(role, set())
+    if model in {"venue", "channel", "closureperiod"}:
+        if op in {"view", "history"}:
+            return su or member or staff
+        if op == "change":
+            return su or member
+        if op == "add":
+            return su or role in MEMBER_OF
+        if op == "delete":
+            # Deleting a venue: its structure's managers (mediators declare a closure instead).
+            return su or manager if model == "venue" else su or member
+        if op == "bulk":
+            # Venues: « Confirmer que les informations sont à jour » (staff may confirm);
+            # channels and closures: bulk delete.
+            return su or member or staff if model == "venue" else su or member
+    if model == "structure":
+        if op in {"view", "history"}:
+            return su or member or staff
+        if op == "change":
+            return su or member
+        # Venues protect their structure: nobody deletes a structure that has venues.
+        if op in {"delete", "bulk"}:
+            return False
+        return su  # add
+    if model == "membership":
+        if op in {"view", "history"}:
+            return su or member
+        if op in {"change", "delete", "bulk"}:
+            return su or manager
+        return su  # add: members arrive through invitations
+    if model == "invitation":
+        if op in {"view", "history", "delete", "bulk"}:
+            return su or manager
+        if op == "change":
+            return False  # an invitation is revoked and re-sent, never edited
+        return su or role in MANAGER_OF  # add
+    if model == "report":
+        if op in {"view", "history", "change", "bulk"}:
+            return su or member or staff
+        if op == "delete":
+            return su or manager
+        return False  # add: residents use the public form
+    if model == "departementstaff":
+        return su
+    raise AssertionError(model)
+
+
+def cases():
+    for role in ROLES:
+        for model in MODELS:
+            yield role, model, "add", "a"
+            for op in ["view", "change", "delete", "history", "bulk"]:
+                for target in TARGETS:
+                    yield role, model, op, target
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        built = build_world()
+    yield built
+    with django_db_blocker.unblock():
+        call_command("flush", interactive=False, verbosity=0)
+
+
+def url(model, suffix, *args):
+    return reverse(f"admin:directory_{model}_{suffix}", args=args)
+
+
+# One field per type that an editor would change, and its new value.
+EDITS = {
+    "venue": ("name", "Nom modifié"),
+    "channel": ("label", "Intitulé modifié"),
+    "closureperiod": ("public_message", "Message modifié"),
+    "structure": ("name", "Structure renommée"),
+    "membership": ("role", enums.MembershipRole.MANAGER),
+    "invitation": ("email", "autre@example.org"),
+    "report": ("status", enums.ReportStatus.CLOSED),
+    "departementstaff": ("departement", None),  # filled with the other département
+}
+
+
+def object_for(world, model, target):
+    if model == "departementstaff":
+        return DepartementStaff.objects.get(user__username="staff_62" if target == "c" else "staff_59")
+    return getattr(world.objects[target], model)
+
+
+def do_change(client, world, model, obj):
+    field, value = EDITS[model]
+    if model == "departementstaff":
+        value = "59" if obj.departement_id == "62" else "62"
+    if model == "membership":
+        value = enums.MembershipRole.MEDIATOR if obj.role == enums.MembershipRole.MANAGER else value
+    admin_client = Client()
+    admin_client.force_login(world.users["superuser"])
+    page = admin_client.get(url(model, "change", obj.pk))
+    data = scrape_form(page.content.decode(), f"{model}_form")
+    data[field] = [value]
+    response = client.post(url(model, "change", obj.pk), data)
+    fresh = type(obj).objects.get(pk=obj.pk)
+    changed = str(getattr(fresh, field if field != "departement" else "departement_id")) == str(value)
+    return response, changed
+
+
+@pytest.mark.parametrize(("role", "model", "op", "target"), list(cases()))
+def test_permission_matrix(client, db, world, role, model, op, target):
+    login(client, world, role)
+    allowed = expected(role, model, op, target)
+    obj = object_for(world, model, target)
+    Model = MODELS[model]
+
+    if op == "add":
+        response = client.get(url(model, "add"))
+        assert (response.status_code == 200) is allowed, response.status_code
+        return
+    if op == "view":
+        response = client.get(url(model, "change", obj.pk))
+        assert (response.status_code == 200) is allowed, response.status_code
+        return
+    if op == "history":
+        response = client.get(url(model, "history", obj.pk))
+        assert (response.status_code == 200) is allowed, response.status_code
+        return
+    if op == "change":
+        response, changed = do_change(client, world, model, obj)
+        assert changed is allowed, (response.status_code, response.content[:2000])
+        if not allowed:
+            assert response.status_code in {200, 302, 403}
+        return
+    if op == "delete":
+        response = client.post(url(model, "delete", obj.pk), {"post": "yes"})
+        assert (not Model.objects.filter(pk=obj.pk).exists()) is allowed, response.status_code
+        return
+    if op == "bulk":
+        if model == "venue":
+            response = client.post(
+                url(model, "changelist"), {"action": "confirm_selected", "_selected_action": [obj.pk]}
+            )
+            confirmed = Venue.objects.get(pk=obj.pk).verified_by_id
+            assert (role != "anonymous" and confirmed == world.users[role].pk) is allowed
+        elif model == "report":
+            client.post(url(model, "changelist"), {"action": "close_selected", "_selected_action": [obj.pk]})
+            report = Report.objects.get(pk=obj.pk)
+            closed = report.status == enums.ReportStatus.CLOSED
+            assert closed is allowed
+            if allowed:
+                assert report.closed_by == world.users[role]
+        else:
+            client.post(
+                url(model, "changelist"),
+                {"action": "delete_selected", "_selected_action": [obj.pk], "post": "yes"},
+            )
+            assert (not Model.objects.filter(pk=obj.pk).exists()) is allowed
+        return
+    raise AssertionError(op)
