@@ -160,6 +160,27 @@ def test_it_restricts_numbers_to_the_staff_departements(territory):
 
 
 @pytest.mark.django_db
+def test_it_handles_an_epci_area_without_epci_and_a_list_across_departements(territory):
+    t = territory
+    # An "EPCI" service area on a commune outside any EPCI serves that commune only.
+    lonely = VenueFactory(commune=t.hameau, service_area=AREA.EPCI, postal_code="59999")
+    ChannelFactory(venue=lonely)
+    # A Pas-de-Calais venue listing Cysoing (Nord) reaches it, without being located there.
+    across = VenueFactory(commune=t.arras, service_area=AREA.COMMUNES, postal_code="62000")
+    across.service_area_communes.set([t.cysoing])
+    ChannelFactory(venue=across, sms=True)
+    rows = by_key(coverage.compute("departement", "59", departements=["59"]))
+    assert rows[t.hameau.code].reachable == {1: 0, 2: 1, 3: 2}
+    assert rows[t.hameau.code].covered == {1: 0, 2: 100, 3: 100}
+    assert rows[t.mel.code].reachable == {1: 1, 2: 2, 3: 3}  # unchanged
+    assert rows[t.pevele.code].reachable == {1: 1, 2: 3, 3: 5}  # + the Arras venue
+    assert rows[t.pevele.code].located == 3  # located counts stay in their département
+    result = coverage.compute("departement", "59")
+    assert result.totals.reachable == {1: 2, 2: 6, 3: 8}
+    assert result.unreached_count == {1: 3, 2: 0, 3: 0}
+
+
+@pytest.mark.django_db
 def test_it_shows_the_hand_computed_table(client, territory):
     client.force_login(UserFactory(is_superuser=True))
     response = client.get(URL, {"niveau": "departement", "code": "59"})
