@@ -162,7 +162,7 @@ def test_it_answers_a_commune_name_with_or_without_accents(venues, text):
     reply = build_reply(text)
     assert_sendable(reply.text)
     assert reply.answered, reply.text
-    assert reply.text.startswith("Aide au numérique près de Villeneuve-d'Ascq")
+    assert reply.text.startswith("Aide au numérique, Villeneuve-d'Ascq")
     assert "Médiathèque de Villeneuve" in reply.text
     assert "06 39 98 00 02, lun.-ven. 9h-17h" in reply.text
 

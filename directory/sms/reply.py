@@ -226,7 +226,7 @@ def _entry(venue, today, now, open_only) -> Entry | None:
 
 
 def _render(place: str, entries: list[Entry], name_chars: int) -> str:
-    lines = [_("Aide au numérique près de %(place)s :") % {"place": place}]
+    lines = [_("Aide au numérique, %(place)s :") % {"place": place}]
     for i, e in enumerate(entries, 1):
         name = e.name if len(e.name) <= name_chars else e.name[: name_chars - 1].rstrip() + "."
         kind = _("SMS") if e.channel.kind == enums.ChannelKind.SMS else _("Tel")

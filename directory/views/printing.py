@@ -134,14 +134,21 @@ def signage_text(venue, today: datetime.date | None = None) -> str:
     return text
 
 
-def _density(offline_count: int, online_count: int, week_rows: int, detail: str) -> str:
-    """A class picked from how much the poster holds, so one A4 page always suffices."""
-    load = offline_count * 2 + online_count + (3 if week_rows else 0) + (2 if len(detail) > 120 else 0)
-    if load <= 7:
+def _density(offline, online_count: int, week_rows: int, detail: str, name: str) -> str:
+    """A class picked from how much the poster holds (in rough lines of large type), so one
+    A4 page always suffices; the print CSS shrinks type step by step."""
+    load = sum(
+        2 + len(c.display_value) // 50 + bool(c.availability) + len(c.availability) // 60 + bool(c.label)
+        for c in offline
+    )
+    load += (online_count + 1) // 2 + (4 if week_rows else 0) + len(detail) // 90 + (1 if len(name) > 45 else 0)
+    if load <= 9:
         return "density-low"
-    if load <= 13:
+    if load <= 15:
         return "density-medium"
-    return "density-high"
+    if load <= 22:
+        return "density-high"
+    return "density-max"
 
 
 def venue_poster(request, slug):
@@ -170,7 +177,7 @@ def venue_poster(request, slug):
         "qr": qr_svg(url, _("QR code vers la fiche du lieu : %(url)s") % {"url": url}),
         "printed_on": today,
         "density": _density(
-            min(len(offline), POSTER_MAX_OFFLINE), min(len(online), POSTER_MAX_ONLINE), len(week), detail
+            offline[:POSTER_MAX_OFFLINE], min(len(online), POSTER_MAX_ONLINE), len(week), detail, venue.name
         ),
         "name_size": "name-long" if len(venue.name) > 45 else "name-short",
         "can_edit": venue.can_edit(request.user),
