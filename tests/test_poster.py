@@ -214,3 +214,9 @@ def test_every_demo_venue_has_a_poster(client, db):
         offline = venue.channels.filter(kind__in=["phone", "sms"])
         if not venue.current_closure() and offline.exists():
             assert offline.first().display_value in html, venue.slug
+
+
+def test_the_venue_page_links_to_its_poster(client, venue):
+    html = client.get(venue.get_absolute_url()).content.decode()
+    assert f'href="{poster_url(venue)}"' in html
+    assert "Imprimer l&#x27;affiche pour la porte" in html or "Imprimer l'affiche pour la porte" in html
