@@ -23,8 +23,11 @@
     document.head.appendChild(js);
   }
 
-  function drawMap(container, points, config) {
+  function drawMap(container, points, config, block) {
     var L = window.L;
+    // Leaflet guesses its image folder from the stylesheet URL and gets it wrong when the CSS
+    // is added by script (it asked for ".../leafletmarker-icon.png"): say where it is.
+    L.Icon.Default.imagePath = block.getAttribute("data-leaflet-css").replace(/[^\/]*$/, "") + "images/";
     var map = L.map(container, { scrollWheelZoom: false });
     L.tileLayer(config.tileUrl, { attribution: config.attribution, maxZoom: 18 }).addTo(map);
     var bounds = [];
@@ -56,7 +59,7 @@
       button.textContent = button.getAttribute(show ? "data-label-hide" : "data-label-show");
       if (show && !drawn) {
         drawn = true;
-        loadLeaflet(block, function () { drawMap(container, points, config); });
+        loadLeaflet(block, function () { drawMap(container, points, config, block); });
       }
     });
   }
