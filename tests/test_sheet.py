@@ -131,3 +131,13 @@ def test_every_demo_territory_has_a_sheet(client, db):
         assert response.status_code == 200, code
         assert Epci.objects.get(code=code).name.replace("'", "&#x27;") in response.content.decode()
     assert enums.ServiceArea.DEPARTEMENT in {v.service_area for v in venues}
+
+
+def test_the_commune_sheet_query_count_is_constant(client, world, django_assert_num_queries):
+    with django_assert_num_queries(5):
+        client.get(sheet_url(world.lille.code))
+    for n in range(4):
+        venue = VenueFactory(commune=world.lille, service_area="commune")
+        ChannelFactory(venue=venue, value=f"+3335301060{n}")
+    with django_assert_num_queries(5):
+        client.get(sheet_url(world.lille.code))
