@@ -380,3 +380,15 @@ def test_exchanges_are_logged_without_scenario_leak(venues):
     # Guard: the closure used above names an SMS channel that stays open.
     closed = venues.lille.venues.get(name="Espace fermé joignable")
     assert closed.status_on() == enums.VenueStatus.TEMPORARILY_CLOSED
+
+
+def test_replies_stay_french_whatever_the_gateway_language(client, gateway, venues):
+    body = json.dumps({"from": "+33639987777", "text": "AIDE"}).encode()
+    signature = hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+    response = client.post(
+        reverse("directory:sms_incoming"),
+        body,
+        content_type="application/json",
+        headers={"X-Signature": signature, "Accept-Language": "en"},
+    )
+    assert "code postal" in response.json()["reply"]

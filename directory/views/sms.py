@@ -10,6 +10,7 @@ import logging
 
 from django.conf import settings
 from django.http import HttpResponse, HttpResponseForbidden, JsonResponse
+from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -27,9 +28,11 @@ def _forbidden(reason: str, request) -> HttpResponse:
 @csrf_exempt  # Gateways cannot send a CSRF token; the signature authenticates the request.
 @require_POST
 def incoming(request):
-    if "HTTP_X_TWILIO_SIGNATURE" in request.META:
-        return _twilio(request)
-    return _generic(request)
+    # Replies go to French residents whatever language the gateway's HTTP client announces.
+    with translation.override(settings.LANGUAGE_CODE):
+        if "HTTP_X_TWILIO_SIGNATURE" in request.META:
+            return _twilio(request)
+        return _generic(request)
 
 
 def _generic(request):

@@ -1,6 +1,8 @@
 """Print the reply a resident would get for an SMS, without a gateway and without logging."""
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.utils import translation
 
 from directory.sms import gsm7
 from directory.sms.reply import build_reply
@@ -14,7 +16,8 @@ class Command(BaseCommand):
         parser.add_argument("--verbose", action="store_true", help="Affiche aussi le nombre de SMS.")
 
     def handle(self, *args, text, verbose=False, **options):
-        reply = build_reply(text)
+        with translation.override(settings.LANGUAGE_CODE):
+            reply = build_reply(text)
         self.stdout.write(reply.text)
         if verbose or options.get("verbosity", 1) > 1:
             self.stderr.write(
