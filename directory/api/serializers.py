@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from django.urls import reverse
 from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -207,7 +206,7 @@ class VenueSerializer(serializers.ModelSerializer):
     def get_service_area(self, venue):
         return {"kind": venue.service_area, "label": str(venue.get_service_area_display())}
 
-    @extend_schema_field(OpenApiTypes.DOUBLE)
+    @extend_schema_field(serializers.FloatField(allow_null=True))
     def get_distance_km(self, venue) -> float | None:
         distance = getattr(venue, "distance_km", None)
         return round(distance, 2) if distance is not None else None

@@ -2,8 +2,8 @@
 FilterSet and the same prefetches) and venue detail.
 
 Every response carries ``ETag`` and ``Last-Modified`` derived from the data version (bumped on
-every write) and the day (a venue's status depends on it): a conditional GET answers 304
-without touching the database."""
+every write) and the day (a venue's status depends on it); a conditional GET that matches
+answers 304 with no body."""
 
 from __future__ import annotations
 
@@ -48,12 +48,32 @@ class VenuePagination(PageNumberPagination):
     max_page_size = 100
     invalid_page_message = "Page invalide : elle n'existe pas."
 
+    def get_page_size(self, request):
+        # Refuse a malformed size instead of silently using the default.
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        try:
+            size = int(raw)
+        except ValueError:
+            size = 0
+        if size < 1:
+            raise ValidationError({"page_size": ["La taille de page doit être un nombre entier, de 1 à 100."]})
+        return min(size, self.max_page_size)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"]["minimum"] = 1
+        return parameters
+
 
 ERROR_400 = OpenApiResponse(
-    response=inline_serializer(
-        "FilterErrors",
-        {"champ": serializers.ListField(child=serializers.CharField(), help_text="Messages en français.")},
-    ),
+    response={
+        "type": "object",
+        "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        "description": "Clé : le paramètre fautif ; valeur : ses messages d'erreur en français.",
+    },
     description="Paramètre invalide : un objet dont chaque clé est un paramètre fautif, avec ses messages.",
     examples=[
         OpenApiExample(
@@ -101,12 +121,26 @@ FILTER_PARAMETERS = [
     ),
     _q(
         "commune",
-        "Code INSEE d'une commune : les lieux qui la desservent, ceux qui s'y trouvent d'abord.",
+        "Code INSEE d'une commune : les lieux qui la desservent, ceux qui s'y trouvent d'abord. "
+        "Un code bien formé mais inconnu donne une erreur 400.",
+        {"type": "string", "pattern": r"^(\d{5}|2[AB]\d{3})$"},
         examples=[OpenApiExample("Lille", value="59350")],
     ),
-    _q("code_postal", "Code postal (5 chiffres) : les lieux qui desservent une commune de ce code postal."),
-    _q("departement", "Code du département (59, 2A, 974) : les lieux situés dans ce département."),
-    _q("epci", "SIREN (9 chiffres) de l'intercommunalité : les lieux situés dans une de ses communes."),
+    _q(
+        "code_postal",
+        "Code postal (5 chiffres) : les lieux qui desservent une commune de ce code postal.",
+        {"type": "string", "pattern": r"^\d{5}$"},
+    ),
+    _q(
+        "departement",
+        "Code du département (59, 2A, 974) : les lieux situés dans ce département.",
+        {"type": "string", "pattern": r"^(\d{2}|2[AB]|97\d)$"},
+    ),
+    _q(
+        "epci",
+        "SIREN (9 chiffres) de l'intercommunalité : les lieux situés dans une de ses communes.",
+        {"type": "string", "pattern": r"^\d{9}$"},
+    ),
     _q(
         "scenario",
         "Ce dont dispose l'habitant : 1 ni internet ni réseau, 2 un téléphone sans internet, 3 équipé et connecté. "
@@ -124,7 +158,8 @@ FILTER_PARAMETERS = [
     _q(
         "near",
         "Position « latitude,longitude » : seuls les lieux géolocalisés, du plus proche au plus lointain, avec "
-        "`distance_km`.",
+        "`distance_km`. Latitude de -90 à 90, longitude de -180 à 180.",
+        {"type": "string", "pattern": r"^-?\d{1,3}(\.\d+)?,-?\d{1,3}(\.\d+)?$"},
         examples=[OpenApiExample("Lille", value="50.63,3.06")],
     ),
 ]
@@ -151,10 +186,11 @@ class ConditionalMixin:
 
     def get(self, request, *args, **kwargs):
         etag, last_modified = self._validators(request)
-        if self._not_modified(request, etag, last_modified):
+        response = super().get(request, *args, **kwargs)
+        # Checked after the view ran, so an unknown venue or an invalid filter still answers
+        # 404/400 whatever validators the client sends; a 304 saves the transfer, not the query.
+        if response.status_code == 200 and self._not_modified(request, etag, last_modified):
             response = Response(status=304)
-        else:
-            response = super().get(request, *args, **kwargs)
         if response.status_code in (200, 304):
             response["ETag"] = etag
             response["Last-Modified"] = http_date(last_modified)
@@ -165,7 +201,7 @@ class ConditionalMixin:
     def _not_modified(request, etag, last_modified) -> bool:
         if_none_match = request.headers.get("If-None-Match")
         if if_none_match:
-            return etag in [t.strip() for t in if_none_match.split(",")] or if_none_match.strip() == "*"
+            return etag in [t.strip() for t in if_none_match.split(",")]
         since = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
         return since is not None and last_modified <= since
 
@@ -207,7 +243,11 @@ class VenueList(ConditionalMixin, generics.ListAPIView):
     description="Un lieu, avec tous ses canaux de contact, ses fermetures en cours ou à venir et sa zone desservie.",
     parameters=[
         OpenApiParameter(
-            "slug", OpenApiTypes.STR, OpenApiParameter.PATH, description="Identifiant d'URL du lieu (champ `slug`)."
+            "slug",
+            {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$"},
+            OpenApiParameter.PATH,
+            description="Identifiant d'URL du lieu (champ `slug` de la liste).",
+            examples=[OpenApiExample("Un lieu", value="centre-social-arbrisseau-lille")],
         ),
         *CONDITIONAL_PARAMETERS,
     ],
