@@ -234,6 +234,10 @@ def _coverage_sql(level: str, child_level: str, restricted: bool) -> str:
                    SELECT 1 FROM {t["area_m2m"]} m
                    WHERE m.venue_id = v.id AND m.commune_id IN (SELECT code FROM scope)))"""  # noqa: S608
     joins, name_expr, level_expr = _name_sql(child_level, t)
+    # Literal lists of channel kinds (enum constants, never user input): cheaper than arrays.
+    on_site = ", ".join(f"'{k}'" for k in ON_SITE_KINDS)
+    s1_kinds = ", ".join(f"'{k}'" for k in SCENARIO_1_KINDS)
+    s1_remote = ", ".join(f"'{k}'" for k in SCENARIO_1_KINDS if k not in ON_SITE_KINDS)
     unreached = "\n    UNION ALL\n".join(
         f"""    (SELECT 'u{s}', u.code, uc.name, NULL, u.population::bigint, u.total,
             NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
@@ -266,10 +270,10 @@ def _coverage_sql(level: str, child_level: str, restricted: bool) -> str:
     -- What each venue's channels offer, the drop-in apart: a temporary closure suspends it.
     ch AS (
         SELECT ch.venue_id,
-               MIN(ch.scenario) FILTER (WHERE ch.kind <> ALL(%(on_site)s)) AS min_remote,
-               MIN(ch.scenario) FILTER (WHERE ch.kind = ANY(%(on_site)s)) AS min_on_site,
-               BOOL_OR(ch.scenario <= 1 AND ch.kind = ANY(%(s1_kinds)s) AND ch.kind <> ALL(%(on_site)s)) AS s1_remote,
-               BOOL_OR(ch.scenario <= 1 AND ch.kind = ANY(%(s1_kinds)s) AND ch.kind = ANY(%(on_site)s)) AS s1_on_site
+               MIN(ch.scenario) FILTER (WHERE ch.kind NOT IN ({on_site})) AS min_remote,
+               MIN(ch.scenario) FILTER (WHERE ch.kind IN ({on_site})) AS min_on_site,
+               BOOL_OR(ch.scenario <= 1 AND ch.kind IN ({s1_remote})) AS s1_remote,
+               BOOL_OR(ch.scenario <= 1 AND ch.kind IN ({on_site}) AND ch.kind IN ({s1_kinds})) AS s1_on_site
         FROM {t["channel"]} ch {channel_join}
         GROUP BY ch.venue_id
     ),
@@ -282,12 +286,14 @@ def _coverage_sql(level: str, child_level: str, restricted: bool) -> str:
     ),
     -- (venue, commune) pairs for service areas that are not a whole EPCI or département: the
     -- venue's own commune (always served) and the listed communes.
+    -- Only venues reachable in scenario 3 matter from here on (reachable in 2 implies in 3), and
+    -- their flags travel with them so that no step joins back to vr.
     point AS (
-        SELECT id, commune_id AS code FROM vr
-        WHERE service_area NOT IN ('epci', 'departement') OR (service_area = 'epci' AND epci_id IS NULL)
+        SELECT id, commune_id AS code, r2 FROM vr
+        WHERE r3 AND (service_area NOT IN ('epci', 'departement') OR (service_area = 'epci' AND epci_id IS NULL))
         UNION
-        SELECT vr.id, m.commune_id FROM vr JOIN {t["area_m2m"]} m ON m.venue_id = vr.id
-        WHERE vr.service_area = 'communes'
+        SELECT vr.id, m.commune_id, vr.r2 FROM vr JOIN {t["area_m2m"]} m ON m.venue_id = vr.id
+        WHERE vr.r3 AND vr.service_area = 'communes'
     ),
     located AS (
         SELECT commune_id AS code,
@@ -300,8 +306,7 @@ def _coverage_sql(level: str, child_level: str, restricted: bool) -> str:
         FROM vr WHERE {in_scope} GROUP BY commune_id
     ),
     by_point AS (
-        SELECT point.code, COUNT(*) FILTER (WHERE vr.r2) AS r2, COUNT(*) FILTER (WHERE vr.r3) AS r3
-        FROM point JOIN vr ON vr.id = point.id GROUP BY point.code
+        SELECT code, COUNT(*) FILTER (WHERE r2) AS r2, COUNT(*) AS r3 FROM point GROUP BY code
     ),
     by_epci AS (
         SELECT epci_id, COUNT(*) FILTER (WHERE r2) AS r2, COUNT(*) FILTER (WHERE r3) AS r3
@@ -327,40 +332,34 @@ def _coverage_sql(level: str, child_level: str, restricted: bool) -> str:
     child_of_epci AS (SELECT DISTINCT epci_id, child_key FROM scope WHERE epci_id IS NOT NULL),
     -- Distinct (venue, child territory) pairs: which venues reach into which table row.
     pairs AS (
-        SELECT point.id, s.child_key FROM point JOIN scope s ON s.code = point.code
+        SELECT point.id, s.child_key, point.r2 FROM point JOIN scope s ON s.code = point.code
         UNION
-        SELECT vr.id, ce.child_key FROM vr JOIN child_of_epci ce ON ce.epci_id = vr.epci_id
-        WHERE vr.service_area = 'epci'
+        SELECT vr.id, ce.child_key, vr.r2 FROM vr JOIN child_of_epci ce ON ce.epci_id = vr.epci_id
+        WHERE vr.r3 AND vr.service_area = 'epci'
         UNION
-        SELECT vr.id, cd.child_key FROM vr JOIN child_of_dep cd ON cd.departement_id = vr.departement_id
-        WHERE vr.service_area = 'departement'
+        SELECT vr.id, cd.child_key, vr.r2 FROM vr JOIN child_of_dep cd ON cd.departement_id = vr.departement_id
+        WHERE vr.r3 AND vr.service_area = 'departement'
     ),
     reach AS (
-        SELECT pairs.child_key,
-               COUNT(*) FILTER (WHERE vr.r1 AND own.child_key = pairs.child_key) AS r1,
-               COUNT(*) FILTER (WHERE vr.r2) AS r2,
-               COUNT(*) FILTER (WHERE vr.r3) AS r3
-        FROM pairs JOIN vr ON vr.id = pairs.id LEFT JOIN scope own ON own.code = vr.commune_id
-        GROUP BY pairs.child_key
+        SELECT child_key, COUNT(*) FILTER (WHERE r2) AS r2, COUNT(*) AS r3 FROM pairs GROUP BY child_key
     ),
     reach_total AS (
-        SELECT COUNT(*) FILTER (WHERE r1 AND {in_scope}) AS r1,
-               COUNT(*) FILTER (WHERE r2) AS r2,
-               COUNT(*) FILTER (WHERE r3) AS r3
-        FROM vr WHERE {in_pairs}
+        SELECT COUNT(*) FILTER (WHERE r2) AS r2, COUNT(*) FILTER (WHERE r3) AS r3 FROM vr WHERE {in_pairs}
     ),
     agg AS (
         SELECT child_key, SUM(population) AS pop, COUNT(*) AS communes, SUM(n) AS n, SUM(n_open) AS n_open,
                SUM(n_temp) AS n_temp, SUM(n_perm) AS n_perm, SUM(n_stale) AS n_stale,
                SUM(population) FILTER (WHERE r1 > 0) AS c1,
                SUM(population) FILTER (WHERE r2 > 0) AS c2,
-               SUM(population) FILTER (WHERE r3 > 0) AS c3
+               SUM(population) FILTER (WHERE r3 > 0) AS c3,
+               -- Scenario 1 only counts venues located in the row: each is in exactly one commune.
+               SUM(r1) AS reach1
         FROM per_c GROUP BY GROUPING SETS ((child_key), ())
     )
     SELECT 'row', agg.child_key, {name_expr}, {level_expr},
            agg.pop::bigint, agg.communes::bigint, agg.n::bigint, agg.n_open::bigint, agg.n_temp::bigint,
            agg.n_perm::bigint, agg.n_stale::bigint, agg.c1::bigint, agg.c2::bigint, agg.c3::bigint,
-           CASE WHEN agg.child_key IS NULL THEN rt.r1 ELSE reach.r1 END::bigint,
+           agg.reach1::bigint,
            CASE WHEN agg.child_key IS NULL THEN rt.r2 ELSE reach.r2 END::bigint,
            CASE WHEN agg.child_key IS NULL THEN rt.r3 ELSE reach.r3 END::bigint
     FROM agg CROSS JOIN reach_total rt LEFT JOIN reach ON reach.child_key = agg.child_key
@@ -374,8 +373,6 @@ def _params(on, now, departements):
     return {
         "on": on,
         "cutoff": Venue.freshness_cutoff(now),
-        "on_site": [str(k) for k in ON_SITE_KINDS],
-        "s1_kinds": [str(k) for k in SCENARIO_1_KINDS],
         "all_departements": departements is None,
         "departements": list(departements or []),
     }
