@@ -1,5 +1,6 @@
 from django.urls import path
 
+from directory.opendata import admin_views as opendata_admin
 from directory.views import coverage, invitations, opendata, printing, public, reports, sms
 
 app_name = "directory"
@@ -16,6 +17,7 @@ urlpatterns = [
     path("invitation/<uidb64>/<token>/", invitations.accept_invitation, name="invitation_accept"),
     path("territoires/<str:code>/fiche/", printing.territory_sheet, name="territory_sheet"),
     path("sms/entrant/", sms.incoming, name="sms_incoming"),
+    path("gestion/import/", opendata_admin.import_view, name="opendata_import"),
     path("open-data/schemas/<str:name>", opendata.schema_file, name="opendata_schema"),
     path("open-data/<str:name>", opendata.download, name="opendata_download"),
 ]

@@ -372,3 +372,89 @@ def test_user_without_departement_imports_nothing(marne):
 
 def test_superuser_imports_anywhere(marne):
     assert import_file(EXAMPLE, user=UserFactory(is_superuser=True)).ok
+
+
+# --- staff upload (two steps: check, then confirm) ------------------------------------------
+
+IMPORT_URL = "/gestion/import/"
+
+
+def _upload(client, content: bytes, name="lieux.csv"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return client.post(IMPORT_URL, {"step": "upload", "file": SimpleUploadedFile(name, content, "text/csv")})
+
+
+def test_upload_checks_then_confirm_imports(client, marne):
+    staff = DepartementStaffFactory(departement_id="51").user
+    client.force_login(staff)
+    assert client.get(IMPORT_URL).status_code == 200
+
+    checked = _upload(client, EXAMPLE.read_bytes())
+
+    assert checked.status_code == 200
+    page = checked.content.decode()
+    assert "1 lignes valides (standard v1.0.2) : 1 lieux seraient créés, 0 mis à jour, 0 inchangés" in page
+    assert "Confirmer l’import" in page
+    assert Venue.objects.count() == 0
+    token = checked.context["token"]
+
+    done = client.post(IMPORT_URL, {"step": "confirm", "token": token})
+
+    assert "1 lignes importées : 1 lieux créés" in done.content.decode()
+    assert Venue.objects.get().history.get().history_user == staff
+    # The kept file is gone: confirming twice imports nothing more.
+    again = client.post(IMPORT_URL, {"step": "confirm", "token": token})
+    assert "n'est plus disponible" in again.content.decode()
+    assert Venue.objects.count() == 1
+
+
+def test_upload_with_errors_shows_them_and_offers_no_confirmation(client, marne, tmp_path):
+    client.force_login(UserFactory(is_superuser=True))
+    content = _bad(code_postal="5110")(tmp_path).read_bytes()
+
+    response = _upload(client, content)
+
+    page = response.content.decode()
+    assert "Ligne 2, champ code_postal, valeur « 5110 » : le code postal doit comporter 5 chiffres" in page
+    assert "Confirmer l’import" not in page
+    assert Venue.objects.count() == 0
+
+
+def test_upload_refuses_rows_outside_the_staff_departements(client, marne):
+    client.force_login(DepartementStaffFactory(departement__code="59").user)
+    page = _upload(client, EXAMPLE.read_bytes()).content.decode()
+    assert "vous ne pouvez importer que des lieux de vos départements" in page
+    assert Venue.objects.count() == 0
+
+
+def test_upload_over_the_size_limit_is_refused(client, marne, settings):
+    settings.IMPORT_MAX_BYTES = 100
+    client.force_login(UserFactory(is_superuser=True))
+    response = _upload(client, EXAMPLE.read_bytes())
+    assert "la limite est de" in response.content.decode()
+    assert "token" not in response.context or not response.context["token"]
+    assert Venue.objects.count() == 0
+
+
+def test_confirm_only_accepts_tokens_of_the_session(client, marne):
+    superuser = UserFactory(is_superuser=True)
+    client.force_login(superuser)
+    token = _upload(client, EXAMPLE.read_bytes()).context["token"]
+
+    other = type(client)()
+    other.force_login(UserFactory(is_superuser=True))
+    assert "n'est plus disponible" in other.post(IMPORT_URL, {"step": "confirm", "token": token}).content.decode()
+    forged = client.post(IMPORT_URL, {"step": "confirm", "token": "../../etc/passwd"})
+    assert "n'est plus disponible" in forged.content.decode()
+    assert Venue.objects.count() == 0
+
+
+def test_only_superusers_and_departement_staff_may_upload(client, marne):
+    response = client.get(IMPORT_URL)
+    assert response.status_code == 302
+    assert "login" in response["Location"]
+    client.force_login(UserFactory(is_superuser=False))  # staff of a structure, no département
+    assert client.get(IMPORT_URL).status_code == 403
+    client.force_login(DepartementStaffFactory(departement_id="51", user__is_staff=False).user)
+    assert client.get(IMPORT_URL).status_code == 403
