@@ -116,15 +116,13 @@ FILTER_PARAMETERS = [
     _q(
         "q",
         "Texte libre : nom du lieu, commune, code postal ou structure. Accents et fautes de frappe pardonnés ; "
-        "résultats par pertinence. 200 caractères au plus.",
-        examples=[OpenApiExample("Commune", value="villeneuve d'ascq")],
+        "résultats par pertinence. 200 caractères au plus. Ex. « villeneuve d'ascq ».",
     ),
     _q(
         "commune",
         "Code INSEE d'une commune : les lieux qui la desservent, ceux qui s'y trouvent d'abord. "
-        "Un code bien formé mais inconnu donne une erreur 400.",
+        "Un code bien formé mais inconnu donne une erreur 400. Ex. 59350 (Lille).",
         {"type": "string", "pattern": r"^(\d{5}|2[AB]\d{3})$"},
-        examples=[OpenApiExample("Lille", value="59350")],
     ),
     _q(
         "code_postal",
@@ -158,9 +156,8 @@ FILTER_PARAMETERS = [
     _q(
         "near",
         "Position « latitude,longitude » : seuls les lieux géolocalisés, du plus proche au plus lointain, avec "
-        "`distance_km`. Latitude de -90 à 90, longitude de -180 à 180.",
+        "`distance_km`. Latitude de -90 à 90, longitude de -180 à 180. Ex. 50.63,3.06.",
         {"type": "string", "pattern": r"^-?\d{1,3}(\.\d+)?,-?\d{1,3}(\.\d+)?$"},
-        examples=[OpenApiExample("Lille", value="50.63,3.06")],
     ),
 ]
 
