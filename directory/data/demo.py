@@ -28,7 +28,8 @@ from directory.enums import StructureKind as SK
 from directory.enums import Typologie as T
 
 SOURCE = "gardez-le-lien-demo"
-PASSWORD = "gardezlelien"  # noqa: S105  (documented demo password, refused outside DEBUG)
+# Published demo password: load_demo refuses to create accounts when DEBUG is off.
+PASSWORD = "gardezlelien"  # noqa: S105  # nosec B105
 
 
 def fixe(n: int) -> str:
