@@ -23,7 +23,8 @@ PARIS = ZoneInfo("Europe/Paris")
 @lru_cache(maxsize=4096)
 def parse(expression: str):
     try:
-        return opening_hours.OpeningHours(expression, max_interval_days=8)
+        # country=FR loads the French public holidays, so « PH off » closes on 25 December.
+        return opening_hours.OpeningHours(expression, country="FR", max_interval_days=8)
     except Exception:  # the library raises its own ParserError and SyntaxError variants
         return None
 

@@ -10,7 +10,7 @@ def fold(text: str) -> str:
     Done in Python (not with PostgreSQL's ``unaccent``) so stored values and queries are
     folded identically and the trigram indexes can be plain column indexes.
     """
-    text = unicodedata.normalize("NFKD", text or "")
+    text = unicodedata.normalize("NFKD", (text or "").lower())
     text = "".join(c for c in text if not unicodedata.combining(c))
     text = text.replace("œ", "oe").replace("æ", "ae").replace("’", "'")
-    return re.sub(r"\s+", " ", text.lower()).strip()
+    return re.sub(r"\s+", " ", text).strip()

@@ -284,6 +284,14 @@ class VenueQuerySet(models.QuerySet):
     def verifiable_by(self, user):
         return self.viewable_by(user)
 
+    def with_rights_of(self, user):
+        """Annotate ``user_can_edit`` and ``user_can_verify`` (back-office lists, no N+1)."""
+        if user.is_authenticated and user.is_active and user.is_superuser:
+            return self.annotate(user_can_edit=models.Value(True), user_can_verify=models.Value(True))
+        editable = Venue.objects.editable_by(user).filter(pk=OuterRef("pk"))
+        verifiable = Venue.objects.verifiable_by(user).filter(pk=OuterRef("pk"))
+        return self.annotate(user_can_edit=Exists(editable), user_can_verify=Exists(verifiable))
+
     def deletable_by(self, user):
         """Deleting a venue loses its public page: structure managers and superusers only
         (mediators declare a permanent closure instead)."""
@@ -520,7 +528,11 @@ class Venue(models.Model):
 
     def current_closure(self, on: datetime.date | None = None):
         on = on or timezone.localdate()
-        covering = sorted(self.closures_on(on), key=lambda c: (c.ends_on is not None, c.ends_on or on))
+        # With overlapping closures, residents need the real reopening date: an open-ended
+        # closure wins, else the one ending last.
+        covering = sorted(
+            self.closures_on(on), key=lambda c: (c.ends_on is not None, -(c.ends_on or on).toordinal())
+        )
         return covering[0] if covering else None
 
     def upcoming_closures(self, on: datetime.date | None = None):
