@@ -15,6 +15,15 @@ def is_backoffice_user(user) -> bool:
     return bool(user.is_authenticated and user.is_active and user.is_staff)
 
 
+def per_request(request, key, compute):
+    """Object-less permission answers are asked once per row by the change list: compute
+    them once per request."""
+    cache = request.__dict__.setdefault("_gll_permissions", {})
+    if key not in cache:
+        cache[key] = compute()
+    return cache[key]
+
+
 class RuleBasedMixin:
     """Subclasses answer with the model's rules through four hooks:
 
@@ -56,15 +65,20 @@ class RuleBasedMixin:
     def get_queryset(self, request):
         return self.scoped_queryset(request, super().get_queryset(request))
 
+    def _model_key(self, name):
+        return (self.model._meta.label, name)
+
     def has_module_permission(self, request):
-        return is_backoffice_user(request.user) and self.can_list(request.user)
+        return is_backoffice_user(request.user) and per_request(
+            request, self._model_key("list"), lambda: self.can_list(request.user)
+        )
 
     def has_view_permission(self, request, obj=None):
         user = request.user
         if not is_backoffice_user(user):
             return False
         if obj is None:
-            return self.can_list(user)
+            return per_request(request, self._model_key("list"), lambda: self.can_list(user))
         return self.can_view(user, obj)
 
     def has_change_permission(self, request, obj=None):
@@ -72,7 +86,7 @@ class RuleBasedMixin:
         if not is_backoffice_user(user):
             return False
         if obj is None:
-            return self.can_change_any(user)
+            return per_request(request, self._model_key("change"), lambda: self.can_change_any(user))
         return self.can_change(user, obj)
 
     def has_delete_permission(self, request, obj=None):
@@ -80,11 +94,13 @@ class RuleBasedMixin:
         if not is_backoffice_user(user):
             return False
         if obj is None:
-            return self.can_delete_any(user)
+            return per_request(request, self._model_key("delete"), lambda: self.can_delete_any(user))
         return self.can_delete(user, obj)
 
     def has_add_permission(self, request, *args):
-        return is_backoffice_user(request.user) and self.can_add(request.user)
+        return is_backoffice_user(request.user) and per_request(
+            request, self._model_key("add"), lambda: self.can_add(request.user)
+        )
 
     # --- bulk delete: refuse when one selected object is outside the user's delete scope ---
     def get_actions(self, request):
@@ -150,8 +166,11 @@ scoped_delete_selected.allowed_permissions = ("delete",)
 scoped_delete_selected.short_description = delete_selected.short_description
 
 
-class RuleBasedInline(admin.TabularInline):
-    """Inline rows follow the parent venue's rules: editable when the venue is."""
+class RuleBasedInline(admin.StackedInline):
+    """Inline rows follow the parent venue's rules: editable when the venue is.
+
+    Stacked, not tabular: every field keeps its own visible label (a tabular row's inputs have
+    none, which axe-core reports as critical; see tests/browser/test_browser_accessibility.py)."""
 
     extra = 0
 
