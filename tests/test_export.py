@@ -323,3 +323,19 @@ def test_export_command_writes_to_stdout(marne):
     out = io.StringIO()
     call_command("export_lieux", format="json", stdout=out)
     assert json.loads(out.getvalue())[0]["code_insee"] == "51454"
+
+
+def test_reimporting_an_export_into_the_same_database_changes_nothing(marne, tmp_path):
+    """Venues entered here are exported under their slug: importing the file back matches them
+    instead of creating copies."""
+    full, bare, closed = rich_venues(marne)
+    assert import_file(standard.EXAMPLE_PATH).ok
+    count = Venue.objects.count()
+
+    report = import_file(export(tmp_path))
+
+    assert report.ok, [str(e) for e in report.errors]
+    assert (report.created, report.updated, report.unchanged) == (0, 0, 3)
+    assert Venue.objects.count() == count
+    full.refresh_from_db()
+    assert (full.external_id, full.source) == ("", "")

@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import Case, F, Prefetch, Value, When
@@ -53,18 +54,44 @@ def default_source() -> str:
     return settings.SITE_NAME
 
 
-def export_queryset(profile: str = "standard"):
-    channels = Prefetch("channels", queryset=Channel.objects.order_by("position", "pk"))
-    qs = Venue.objects.select_related("commune").prefetch_related(channels)
-    if profile == "standard":
-        qs = qs.not_permanently_closed()
-    else:
-        today = timezone.localdate()
-        qs = qs.select_related("structure").prefetch_related(
-            # Current and future closures only: enough for today's status, and the past is history.
-            Prefetch("closures", queryset=ClosurePeriod.objects.current_or_upcoming(today).order_by("starts_on", "pk")),
-            Prefetch("service_area_communes", to_attr="export_area"),
-        )
+# What the standard export reads of a venue: plain values, no model instances (20,000 venues
+# and their channels in a few seconds).
+STANDARD_VALUES = (
+    "pk",
+    "external_id",
+    "slug",
+    "source",
+    "pivot",
+    "name",
+    "commune_id",
+    "commune__name",
+    "postal_code",
+    "address",
+    "address_complement",
+    "latitude",
+    "longitude",
+    "typologie",
+    "opening_hours",
+    "presentation_resume",
+    "presentation_detail",
+    "itinerance",
+    "structure_parente",
+    "date_maj",
+    "services",
+    "publics",
+    "prise_en_charge",
+    "frais",
+    "dispositifs",
+    "formations_labels",
+    "autres_formations_labels",
+    "modalites_acces",
+    "modalites_accompagnement",
+    "fiche_acces_libre",
+    "prise_rdv",
+)
+
+
+def _ordered(qs):
     # The order the file is written in: by its own id, so that an export imported elsewhere
     # and exported again comes out in the same order.
     export_id = Case(When(external_id="", then=F("slug")), default=F("external_id"))
@@ -72,7 +99,30 @@ def export_queryset(profile: str = "standard"):
     return qs.order_by(export_id, export_source, "pk")
 
 
-def _telephone(channels: list[Channel]) -> str:
+def export_queryset(profile: str = "standard"):
+    """Venues of the export: values for ``standard``, model instances for ``rich``."""
+    if profile == "standard":
+        return _ordered(Venue.objects.not_permanently_closed()).values(*STANDARD_VALUES)
+    today = timezone.localdate()
+    channels = Prefetch("channels", queryset=Channel.objects.order_by("position", "pk"))
+    return _ordered(
+        Venue.objects.select_related("commune", "structure").prefetch_related(
+            channels,
+            # Current and future closures only: enough for today's status, and the past is history.
+            Prefetch("closures", queryset=ClosurePeriod.objects.current_or_upcoming(today).order_by("starts_on", "pk")),
+            Prefetch("service_area_communes", to_attr="export_area"),
+        )
+    )
+
+
+@dataclass(frozen=True)
+class _Channel:
+    kind: str
+    value: str
+    standard_field: str
+
+
+def _telephone(channels) -> str:
     # The standard allows one number; prefer the one that came from the standard.
     phones = [c for c in channels if c.kind == enums.ChannelKind.PHONE]
     phones.sort(key=lambda c: c.standard_field != "telephone")
@@ -82,56 +132,62 @@ def _telephone(channels: list[Channel]) -> str:
     return ""
 
 
-def standard_row(venue: Venue) -> dict:
-    """The venue as one row of the standard (column → str, or float/None for coordinates)."""
-    channels = list(venue.channels.all())
+def standard_row(venue: dict, channels) -> dict:
+    """One row of the standard (column → str, or float/None for coordinates), from the values
+    of ``STANDARD_VALUES`` and the venue's channels ordered by position."""
     emails = [c.value for c in channels if c.kind == enums.ChannelKind.EMAIL]
     websites = [
         c.value
         for c in channels
         if c.kind in (enums.ChannelKind.WEBSITE, enums.ChannelKind.FACEBOOK) and c.standard_field != "prise_rdv"
     ]
-    rdv = venue.prise_rdv or next((c.value for c in channels if c.standard_field == "prise_rdv"), "")
+    rdv = venue["prise_rdv"] or next((c.value for c in channels if c.standard_field == "prise_rdv"), "")
     join = standard.SEPARATOR.join
-    row = {
-        "id": venue.external_id or venue.slug,
-        "pivot": venue.pivot,
-        "nom": venue.name,
-        "commune": venue.commune.name,
-        "code_postal": venue.postal_code,
-        "code_insee": venue.commune_id,
-        "adresse": venue.address,
-        "complement_adresse": venue.address_complement,
-        "latitude": venue.latitude,
-        "longitude": venue.longitude,
-        "typologie": join(venue.typologie),
+    return {
+        "id": venue["external_id"] or venue["slug"],
+        "pivot": venue["pivot"],
+        "nom": venue["name"],
+        "commune": venue["commune__name"],
+        "code_postal": venue["postal_code"],
+        "code_insee": venue["commune_id"],
+        "adresse": venue["address"],
+        "complement_adresse": venue["address_complement"],
+        "latitude": venue["latitude"],
+        "longitude": venue["longitude"],
+        "typologie": join(venue["typologie"]),
         "telephone": _telephone(channels),
         "courriels": join(_unique(emails)),
         "site_web": join(_unique(websites)),
-        "horaires": venue.opening_hours,
-        "presentation_resume": venue.presentation_resume,
-        "presentation_detail": venue.presentation_detail,
-        "source": venue.source or default_source(),
-        "itinerance": join(venue.itinerance),
-        "structure_parente": venue.structure_parente,
-        "date_maj": venue.date_maj.isoformat() if venue.date_maj else "",
-        "services": join(venue.services),
-        "publics_specifiquement_adresses": join(venue.publics),
-        "prise_en_charge_specifique": join(venue.prise_en_charge),
-        "frais_a_charge": join(venue.frais),
-        "dispositif_programmes_nationaux": join(venue.dispositifs),
-        "formations_labels": join(venue.formations_labels),
-        "autres_formations_labels": venue.autres_formations_labels,
-        "modalites_acces": join(venue.modalites_acces),
-        "modalites_accompagnement": join(venue.modalites_accompagnement),
-        "fiche_acces_libre": venue.fiche_acces_libre,
+        "horaires": venue["opening_hours"],
+        "presentation_resume": venue["presentation_resume"],
+        "presentation_detail": venue["presentation_detail"],
+        "source": venue["source"] or default_source(),
+        "itinerance": join(venue["itinerance"]),
+        "structure_parente": venue["structure_parente"],
+        "date_maj": venue["date_maj"].isoformat() if venue["date_maj"] else "",
+        "services": join(venue["services"]),
+        "publics_specifiquement_adresses": join(venue["publics"]),
+        "prise_en_charge_specifique": join(venue["prise_en_charge"]),
+        "frais_a_charge": join(venue["frais"]),
+        "dispositif_programmes_nationaux": join(venue["dispositifs"]),
+        "formations_labels": join(venue["formations_labels"]),
+        "autres_formations_labels": venue["autres_formations_labels"],
+        "modalites_acces": join(venue["modalites_acces"]),
+        "modalites_accompagnement": join(venue["modalites_accompagnement"]),
+        "fiche_acces_libre": venue["fiche_acces_libre"],
         "prise_rdv": rdv,
     }
-    return row
+
+
+def _values_of(venue: Venue) -> dict:
+    values = {name: getattr(venue, name) for name in STANDARD_VALUES if "__" not in name}
+    values["commune__name"] = venue.commune.name
+    return values
 
 
 def rich_row(venue: Venue) -> dict:
-    row = standard_row(venue)
+    channels = list(venue.channels.all())
+    row = standard_row(_values_of(venue), channels)
     today = timezone.localdate()
     row.update(
         {
@@ -152,7 +208,7 @@ def rich_row(venue: Venue) -> dict:
                     "scenario": c.scenario,
                     "champ_standard": c.standard_field,
                 }
-                for c in sorted(venue.channels.all(), key=lambda c: (c.scenario, c.position, c.pk))
+                for c in sorted(channels, key=lambda c: (c.scenario, c.position, c.pk))
             ],
             "fermetures": [
                 {
@@ -173,11 +229,38 @@ def _unique(values: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(values))
 
 
+def _standard_rows(qs) -> Iterator[dict]:
+    """Venues in chunks; each chunk's channels in one query of plain tuples."""
+    chunk: list[dict] = []
+    for venue in qs.iterator(chunk_size=CHUNK_SIZE):
+        chunk.append(venue)
+        if len(chunk) >= CHUNK_SIZE:
+            yield from _standard_chunk(chunk)
+            chunk = []
+    if chunk:
+        yield from _standard_chunk(chunk)
+
+
+def _standard_chunk(chunk: list[dict]) -> Iterator[dict]:
+    channels: dict[int, list[_Channel]] = {}
+    kinds = (enums.ChannelKind.PHONE, enums.ChannelKind.EMAIL, enums.ChannelKind.WEBSITE, enums.ChannelKind.FACEBOOK)
+    for venue_id, kind, value, standard_field in (
+        Channel.objects.filter(venue_id__in=[v["pk"] for v in chunk], kind__in=kinds)
+        .order_by("venue_id", "position", "pk")
+        .values_list("venue_id", "kind", "value", "standard_field")
+    ):
+        channels.setdefault(venue_id, []).append(_Channel(kind, value, standard_field))
+    for venue in chunk:
+        yield standard_row(venue, channels.get(venue["pk"], []))
+
+
 def rows(profile: str = "standard", queryset=None) -> Iterator[dict]:
     qs = queryset if queryset is not None else export_queryset(profile)
-    build = standard_row if profile == "standard" else rich_row
+    if profile == "standard":
+        yield from _standard_rows(qs)
+        return
     for venue in qs.iterator(chunk_size=CHUNK_SIZE):
-        yield build(venue)
+        yield rich_row(venue)
 
 
 def fields_for(profile: str) -> tuple[str, ...]:

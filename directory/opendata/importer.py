@@ -20,7 +20,9 @@ import io
 import itertools
 import json
 import math
+import pickle
 import re
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,17 +30,17 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from directory import enums
 from directory.cache import bump_data_version
-from directory.channels import get_kind, normalise_url, platform_of
+from directory.channels import FACEBOOK_DOMAINS, get_kind, host_matches, normalise_url
 from directory.hours import parse as parse_hours
 from directory.models import Channel, Commune, DepartementStaff, Venue
 from directory.opendata import standard
+from directory.opendata.exporter import default_source
 from directory.text import fold
 
 BATCH_SIZE = 1000
@@ -248,12 +250,13 @@ class Communes:
     def __init__(self):
         self.by_code: dict[str, tuple[str, str, tuple[str, ...]]] = {}
         self.by_postal_name: dict[tuple[str, str], str] = {}
-        for code, name, departement, postal_codes in Commune.objects.values_list(
-            "code", "name", "departement_id", "postal_codes"
+        for code, name, search_name, departement, postal_codes in Commune.objects.values_list(
+            "code", "name", "search_name", "departement_id", "postal_codes"
         ).iterator(chunk_size=5000):
             self.by_code[code] = (name, departement, tuple(postal_codes))
+            key = _folded_name_key(search_name or fold(name))
             for postal in postal_codes:
-                self.by_postal_name[(postal, _name_key(name))] = code
+                self.by_postal_name[(postal, key)] = code
 
     def resolve(self, insee: str, postal: str, name: str) -> str | None:
         if insee:
@@ -262,7 +265,10 @@ class Communes:
 
 
 def _name_key(name: str) -> str:
-    folded = fold(name)
+    return _folded_name_key(fold(name))
+
+
+def _folded_name_key(folded: str) -> str:
     folded = re.sub(r"^(st|ste)\b", lambda m: "saint" if m.group(1) == "st" else "sainte", folded)
     return re.sub(r"[^a-z0-9]+", "", folded)
 
@@ -287,6 +293,10 @@ class LieuxImporter:
 
     # -- entry point --
     def run(self, dry_run: bool = False) -> Report:
+        with tempfile.TemporaryFile() as self._spool:
+            return self._run(dry_run)
+
+    def _run(self, dry_run: bool) -> Report:
         try:
             self.source.check(self.max_bytes)
             self.report.format = self.source.format
@@ -327,6 +337,10 @@ class LieuxImporter:
                 continue
             seen[normal.values["external_id"]] = line
             self.report.rows += 1
+            if not self.report.errors:
+                # Valid rows go to a spool file: the second pass reads them back instead of
+                # parsing and normalising the file again, and memory stays flat.
+                pickle.dump(normal, self._spool, protocol=pickle.HIGHEST_PROTOCOL)
             if self.allowed_departements is not None:
                 batch.append(normal)
                 if len(batch) >= BATCH_SIZE:
@@ -389,18 +403,17 @@ class LieuxImporter:
                     normal.values["commune_id"],
                     "vous ne pouvez importer que des lieux de vos départements",
                 )
-        keys = Q()
+        existing = _find_existing(
+            batch,
+            Venue.objects.select_related("commune").only("source", "external_id", "slug", "commune__departement_id"),
+        )
         for normal in batch:
-            keys |= Q(source=normal.key[0], external_id=normal.key[1])
-        lines = {n.key: n.line for n in batch}
-        for source, external_id, departement in Venue.objects.filter(keys).values_list(
-            "source", "external_id", "commune__departement_id"
-        ):
-            if departement not in self.allowed_departements:
+            venue = existing.get(normal.key)
+            if venue is not None and venue.commune.departement_id not in self.allowed_departements:
                 self._error(
-                    lines[(source, external_id)],
+                    normal.line,
                     "id",
-                    external_id,
+                    normal.key[1],
                     "ce lieu existe déjà dans un département où vous n'avez pas de droits",
                 )
 
@@ -483,7 +496,7 @@ class LieuxImporter:
             text = get(vocabulary.column, "")
             chosen: list[str] = []
             for item in standard.split_multi(text):
-                value = vocabulary.lookup.get(standard._key(item))
+                value = vocabulary.canonical(item)
                 if value is None:
                     self._error(line, vocabulary.column, item, "valeur inconnue du vocabulaire du standard")
                 elif value not in chosen:
@@ -498,7 +511,7 @@ class LieuxImporter:
         for item in standard.split_multi(get("site_web", "")):
             kind = enums.ChannelKind.WEBSITE
             try:
-                if platform_of(normalise_url(item)) == "Facebook":
+                if host_matches(normalise_url(item), FACEBOOK_DOMAINS):
                     kind = enums.ChannelKind.FACEBOOK
             except ValidationError:
                 pass
@@ -556,32 +569,37 @@ class LieuxImporter:
         self.report.warnings.append(Problem(line, column, value, reason, self.source.row_label))
 
     # -- pass 2 --
+    def _spooled(self) -> Iterator[NormalRow]:
+        self._spool.seek(0)
+        while True:
+            try:
+                yield pickle.load(self._spool)  # noqa: S301  (our own file, written just before)
+            except EOFError:
+                return
+
     def _apply(self, write: bool) -> None:
-        self.report.rows = 0
         self._slugs = set(Venue.objects.values_list("slug", flat=True)) if write else set()
         batch: list[NormalRow] = []
-        warnings = list(self.report.warnings)
-        for line, row in self._rows(desc="Import" if write else "Simulation"):
-            normal = self._normalise(line, row)
-            if normal is None:  # pass 1 found nothing, so this cannot happen; stay safe
-                raise ImportAborted(f"Ligne {line} invalide à la seconde lecture : fichier modifié pendant l'import ?")
-            self.report.rows += 1
+        rows = self._spooled()
+        if self.progress and self.source.size >= PROGRESS_MIN_BYTES:
+            from tqdm import tqdm
+
+            rows = tqdm(rows, desc="Import" if write else "Simulation", unit=" lignes", total=self.report.rows)
+        for normal in rows:
             batch.append(normal)
             if len(batch) >= BATCH_SIZE:
                 self._apply_batch(batch, write)
                 batch = []
         if batch:
             self._apply_batch(batch, write)
-        self.report.warnings = warnings  # the second reading repeats them
 
     def _apply_batch(self, batch: list[NormalRow], write: bool) -> None:
-        keys = Q()
-        for normal in batch:
-            keys |= Q(source=normal.key[0], external_id=normal.key[1])
-        existing = {
-            (v.source, v.external_id): v
-            for v in Venue.objects.filter(keys).select_related("commune", "structure").prefetch_related("channels")
-        }
+        existing = _find_existing(batch, Venue.objects.select_related("commune", "structure"))
+        self._channels: dict[int, list[Channel]] = {}
+        for channel in Channel.objects.filter(venue_id__in=[v.pk for v in existing.values()]).order_by(
+            "position", "pk"
+        ):
+            self._channels.setdefault(channel.venue_id, []).append(channel)
         to_create: list[tuple[Venue, NormalRow]] = []
         to_update: list[tuple[Venue, NormalRow]] = []
         for normal in batch:
@@ -589,7 +607,19 @@ class LieuxImporter:
             if venue is None:
                 self.report.created += 1
                 to_create.append((Venue(**normal.values), normal))
-            elif _current(venue) != (normal.values, normal.channels):
+                continue
+            channels = self._channels.get(venue.pk, [])
+            if not venue.external_id:
+                # A venue entered here, exported under its slug, keeps its own identity and its
+                # typed channels: it is unchanged when it would export to the same row.
+                normal.values.update(external_id="", source=venue.source)
+                changed = _as_exported(venue, channels) != _as_exported(venue, normal.channels, normal)
+            else:
+                changed = _current(venue, [c for c in channels if c.standard_field]) != (
+                    normal.values,
+                    normal.channels,
+                )
+            if changed:
                 self.report.updated += 1
                 to_update.append((venue, normal))
             else:
@@ -632,7 +662,11 @@ class LieuxImporter:
             Channel.objects.filter(venue__in=changed).exclude(standard_field="").delete()
         channels = []
         for venue, normal in [*to_create, *to_update]:
+            # Channels entered here are kept; a row never adds a second copy of one of them.
+            kept = {(c.kind, c.value) for c in self._channels.get(venue.pk or 0, []) if not c.standard_field}
             for position, (standard_field, kind, value) in enumerate(normal.channels):
+                if (kind, value) in kept:
+                    continue
                 channels.append(
                     Channel(
                         venue=venue,
@@ -661,12 +695,42 @@ class _HeaderInvalid(ImportAborted):
     pass
 
 
-def _current(venue: Venue):
+def _current(venue: Venue, standard_channels: list[Channel]):
     """The venue as the importer would have written it, to spot unchanged rows."""
     values = {attribute: getattr(venue, attribute) for attribute in VENUE_ATTRIBUTES}
-    standard_channels = sorted((c for c in venue.channels.all() if c.standard_field), key=lambda c: (c.position, c.pk))
-    channels = [(c.standard_field, c.kind, c.value) for c in standard_channels]
-    return values, channels
+    ordered = sorted(standard_channels, key=lambda c: (c.position, c.pk))
+    return values, [(c.standard_field, c.kind, c.value) for c in ordered]
+
+
+def _as_exported(venue: Venue, channels, normal: NormalRow | None = None) -> dict:
+    """The standard row ``venue`` exports to, with ``normal``'s values and channels if given."""
+    from directory.opendata.exporter import _Channel, _values_of, standard_row
+
+    values = _values_of(venue)
+    if normal is not None:
+        values.update({k: v for k, v in normal.values.items() if k in values})
+        values.update(commune_id=normal.values["commune_id"], commune__name=normal.commune_name)
+        channels = [_Channel(kind, value, field) for field, kind, value in channels]
+    return standard_row(values, channels)
+
+
+def _find_existing(batch: list[NormalRow], queryset) -> dict[tuple[str, str], Venue]:
+    """Existing venues of ``batch`` by row key: same (source, id); or, for venues entered here
+    (no external id, exported with their slug as ``id``), same slug and source."""
+    found = {
+        (v.source, v.external_id): v
+        for v in queryset.filter(
+            source__in={n.key[0] for n in batch}, external_id__in={n.key[1] for n in batch}
+        ).exclude(external_id="")
+    }
+    missing = {n.key[1]: n.key for n in batch if n.key not in found}
+    if missing:
+        default = default_source()
+        for venue in queryset.filter(external_id="", slug__in=list(missing)):
+            key = missing[venue.slug]
+            if (venue.source or default) == key[0]:
+                found[key] = venue
+    return found
 
 
 def import_file(path, user=None, dry_run=False, progress=False, max_bytes=None) -> Report:

@@ -57,6 +57,12 @@ class Vocabulary:
     def lookup(self) -> dict[str, str]:
         return _lookup(self.choices)
 
+    def canonical(self, item: str) -> str | None:
+        """The standard's spelling of ``item``, or None when it is not in the vocabulary."""
+        if item in self.choices._value2member_map_:
+            return item  # the common case, without folding
+        return self.lookup.get(_key(item))
+
 
 @cache
 def _lookup(choices) -> dict[str, str]:
@@ -68,6 +74,7 @@ def _lookup(choices) -> dict[str, str]:
     return table
 
 
+@cache
 def _key(value: str) -> str:
     return re.sub(r"[\s()]+", "", fold(value))
 
