@@ -92,6 +92,14 @@ def test_current_closure_prefers_the_open_ended_one(make_venue):
     assert [c.starts_on for c in venue.closures_on(TODAY)] == [days(-5), days(-1)]
 
 
+def test_current_closure_gives_the_latest_reopening_date(make_venue):
+    # Two overlapping dated closures: the venue reopens when the later one ends.
+    venue = make_venue(closures=[(days(-5), days(2)), (days(-1), days(9))])
+    venue = Venue.objects.prefetch_related("closures").get(pk=venue.pk)
+    assert venue.current_closure(TODAY).ends_on == days(9)
+    assert venue.current_closure(days(5)).ends_on == days(9)
+
+
 def test_upcoming_closures_are_sorted(make_venue):
     venue = make_venue(closures=[(days(20), days(21)), (days(5), days(6)), (days(-5), days(-1))])
     assert [c.starts_on for c in venue.upcoming_closures(TODAY)] == [days(5), days(20)]
