@@ -232,7 +232,7 @@ def _coverage_sql(level: str, child_level: str, restricted: bool) -> str:
            OR (v.service_area = 'epci' AND c.epci_id IN (SELECT epci_id FROM scope))
            OR (v.service_area = 'communes' AND EXISTS (
                    SELECT 1 FROM {t["area_m2m"]} m
-                   WHERE m.venue_id = v.id AND m.commune_id IN (SELECT code FROM scope)))"""  # noqa: S608
+                   WHERE m.venue_id = v.id AND m.commune_id IN (SELECT code FROM scope)))"""  # noqa: S608  # nosec B608
     joins, name_expr, level_expr = _name_sql(child_level, t)
     # Literal lists of channel kinds (enum constants, never user input): cheaper than arrays.
     on_site = ", ".join(f"'{k}'" for k in ON_SITE_KINDS)
@@ -243,7 +243,7 @@ def _coverage_sql(level: str, child_level: str, restricted: bool) -> str:
             NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
      FROM (SELECT code, population, COUNT(*) OVER () AS total FROM per_c WHERE r{s} = 0
            ORDER BY population DESC, code LIMIT %(limit)s) u
-     JOIN {t["commune"]} uc ON uc.code = u.code)"""  # noqa: S608
+     JOIN {t["commune"]} uc ON uc.code = u.code)"""  # noqa: S608  # nosec B608
         for s in SCENARIOS
     )
     return f"""
@@ -366,7 +366,7 @@ def _coverage_sql(level: str, child_level: str, restricted: bool) -> str:
     {joins}
     UNION ALL
 {unreached}
-    """  # noqa: S608 (model table names and fixed fragments only; values are parameters)
+    """  # noqa: S608  # nosec B608 (model table names and fixed fragments only; values are parameters)
 
 
 def _params(on, now, departements):

@@ -20,7 +20,7 @@ import io
 import itertools
 import json
 import math
-import pickle
+import pickle  # nosec B403: only our own spool file, written in the same run
 import re
 import tempfile
 from collections.abc import Iterator
@@ -573,7 +573,7 @@ class LieuxImporter:
         self._spool.seek(0)
         while True:
             try:
-                yield pickle.load(self._spool)  # noqa: S301  (our own file, written just before)
+                yield pickle.load(self._spool)  # noqa: S301  # nosec B301  (our own file, written just before)
             except EOFError:
                 return
 
