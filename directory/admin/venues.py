@@ -18,7 +18,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from directory import enums
-from directory.admin.base import RuleBasedHistoryAdmin, RuleBasedInline, is_backoffice_user
+from directory.admin.base import RuleBasedHistoryAdmin, RuleBasedInline, is_backoffice_user, per_request
+from directory.channels import get_kind
 from directory.models import Channel, ClosurePeriod, Structure, Venue
 from directory.text import fold
 
@@ -251,8 +252,32 @@ class ScenarioFilter(admin.SimpleListFilter):
 # --- inlines ---------------------------------------------------------------------------------
 
 
+class ChannelAdminForm(forms.ModelForm):
+    # Blank means "the kind's default scenario" (None for the model, never "").
+    scenario = forms.TypedChoiceField(
+        label=_("accessible dès le scénario"),
+        choices=[("", _("— selon le type —")), *enums.AccessScenario.choices],
+        coerce=int,
+        empty_value=None,
+        required=False,
+        help_text=_("Le scénario le moins équipé qui peut utiliser ce canal ; par défaut selon le type."),
+    )
+
+    class Meta:
+        model = Channel
+        fields = ["venue", "kind", "value", "label", "availability", "position", "scenario"]
+
+    def clean(self):
+        cleaned = super().clean()
+        kind = cleaned.get("kind")
+        if cleaned.get("scenario") is None and kind in enums.ChannelKind.values:
+            cleaned["scenario"] = get_kind(kind).default_scenario
+        return cleaned
+
+
 class ChannelInline(RuleBasedInline):
     model = Channel
+    form = ChannelAdminForm
     fields = ["kind", "value", "label", "availability", "position", "scenario"]
     verbose_name = _("canal de contact")
     verbose_name_plural = _("canaux de contact (par scénario d'accès)")
@@ -298,7 +323,8 @@ class VenueAdmin(RuleBasedHistoryAdmin):
 
     # --- scope ---------------------------------------------------------------------------
     def scoped_queryset(self, request, queryset):
-        return queryset.viewable_by(request.user).prefetch_related("closures")
+        # Rows carry the user's rights, so the confirm button costs no query per row.
+        return queryset.viewable_by(request.user).with_rights_of(request.user).prefetch_related("closures")
 
     def can_list(self, user):
         return Venue.objects.viewable_by(user).exists() or self.can_add(user)
@@ -328,7 +354,7 @@ class VenueAdmin(RuleBasedHistoryAdmin):
         if not is_backoffice_user(request.user):
             return False
         if obj is None:
-            return Venue.objects.verifiable_by(request.user).exists()
+            return per_request(request, "venue-verify", lambda: Venue.objects.verifiable_by(request.user).exists())
         return obj.can_verify(request.user)
 
     # --- form ----------------------------------------------------------------------------
@@ -358,10 +384,11 @@ class VenueAdmin(RuleBasedHistoryAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_search_results(self, request, queryset, search_term):
-        folded = fold(search_term)[:200]
-        if not folded:
-            return queryset, False
-        return queryset.filter(search_text__icontains=folded), False
+        # Every word, accent-free, somewhere in name, commune, postal code or structure.
+        words = fold(search_term)[:200].split()
+        for word in words[:8]:
+            queryset = queryset.filter(search_text__icontains=word)
+        return queryset, False
 
     def save_model(self, request, obj, form, change):
         # Editing an entry confirms it.
@@ -382,7 +409,8 @@ class VenueAdmin(RuleBasedHistoryAdmin):
         return gettext("À jour")
 
     def confirm_button(self, request, obj):
-        if not obj.can_verify(request.user):
+        allowed = getattr(obj, "user_can_verify", None)
+        if not (obj.can_verify(request.user) if allowed is None else allowed):
             return ""
         # ``formaction`` submits the change list's own form (with its CSRF token) to the confirm
         # view: one click, no JavaScript, no nested form.
@@ -562,6 +590,7 @@ class VenuePartAdmin(RuleBasedHistoryAdmin):
 
 @admin.register(Channel)
 class ChannelAdmin(VenuePartAdmin):
+    form = ChannelAdminForm
     list_display = ["__str__", "venue", "scenario", "label", "availability"]
     list_filter = ["kind", "scenario"]
     search_fields = ["venue__search_text", "value", "label"]
