@@ -114,3 +114,9 @@ def test_closing_records_who_and_when_and_staff_of_another_departement_cannot(cl
     assert report.status == enums.ReportStatus.CLOSED
     assert report.closed_by == staff59
     assert report.closed_at is not None
+
+
+def test_the_venue_page_links_to_the_report_form(client, venue):
+    response = client.get(venue.get_absolute_url())
+    assert response.status_code == 200
+    assert reverse("directory:venue_report", kwargs={"slug": venue.slug}) in response.content.decode()
