@@ -1,0 +1,269 @@
+"""English catalogue: complete, compiled, in step with the marked strings, and used by the pages.
+
+French is the source language (no French catalogue); ``locale/en`` holds the English one. The
+compiled ``django.mo`` is committed because a fresh machine may lack gettext's ``msgfmt``, so
+these tests check it against the ``.po`` without msgfmt (polib compiles nothing, it reads both).
+"""
+
+import ast
+import io
+import re
+import tokenize
+from pathlib import Path
+
+import polib
+import pytest
+from django.conf import settings
+from django.urls import reverse
+from django.utils.translation.template import templatize
+
+from tests.factories import ChannelFactory, VenueFactory
+
+ROOT = Path(settings.BASE_DIR)
+PO_PATH = ROOT / "locale" / "en" / "LC_MESSAGES" / "django.po"
+MO_PATH = PO_PATH.with_suffix(".mo")
+# Same scope as `make messages` (makemessages --ignore …).
+IGNORED_DIRS = {".venv", "var", "staticfiles", "node_modules", "bench", "tests", ".git", "locale"}
+FIX = "run `make messages`, translate the new entries in locale/en/LC_MESSAGES/django.po, and commit the .po and .mo"
+
+# xgettext keywords as makemessages passes them: name -> (context index or None, singular, plural).
+PY_KEYWORDS = {
+    "_": (None, 0, None),
+    "gettext": (None, 0, None),
+    "gettext_lazy": (None, 0, None),
+    "gettext_noop": (None, 0, None),
+    "ngettext": (None, 0, 1),
+    "ngettext_lazy": (None, 0, 1),
+    "pgettext": (0, 1, None),
+    "pgettext_lazy": (0, 1, None),
+    "npgettext": (0, 1, 2),
+    "npgettext_lazy": (0, 1, 2),
+}
+
+
+def catalogue():
+    return polib.pofile(str(PO_PATH))
+
+
+def key(msgctxt, msgid, msgid_plural=None):
+    return (msgctxt or "", msgid, msgid_plural or "")
+
+
+def source_files(suffixes):
+    for path in sorted(ROOT.rglob("*")):
+        relative = path.relative_to(ROOT)
+        if relative.parts[0] in IGNORED_DIRS or not path.is_file() or path.suffix not in suffixes:
+            continue
+        yield path
+
+
+def python_messages(path):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", None)
+        if name not in PY_KEYWORDS:
+            continue
+        context, singular, plural = PY_KEYWORDS[name]
+        wanted = [i for i in (context, singular, plural) if i is not None]
+        args = node.args
+        if len(args) <= max(wanted) or not all(
+            isinstance(args[i], ast.Constant) and isinstance(args[i].value, str) for i in wanted
+        ):
+            continue  # not a literal: xgettext cannot extract it either
+        yield key(
+            args[context].value if context is not None else None,
+            args[singular].value,
+            args[plural].value if plural is not None else None,
+        )
+
+
+def template_messages(path):
+    """Django's own template-to-gettext conversion (the one makemessages feeds to xgettext)."""
+    converted = templatize(path.read_text(encoding="utf-8"), origin=str(path))
+    tokens = [t for t in tokenize.generate_tokens(io.StringIO(converted).readline) if t.type != tokenize.NL]
+    for index, token in enumerate(tokens):
+        if token.type != tokenize.NAME or token.string not in ("gettext", "ngettext", "pgettext", "npgettext"):
+            continue
+        if index + 1 >= len(tokens) or tokens[index + 1].string != "(":
+            continue
+        strings = []
+        for following in tokens[index + 2 :]:
+            if following.string == ")":
+                break
+            if following.type == tokenize.STRING:
+                strings.append(ast.literal_eval(following.string))
+        if token.string == "gettext":
+            yield key(None, strings[0])
+        elif token.string == "ngettext":
+            yield key(None, strings[0], strings[1])
+        elif token.string == "pgettext":
+            yield key(strings[0], strings[1])
+        else:
+            yield key(strings[0], strings[1], strings[2])
+
+
+def marked_messages():
+    found = set()
+    for path in source_files({".py"}):
+        found.update(python_messages(path))
+    for path in source_files({".html", ".txt"}):
+        if "templates" in path.relative_to(ROOT).parts:
+            found.update(template_messages(path))
+    return found
+
+
+# --- the catalogue ---------------------------------------------------------------------------
+
+
+def test_every_entry_is_translated_and_checked():
+    po = catalogue()
+    assert not po.metadata_is_fuzzy
+    assert po.metadata["Language"] == "en"
+    assert po.metadata["Plural-Forms"].startswith("nplurals=2;")
+    entries = [e for e in po if not e.obsolete]
+    assert len(entries) > 500
+    fuzzy = [e.msgid for e in entries if "fuzzy" in e.flags]
+    assert not fuzzy, f"fuzzy entries to check: {fuzzy[:5]}"
+    empty = [
+        e.msgid
+        for e in entries
+        if (not all(e.msgstr_plural.get(i) for i in (0, 1)) if e.msgid_plural else not e.msgstr)
+    ]
+    assert not empty, f"untranslated entries: {empty[:5]} — {FIX}"
+
+
+def test_translations_keep_the_placeholders():
+    placeholder = re.compile(r"%\([^)]+\)[-#0 +]*\d*(?:\.\d+)?[sdifr]|%%")
+    for entry in catalogue():
+        if entry.msgid_plural:
+            # The singular may drop the count ("one venue"), the plural must keep everything.
+            assert sorted(placeholder.findall(entry.msgstr_plural[1])) == sorted(
+                placeholder.findall(entry.msgid_plural)
+            ), entry.msgid
+            assert set(placeholder.findall(entry.msgstr_plural[0])) <= set(placeholder.findall(entry.msgid)), (
+                entry.msgid
+            )
+        else:
+            assert sorted(placeholder.findall(entry.msgstr)) == sorted(placeholder.findall(entry.msgid)), entry.msgid
+
+
+# Names of programmes and products: they stay as they are in English.
+PROPER_NOUNS = {
+    "Les Bons Clics, Pix, Skilleos, Udemy…",
+    "Grande école du numérique",
+    "Promeneurs du net",
+    "Les Éclaireurs du numérique (Drôme)",
+}
+
+
+def test_translations_are_english_not_copies_of_the_french():
+    """A msgstr that copies a French msgid is a forgotten translation."""
+    french = re.compile(r"\b(le|la|les|des|du|une|est|pour|vous|votre|aucun|aucune|lieux?)\b", re.IGNORECASE)
+    copied = [
+        e.msgid
+        for e in catalogue()
+        if not e.msgid_plural
+        and e.msgstr == e.msgid
+        and french.search(e.msgid)
+        and "Gardez le lien" not in e.msgid
+        and e.msgid not in PROPER_NOUNS
+    ]
+    assert not copied, copied[:5]
+
+
+def test_compiled_catalogue_matches_the_po():
+    def table(catalog):
+        result = {}
+        for entry in catalog:
+            if entry.obsolete or not entry.msgid:
+                continue
+            if entry.msgid_plural:
+                value = tuple(entry.msgstr_plural[i] for i in sorted(entry.msgstr_plural))
+            else:
+                value = entry.msgstr
+            result[key(entry.msgctxt, entry.msgid, entry.msgid_plural)] = value
+        return result
+
+    assert MO_PATH.exists(), f"locale/en/LC_MESSAGES/django.mo is missing — {FIX}"
+    po_table = table(catalogue())
+    mo_table = table(polib.mofile(str(MO_PATH)))
+    assert mo_table == po_table, f"django.mo is older than django.po — {FIX}"
+
+
+def test_catalogue_holds_exactly_the_marked_strings():
+    """Catches a string marked after the last `make messages` (it would show in French on the
+    English site) and entries left over from removed strings."""
+    in_sources = marked_messages()
+    in_catalogue = {key(e.msgctxt, e.msgid, e.msgid_plural) for e in catalogue() if not e.obsolete}
+    missing = sorted(in_sources - in_catalogue)
+    stale = sorted(in_catalogue - in_sources)
+    assert not missing, f"{len(missing)} marked strings missing from the catalogue, e.g. {missing[:3]} — {FIX}"
+    assert not stale, f"{len(stale)} catalogue entries no longer in the sources, e.g. {stale[:3]} — {FIX}"
+
+
+# --- the pages -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def venue(db):
+    venue = VenueFactory(name="Centre social de test")
+    ChannelFactory(venue=venue)
+    return venue
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", [reverse("directory:home"), reverse("directory:venue_list")])
+def test_pages_are_french_by_default(client, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert '<html lang="fr">' in body
+    assert "De quoi disposez-vous ?" in body
+    assert "What do you have?" not in body
+    assert response["Content-Language"] == "fr"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", [reverse("directory:home"), reverse("directory:venue_list")])
+def test_pages_follow_accept_language_english(client, url):
+    response = client.get(url, HTTP_ACCEPT_LANGUAGE="en-GB,en;q=0.9,fr;q=0.5")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert '<html lang="en">' in body
+    assert "What do you have?" in body
+    assert "De quoi disposez-vous" not in body
+    assert "Skip to content" in body
+    # Labels defined in Python (enum choices) are translated too.
+    assert "I have a phone, without internet" in body
+    assert response["Content-Language"] == "en"
+    assert "Accept-Language" in response["Vary"]
+
+
+@pytest.mark.django_db
+def test_venue_page_in_english(client, venue):
+    url = reverse("directory:venue", kwargs={"slug": venue.slug})
+    english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "How to reach it" in english
+    assert "Comment le joindre" not in english
+    french = client.get(url).content.decode()
+    assert "Comment le joindre" in french
+
+
+@pytest.mark.django_db
+def test_page_cache_keeps_languages_apart(client, settings):
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 60
+    url = reverse("directory:venue_list")
+    assert "De quoi disposez-vous ?" in client.get(url).content.decode()
+    english = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+    assert "What do you have?" in english.content.decode()
+    again = client.get(url)
+    assert again["X-Page-Cache"] == "hit"
+    assert "De quoi disposez-vous ?" in again.content.decode()
+
+
+@pytest.mark.django_db
+def test_unsupported_language_falls_back_to_french(client):
+    body = client.get(reverse("directory:home"), HTTP_ACCEPT_LANGUAGE="de-DE,de;q=0.9").content.decode()
+    assert "De quoi disposez-vous ?" in body
