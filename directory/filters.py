@@ -40,6 +40,7 @@ from django.core.validators import RegexValidator
 from django.db.models import Case, IntegerField, Prefetch, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 
 from directory import enums
 from directory.models import Channel, ClosurePeriod, Commune
@@ -75,7 +76,7 @@ class NearField(forms.CharField):
         value = super().to_python(value)
         if value in self.empty_values:
             return None
-        match = re.fullmatch(r"\s*(-?\d{1,3}(?:\.\d+)?)\s*,\s*(-?\d{1,3}(?:\.\d+)?)\s*", value)
+        match = re.fullmatch(r"\s*(-?[0-9]{1,3}(?:\.[0-9]+)?)\s*,\s*(-?[0-9]{1,3}(?:\.[0-9]+)?)\s*", value)
         if not match:
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         lat, lon = float(match[1]), float(match[2])
@@ -93,8 +94,28 @@ class NearField(forms.CharField):
         return None
 
 
+# OpenAPI types for the API schema (drf-spectacular cannot infer them from a method filter).
+NEAR_SCHEMA = {"type": "string", "pattern": r"^-?[0-9]{1,3}(\.[0-9]+)?,-?[0-9]{1,3}(\.[0-9]+)?$"}
+COMMUNE_SCHEMA = {"type": "string", "pattern": r"^([0-9]{5}|2[AB][0-9]{3})$"}
+POSTAL_CODE_SCHEMA = {"type": "string", "pattern": r"^[0-9]{5}$"}
+DEPARTEMENT_SCHEMA = {"type": "string", "pattern": r"^([0-9]{2}|2[AB]|97[0-9])$"}
+SIREN_SCHEMA = {"type": "string", "pattern": r"^[0-9]{9}$"}
+SCENARIO_SCHEMA = {"type": "integer", "enum": [1, 2, 3]}
+
+
+@extend_schema_field(NEAR_SCHEMA)
 class NearFilter(django_filters.Filter):
     field_class = NearField
+
+
+@extend_schema_field(DEPARTEMENT_SCHEMA)
+class DepartementFilter(django_filters.CharFilter):
+    pass
+
+
+@extend_schema_field(SIREN_SCHEMA)
+class SirenFilter(django_filters.CharFilter):
+    pass
 
 
 class CommuneField(forms.ModelChoiceField):
@@ -104,11 +125,12 @@ class CommuneField(forms.ModelChoiceField):
         if value in self.empty_values:
             return None
         value = str(value).strip().upper()
-        if not re.fullmatch(r"\d{5}|2[AB]\d{3}|\d{2}[0-9AB]\d{2}", value):
+        if not re.fullmatch(r"[0-9]{5}|2[AB][0-9]{3}", value):
             raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
         return super().to_python(value)
 
 
+@extend_schema_field(COMMUNE_SCHEMA)
 class CommuneFilter(django_filters.ModelChoiceFilter):
     field_class = CommuneField
 
@@ -140,21 +162,23 @@ class VenueFilter(django_filters.FilterSet):
         label=_("Code postal"),
         method="filter_code_postal",
         max_length=5,
-        validators=[RegexValidator(r"^\d{5}$", _("Le code postal doit comporter 5 chiffres."))],
+        validators=[RegexValidator(r"^[0-9]{5}$", _("Le code postal doit comporter 5 chiffres."))],
         error_messages={"max_length": _("Le code postal doit comporter 5 chiffres.")},
     )
-    departement = django_filters.CharFilter(
+    departement = DepartementFilter(
         label=_("Département (code)"),
         field_name="commune__departement_id",
         max_length=3,
-        validators=[RegexValidator(r"^(\d{2}|2[AB]|97\d)$", _("Code de département invalide (ex. 59, 2A, 974)."))],
+        validators=[
+            RegexValidator(r"^([0-9]{2}|2[AB]|97[0-9])$", _("Code de département invalide (ex. 59, 2A, 974)."))
+        ],
         error_messages={"max_length": _("Code de département invalide (ex. 59, 2A, 974).")},
     )
-    epci = django_filters.CharFilter(
+    epci = SirenFilter(
         label=_("Intercommunalité (SIREN)"),
         field_name="commune__epci_id",
         max_length=9,
-        validators=[RegexValidator(r"^\d{9}$", _("Le SIREN d'une intercommunalité comporte 9 chiffres."))],
+        validators=[RegexValidator(r"^[0-9]{9}$", _("Le SIREN d'une intercommunalité comporte 9 chiffres."))],
         error_messages={"max_length": _("Le SIREN d'une intercommunalité comporte 9 chiffres.")},
     )
     scenario = django_filters.TypedChoiceFilter(
@@ -241,9 +265,11 @@ class VenueFilter(django_filters.FilterSet):
             )
         )
 
+    @extend_schema_field(POSTAL_CODE_SCHEMA)
     def filter_code_postal(self, queryset, name, value):
         return queryset.serving_any(Commune.objects.filter(postal_codes__contains=[value]), postal_code=value)
 
+    @extend_schema_field(SCENARIO_SCHEMA)
     def filter_scenario(self, queryset, name, value):
         return queryset.reachable_in(int(value))
 
