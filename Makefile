@@ -16,6 +16,7 @@ help:
 	@echo "make loadtest  wrk load test and database fault test (loopback only)"
 	@echo "make check-deploy  Django's deployment checks with production settings, and bandit"
 	@echo "make db-stop   stop the embedded PostgreSQL under var/"
+	@echo "make messages  update the English catalogue (locale/en) and compile it: see docs/i18n.md"
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 introuvable ($(PYTHON))"; exit 1; }
@@ -69,7 +70,7 @@ format: install
 	$(VENV)/bin/ruff format .
 
 messages: install
-	$(PY) manage.py makemessages -l en --ignore=.venv --ignore=var --ignore=staticfiles --ignore=node_modules
+	$(PY) manage.py makemessages -l en --ignore=.venv --ignore=var --ignore=staticfiles --ignore=node_modules --ignore=bench --ignore=tests
 	$(PY) manage.py compilemessages -l en --ignore=.venv
 
 # Production settings as documented in the README (the secret is generated for the check only).

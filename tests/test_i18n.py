@@ -267,3 +267,21 @@ def test_page_cache_keeps_languages_apart(client, settings):
 def test_unsupported_language_falls_back_to_french(client):
     body = client.get(reverse("directory:home"), HTTP_ACCEPT_LANGUAGE="de-DE,de;q=0.9").content.decode()
     assert "De quoi disposez-vous ?" in body
+
+
+def test_error_pages_follow_the_language(rf):
+    """500 and 503 pages stand alone (no database, no context processors) but still translate."""
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    from directory.views.errors import server_error
+
+    with translation.override("en"):
+        unavailable = render_to_string("503.html")
+        error = server_error(rf.get("/")).content.decode()
+    assert '<html lang="en">' in unavailable
+    assert "Service temporarily unavailable" in unavailable
+    assert "Something went wrong" in error
+    with translation.override("fr"):
+        assert "Service momentanément indisponible" in render_to_string("503.html")
+        assert "Une erreur est survenue" in server_error(rf.get("/")).content.decode()
