@@ -40,7 +40,8 @@ urlpatterns = [
     path("", include("mediation.urls")),
 ]
 
-pytestmark = pytest.mark.urls(__name__)
+# django_db: the middleware closes broken connections, which touches the connection handler.
+pytestmark = [pytest.mark.urls(__name__), pytest.mark.django_db]
 
 
 @pytest.fixture
