@@ -285,3 +285,17 @@ def test_error_pages_follow_the_language(rf):
     with translation.override("fr"):
         assert "Service momentanément indisponible" in render_to_string("503.html")
         assert "Une erreur est survenue" in server_error(rf.get("/")).content.decode()
+
+
+@pytest.mark.django_db
+def test_published_signage_text_stays_french_from_an_english_browser(venue):
+    """The signage channel is data shown to every resident: an English-speaking mediator must
+    not publish an English poster text."""
+    from django.utils import translation
+
+    from directory.views.printing import signage_text
+
+    with translation.override("en"):
+        text = signage_text(venue)
+    assert text.startswith("Affiche à l'entrée : Ouvert.")
+    assert "Téléphone" in text

@@ -114,6 +114,13 @@ def _shorten(text: str, limit: int) -> str:
 def signage_text(venue, today: datetime.date | None = None) -> str:
     """The poster in plain text (status, then offline contacts), at most MAX_TEXT_LENGTH
     characters: the value of the venue's signage channel."""
+    # Stored as channel data that every resident reads: in the site's language, not in the
+    # language of the mediator's browser that publishes it.
+    with translation.override(settings.LANGUAGE_CODE):
+        return _signage_text(venue, today)
+
+
+def _signage_text(venue, today: datetime.date | None) -> str:
     today = today or timezone.localdate()
     headline, detail = status_lines(venue, today)
     parts = [_("Affiche à l'entrée : %(status)s.") % {"status": headline}]
