@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 
 
 def absolute(path: str) -> str:
@@ -19,8 +20,11 @@ def _send(template: str, context: dict, recipients) -> int:
     if not recipients:
         return 0
     context = {"SITE_NAME": settings.SITE_NAME, "SITE_URL": settings.SITE_URL, **context}
-    subject = " ".join(render_to_string(f"directory/emails/{template}_subject.txt", context).split())
-    body = render_to_string(f"directory/emails/{template}.txt", context)
+    # The recipient is not the person whose request triggers the e-mail (a resident reporting, an
+    # admin inviting): write in the site's language, not in the sender's browser language.
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = " ".join(render_to_string(f"directory/emails/{template}_subject.txt", context).split())
+        body = render_to_string(f"directory/emails/{template}.txt", context)
     # One message per recipient: members of different structures never see each other's address.
     sent = 0
     for address in recipients:

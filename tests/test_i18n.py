@@ -299,3 +299,25 @@ def test_published_signage_text_stays_french_from_an_english_browser(venue):
         text = signage_text(venue)
     assert text.startswith("Affiche à l'entrée : Ouvert.")
     assert "Téléphone" in text
+
+
+@pytest.mark.django_db
+def test_emails_are_written_in_french_whatever_the_senders_language(
+    client, venue, mailoutbox, django_capture_on_commit_callbacks
+):
+    """A resident browsing in English reports an error: the mediators still get a French e-mail."""
+    from tests.factories import MembershipFactory, UserFactory
+
+    MembershipFactory(structure=venue.structure, user=UserFactory(email="mediatrice@example.org"))
+    url = reverse("directory:venue_report", kwargs={"slug": venue.slug})
+    data = {"topic": "hours", "comment": "Closed on Tuesday mornings now.", "contact": ""}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, data, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 302
+    thanks = client.get(response["Location"], HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Thank you for your report" in thanks
+    assert len(mailoutbox) == 1
+    message = mailoutbox[0]
+    assert message.subject == f"Signalement sur « {venue.name} »"
+    assert "Un habitant signale une information erronée" in message.body
+    assert "Horaires" in message.body
