@@ -530,9 +530,7 @@ class Venue(models.Model):
         on = on or timezone.localdate()
         # With overlapping closures, residents need the real reopening date: an open-ended
         # closure wins, else the one ending last.
-        covering = sorted(
-            self.closures_on(on), key=lambda c: (c.ends_on is not None, -(c.ends_on or on).toordinal())
-        )
+        covering = sorted(self.closures_on(on), key=lambda c: (c.ends_on is not None, -(c.ends_on or on).toordinal()))
         return covering[0] if covering else None
 
     def upcoming_closures(self, on: datetime.date | None = None):
