@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 import opening_hours
 from django.core.exceptions import ValidationError
 from django.utils import formats, timezone
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -66,7 +66,14 @@ class HoursState:
     _now_date: datetime.date | None = None
 
 
+def _french_clock() -> bool:
+    return (get_language() or "fr").startswith("fr")
+
+
 def _hm(dt: datetime.datetime) -> str:
+    if not _french_clock():
+        # English: the 24-hour clock as written in English, "09:00", "14:30".
+        return f"{dt.hour:02d}:{dt.minute:02d}"
     # French style: "9 h", "14 h 30" (no leading zero on the hour).
     return f"{dt.hour} h" if dt.minute == 0 else f"{dt.hour} h {dt.minute:02d}"
 
@@ -116,7 +123,7 @@ def week(expression: str, reference: datetime.date | None = None) -> list[tuple[
         day = monday + datetime.timedelta(days=i)
         try:
             spans = [
-                f"{_hm(a)} – {_hm(b) if b.date() == day.date() else '24 h'}"
+                f"{_hm(a)} – {_hm(b) if b.date() == day.date() else ('24 h' if _french_clock() else '24:00')}"
                 for a, b, st, _c in oh.intervals(day, day + datetime.timedelta(days=1))
                 if _is_open_state(st)
             ]

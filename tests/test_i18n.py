@@ -6,6 +6,7 @@ these tests check it against the ``.po`` without msgfmt (polib compiles nothing,
 """
 
 import ast
+import datetime
 import io
 import re
 import tokenize
@@ -321,3 +322,16 @@ def test_emails_are_written_in_french_whatever_the_senders_language(
     assert message.subject == f"Signalement sur « {venue.name} »"
     assert "Un habitant signale une information erronée" in message.body
     assert "Horaires" in message.body
+
+
+def test_opening_hours_use_the_clock_of_the_language():
+    from django.utils import translation
+
+    from directory import hours
+
+    monday = datetime.date(2026, 11, 23)
+    with translation.override("fr"):
+        assert hours.week("Mo 09:00-12:30", monday)[0] == ("Lundi", "9 h – 12 h 30")
+    with translation.override("en"):
+        assert hours.week("Mo 09:00-12:30", monday)[0] == ("Monday", "09:00 – 12:30")
+        assert hours.week("Mo 09:00-12:30", monday)[1] == ("Tuesday", "Closed")
