@@ -32,7 +32,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_update_with_history
 
 from directory import enums
 from directory.cache import bump_data_version
@@ -40,6 +40,7 @@ from directory.channels import FACEBOOK_DOMAINS, get_kind, host_matches, normali
 from directory.hours import parse as parse_hours
 from directory.models import Channel, Commune, DepartementStaff, Venue
 from directory.opendata import standard
+from directory.opendata.copy import copy_insert
 from directory.opendata.exporter import default_source
 from directory.text import fold
 
@@ -594,10 +595,14 @@ class LieuxImporter:
             self._apply_batch(batch, write)
 
     def _apply_batch(self, batch: list[NormalRow], write: bool) -> None:
-        existing = _find_existing(batch, Venue.objects.select_related("commune", "structure"))
+        # Only what the comparison reads; the few venues that change are fetched whole below.
+        compared = {"slug", "commune__name", *VENUE_ATTRIBUTES}
+        existing = _find_existing(batch, Venue.objects.select_related("commune").only(*compared))
         self._channels: dict[int, list[Channel]] = {}
-        for channel in Channel.objects.filter(venue_id__in=[v.pk for v in existing.values()]).order_by(
-            "position", "pk"
+        for channel in (
+            Channel.objects.filter(venue_id__in=[v.pk for v in existing.values()])
+            .only("venue_id", "kind", "value", "standard_field", "position")
+            .order_by("position", "pk")
         ):
             self._channels.setdefault(channel.venue_id, []).append(channel)
         to_create: list[tuple[Venue, NormalRow]] = []
@@ -625,6 +630,9 @@ class LieuxImporter:
             else:
                 self.report.unchanged += 1
         if write:
+            if to_update:
+                whole = Venue.objects.select_related("commune", "structure").in_bulk([v.pk for v, _n in to_update])
+                to_update = [(whole[v.pk], n) for v, n in to_update]
             self._write(to_create, to_update)
 
     def _write(self, to_create, to_update) -> None:
@@ -647,9 +655,7 @@ class LieuxImporter:
             venue.refresh_search_text()
             changed.append(venue)
         if new_venues:
-            bulk_create_with_history(
-                new_venues, Venue, batch_size=BATCH_SIZE, default_user=user, default_change_reason="import"
-            )
+            copy_insert(Venue, new_venues, user=user, change_reason="import")
         if changed:
             bulk_update_with_history(
                 changed,
@@ -678,9 +684,7 @@ class LieuxImporter:
                     )
                 )
         if channels:
-            bulk_create_with_history(
-                channels, Channel, batch_size=BATCH_SIZE, default_user=user, default_change_reason="import"
-            )
+            copy_insert(Channel, channels, user=user, change_reason="import")
 
     def _unique_slug(self, base: str) -> str:
         base = (slugify(base) or "lieu")[:74].strip("-")
