@@ -282,6 +282,14 @@ MALFORMED = {
         lambda p: _write_bytes(p / "large.csv", EXAMPLE.read_bytes().rstrip(b"\n") + b',"en trop"\n'),
         "Ligne 2 : 33 valeurs pour 32 colonnes",
     ),
+    "JSON unknown key": (
+        lambda p: _write_bytes(p / "x.json", json.dumps([{**example_row(), "couleur": "bleu"}]).encode()),
+        "Fichier, champ couleur : colonne inconnue du standard",
+    ),
+    "JSON bad value": (
+        lambda p: _write_bytes(p / "x.json", json.dumps([{**example_row(), "latitude": "nord"}]).encode()),
+        "Enregistrement 1, champ latitude, valeur « nord » : nombre attendu",
+    ),
     "JSON not a list": (
         lambda p: _write_bytes(p / "x.json", b'{"lieux": 1}'),
         "Le JSON doit être une liste d'objets",

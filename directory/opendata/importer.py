@@ -376,24 +376,23 @@ class LieuxImporter:
         seen = set()
         for column in header:
             if column in seen:
-                problems.append(Problem(1, column, "", "colonne en double dans l'en-tête", self._header_label))
+                problems.append(Problem(self._header_line, column, "", "colonne en double dans l'en-tête"))
             seen.add(column)
             if column not in known:
                 problems.append(
-                    Problem(
-                        1, column, "", "colonne inconnue du standard (vérifiez son orthographe)", self._header_label
-                    )
+                    Problem(self._header_line, column, "", "colonne inconnue du standard (vérifiez son orthographe)")
                 )
         required = {c for c in standard.REQUIRED if not self.is_v0 or c in known}
         for column in sorted(required - seen, key=standard.FIELDS.index):
-            problems.append(Problem(1, column, "", "colonne obligatoire absente", self._header_label))
+            problems.append(Problem(self._header_line, column, "", "colonne obligatoire absente"))
         if problems:
             self.report.errors.extend(problems)
             raise _HeaderInvalid
 
     @property
-    def _header_label(self):
-        return "Ligne" if self.source.format == "csv" else "Clé"
+    def _header_line(self):
+        # The header is line 1 of a CSV; a JSON file has keys, reported for the whole file.
+        return 1 if self.source.format == "csv" else None
 
     def _check_rights(self, batch: list[NormalRow]) -> None:
         for normal in batch:
