@@ -32,6 +32,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
 from directory import enums
@@ -77,9 +78,9 @@ class Problem:
 
     def __str__(self):
         value = self.value if len(self.value) <= 80 else self.value[:77] + "…"
-        where = f"{self.label} {self.line}" if self.line is not None else "Fichier"
-        column = f", champ {self.column}" if self.column else ""
-        shown = f", valeur « {value} »" if self.value else ""
+        where = f"{self.label} {self.line}" if self.line is not None else _("Fichier")
+        column = (_(", champ %(column)s") % {"column": self.column}) if self.column else ""
+        shown = (_(", valeur « %(value)s »") % {"value": value}) if self.value else ""
         return f"{where}{column}{shown} : {self.reason}"
 
 
@@ -102,10 +103,19 @@ class Report:
     def summary(self, dry_run: bool) -> str:
         if dry_run:
             return (
-                f"{self.rows} lignes valides : {self.created} lieux seraient créés, "
-                f"{self.updated} mis à jour, {self.unchanged} inchangés (aucune écriture)."
+                _(
+                    "%(rows)s lignes valides : %(created)s lieux seraient créés, "
+                    "%(updated)s mis à jour, %(unchanged)s inchangés (aucune écriture)."
+                )
+                % self._counts()
             )
-        return f"{self.rows} lignes importées : {self.created} lieux créés, {self.updated} mis à jour, {self.unchanged} inchangés."
+        return (
+            _("%(rows)s lignes importées : %(created)s lieux créés, %(updated)s mis à jour, %(unchanged)s inchangés.")
+            % self._counts()
+        )
+
+    def _counts(self):
+        return {"rows": self.rows, "created": self.created, "updated": self.updated, "unchanged": self.unchanged}
 
 
 @dataclass
@@ -137,15 +147,15 @@ class Source:
     def check(self, max_bytes: int) -> None:
         if self.size > max_bytes:
             raise ImportAborted(
-                f"Le fichier pèse {self.size / 1_000_000:.1f} Mo : la limite est de {max_bytes / 1_000_000:.0f} Mo. "
-                "Découpez-le en plusieurs fichiers."
+                _("Le fichier pèse %(size).1f Mo : la limite est de %(limit).0f Mo. Découpez-le en plusieurs fichiers.")
+                % {"size": self.size / 1_000_000, "limit": max_bytes / 1_000_000}
             )
         with self.path.open("rb") as handle:
             head = handle.read(65536)
         if head.startswith(b"\xef\xbb\xbf"):
             head = head[3:]
         if not head.strip():
-            raise ImportAborted("Le fichier est vide.")
+            raise ImportAborted(_("Le fichier est vide."))
         try:
             # A multi-byte character may be cut at the end of the sample: ignore only that.
             head.decode("utf-8")
@@ -172,7 +182,7 @@ class Source:
             try:
                 header = next(reader, None)
                 if header is None:
-                    raise ImportAborted("Le fichier est vide.")
+                    raise ImportAborted(_("Le fichier est vide."))
                 self.header = [h.strip() for h in header]
                 previous_end = reader.line_num
                 for values in reader:
@@ -183,14 +193,19 @@ class Source:
                     if len(values) != len(self.header):
                         yield (
                             line,
-                            {"__width__": f"{len(values)} valeurs pour {len(self.header)} colonnes dans l'en-tête"},
+                            {
+                                "__width__": _("%(values)s valeurs pour %(columns)s colonnes dans l'en-tête")
+                                % {"values": len(values), "columns": len(self.header)}
+                            },
                         )
                         continue
                     yield line, dict(zip(self.header, values, strict=True))
             except UnicodeDecodeError as error:
                 raise ImportAborted(_encoding_message(error)) from None
             except csv.Error as error:
-                raise ImportAborted(f"Fichier CSV illisible (ligne {reader.line_num}) : {error}.") from None
+                raise ImportAborted(
+                    _("Fichier CSV illisible (ligne %(line)s) : %(error)s.") % {"line": reader.line_num, "error": error}
+                ) from None
 
     def _json_rows(self):
         try:
@@ -200,14 +215,15 @@ class Source:
             raise ImportAborted(_encoding_message(error)) from None
         except json.JSONDecodeError as error:
             raise ImportAborted(
-                f"JSON illisible (ligne {error.lineno}, colonne {error.colno}) : {error.msg}."
+                _("JSON illisible (ligne %(line)s, colonne %(column)s) : %(error)s.")
+                % {"line": error.lineno, "column": error.colno, "error": error.msg}
             ) from None
         if isinstance(data, dict) and isinstance(data.get("data"), list):
             data = data["data"]
         if not isinstance(data, list):
-            raise ImportAborted("Le JSON doit être une liste d'objets, ou un objet dont « data » est cette liste.")
+            raise ImportAborted(_("Le JSON doit être une liste d'objets, ou un objet dont « data » est cette liste."))
         if not data:
-            raise ImportAborted("Le fichier ne contient aucun lieu.")
+            raise ImportAborted(_("Le fichier ne contient aucun lieu."))
         header: dict[str, None] = {}
         for item in data:
             if isinstance(item, dict):
@@ -215,7 +231,7 @@ class Source:
         self.header = list(header)
         for number, item in enumerate(data, start=1):
             if not isinstance(item, dict):
-                yield number, {"__width__": "chaque enregistrement doit être un objet JSON"}
+                yield number, {"__width__": _("chaque enregistrement doit être un objet JSON")}
                 continue
             yield number, {key: _json_text(value) for key, value in item.items()}
 
@@ -235,10 +251,10 @@ def _json_text(value) -> str:
 
 
 def _encoding_message(error: UnicodeDecodeError) -> str:
-    return (
-        f"Le fichier n'est pas encodé en UTF-8 (octet invalide 0x{error.object[error.start]:02x} "
-        f"à la position {error.start}). Enregistrez-le en « CSV UTF-8 » et réessayez."
-    )
+    return _(
+        "Le fichier n'est pas encodé en UTF-8 (octet invalide 0x%(byte)02x à la position %(position)s). "
+        "Enregistrez-le en « CSV UTF-8 » et réessayez."
+    ) % {"byte": error.object[error.start], "position": error.start}
 
 
 # --- reference data --------------------------------------------------------------------------
@@ -334,7 +350,12 @@ class LieuxImporter:
                 continue
             first = seen.get(normal.values["external_id"])
             if first is not None:
-                self._error(line, "id", normal.values["external_id"], f"identifiant déjà utilisé ligne {first}")
+                self._error(
+                    line,
+                    "id",
+                    normal.values["external_id"],
+                    _("identifiant déjà utilisé ligne %(line)s") % {"line": first},
+                )
                 continue
             seen[normal.values["external_id"]] = line
             self.report.rows += 1
@@ -350,15 +371,15 @@ class LieuxImporter:
         if batch:
             self._check_rights(batch)
         if not self.report.errors and self.report.rows == 0:
-            self.report.errors.append(Problem(None, "", "", "Le fichier ne contient aucun lieu."))
+            self.report.errors.append(Problem(None, "", "", _("Le fichier ne contient aucun lieu.")))
 
     def _rows(self, desc: str):
         rows = self.source.rows()
         first = next(rows, None)
         if first is None:
             if not self.source.header:
-                raise ImportAborted("Le fichier est vide.")
-            raise ImportAborted("Le fichier ne contient que l'en-tête, aucun lieu.")
+                raise ImportAborted(_("Le fichier est vide."))
+            raise ImportAborted(_("Le fichier ne contient que l'en-tête, aucun lieu."))
         self._check_header()
         rows = itertools.chain([first], rows)
         if self.progress and self.source.size >= PROGRESS_MIN_BYTES:
@@ -376,15 +397,15 @@ class LieuxImporter:
         seen = set()
         for column in header:
             if column in seen:
-                problems.append(Problem(self._header_line, column, "", "colonne en double dans l'en-tête"))
+                problems.append(Problem(self._header_line, column, "", _("colonne en double dans l'en-tête")))
             seen.add(column)
             if column not in known:
                 problems.append(
-                    Problem(self._header_line, column, "", "colonne inconnue du standard (vérifiez son orthographe)")
+                    Problem(self._header_line, column, "", _("colonne inconnue du standard (vérifiez son orthographe)"))
                 )
         required = {c for c in standard.REQUIRED if not self.is_v0 or c in known}
         for column in sorted(required - seen, key=standard.FIELDS.index):
-            problems.append(Problem(self._header_line, column, "", "colonne obligatoire absente"))
+            problems.append(Problem(self._header_line, column, "", _("colonne obligatoire absente")))
         if problems:
             self.report.errors.extend(problems)
             raise _HeaderInvalid
@@ -401,7 +422,7 @@ class LieuxImporter:
                     normal.line,
                     "code_insee",
                     normal.values["commune_id"],
-                    "vous ne pouvez importer que des lieux de vos départements",
+                    _("vous ne pouvez importer que des lieux de vos départements"),
                 )
         existing = _find_existing(
             batch,
@@ -414,7 +435,7 @@ class LieuxImporter:
                     normal.line,
                     "id",
                     normal.key[1],
-                    "ce lieu existe déjà dans un département où vous n'avez pas de droits",
+                    _("ce lieu existe déjà dans un département où vous n'avez pas de droits"),
                 )
 
     # -- one row --
@@ -434,27 +455,35 @@ class LieuxImporter:
 
         for column in standard.REQUIRED:
             if not get(column, ""):
-                self._error(line, column, "", "champ obligatoire vide")
+                self._error(line, column, "", _("champ obligatoire vide"))
 
         for column, (attribute, max_length) in standard.TEXT_COLUMNS.items():
             value = get(column, "")
             if max_length and len(value) > max_length:
-                self._error(line, column, value, f"texte trop long ({len(value)} caractères, {max_length} au plus)")
+                self._error(
+                    line,
+                    column,
+                    value,
+                    _("texte trop long (%(length)s caractères, %(max)s au plus)")
+                    % {"length": len(value), "max": max_length},
+                )
             values[attribute] = value
 
         pivot = values["pivot"]
         if pivot and not standard.PIVOT_PATTERN.match(pivot):
-            self._error(line, "pivot", pivot, "le pivot doit être un SIRET (14 chiffres), un SIREN ou un RNA")
+            self._error(line, "pivot", pivot, _("le pivot doit être un SIRET (14 chiffres), un SIREN ou un RNA"))
         if values["opening_hours"] and parse_hours(values["opening_hours"]) is None:
-            self._error(line, "horaires", values["opening_hours"], "horaires illisibles (format OpenStreetMap attendu)")
+            self._error(
+                line, "horaires", values["opening_hours"], _("horaires illisibles (format OpenStreetMap attendu)")
+            )
 
         postal = get("code_postal", "")
         if postal and not standard.POSTAL_CODE_PATTERN.match(postal):
-            self._error(line, "code_postal", postal, "le code postal doit comporter 5 chiffres")
+            self._error(line, "code_postal", postal, _("le code postal doit comporter 5 chiffres"))
         values["postal_code"] = postal
         insee = get("code_insee", "").upper()
         if insee and not standard.INSEE_PATTERN.match(insee):
-            self._error(line, "code_insee", insee, "code INSEE invalide (5 caractères, ex. 59350 ou 2A004)")
+            self._error(line, "code_insee", insee, _("code INSEE invalide (5 caractères, ex. 59350 ou 2A004)"))
             insee = ""
         commune_name, departement = "", ""
         commune_text = get("commune", "")
@@ -463,24 +492,30 @@ class LieuxImporter:
             code = self.communes.resolve(insee, postal, commune_text)
             if code is None:
                 if insee:
-                    self._error(line, "code_insee", insee, "commune inconnue pour ce code INSEE")
+                    self._error(line, "code_insee", insee, _("commune inconnue pour ce code INSEE"))
                 else:
                     self._error(
                         line,
                         "commune",
                         commune_text,
-                        f"aucune commune de ce nom avec le code postal {postal} ; indiquez le code INSEE",
+                        _("aucune commune de ce nom avec le code postal %(postal)s ; indiquez le code INSEE")
+                        % {"postal": postal},
                     )
             else:
                 commune_name, departement, postal_codes = self.communes.by_code[code]
                 values["commune_id"] = code
                 if postal_usable and postal_codes and postal not in postal_codes:
-                    self._error(line, "code_postal", postal, f"ne correspond pas à la commune {commune_name} ({code})")
+                    self._error(
+                        line,
+                        "code_postal",
+                        postal,
+                        _("ne correspond pas à la commune %(name)s (%(code)s)") % {"name": commune_name, "code": code},
+                    )
 
         values["latitude"] = self._coordinate(line, "latitude", get("latitude", ""), 90)
         values["longitude"] = self._coordinate(line, "longitude", get("longitude", ""), 180)
         if (values["latitude"] is None) != (values["longitude"] is None) and len(self.report.errors) == errors_before:
-            self._error(line, "latitude", "", "indiquez la latitude et la longitude, ou aucune des deux")
+            self._error(line, "latitude", "", _("indiquez la latitude et la longitude, ou aucune des deux"))
 
         date_text = get("date_maj", "")
         values["date_maj"] = None
@@ -490,7 +525,7 @@ class LieuxImporter:
                     raise ValueError
                 values["date_maj"] = datetime.date.fromisoformat(date_text)
             except ValueError:
-                self._error(line, "date_maj", date_text, "date invalide (format attendu : AAAA-MM-JJ)")
+                self._error(line, "date_maj", date_text, _("date invalide (format attendu : AAAA-MM-JJ)"))
 
         for vocabulary in standard.VOCABULARIES:
             text = get(vocabulary.column, "")
@@ -498,7 +533,7 @@ class LieuxImporter:
             for item in standard.split_multi(text):
                 value = vocabulary.canonical(item)
                 if value is None:
-                    self._error(line, vocabulary.column, item, "valeur inconnue du vocabulaire du standard")
+                    self._error(line, vocabulary.column, item, _("valeur inconnue du vocabulaire du standard"))
                 elif value not in chosen:
                     chosen.append(value)
             values[vocabulary.attribute] = chosen
@@ -522,7 +557,7 @@ class LieuxImporter:
             kind, value = self._channel(line, "prise_rdv", enums.ChannelKind.WEBSITE, rdv)
             values["prise_rdv"] = value
             if len(value) > 500:
-                self._error(line, "prise_rdv", rdv, "adresse trop longue (500 caractères au plus)")
+                self._error(line, "prise_rdv", rdv, _("adresse trop longue (500 caractères au plus)"))
             channels.append(("prise_rdv", kind, value))
         if values["fiche_acces_libre"]:
             _kind, values["fiche_acces_libre"] = self._channel(
@@ -544,11 +579,11 @@ class LieuxImporter:
         if not text:
             return None
         if not NUMBER_PATTERN.match(text):
-            self._error(line, column, text, "nombre attendu, avec un point décimal (ex. 50.6292)")
+            self._error(line, column, text, _("nombre attendu, avec un point décimal (ex. 50.6292)"))
             return None
         number = float(text)
         if not math.isfinite(number) or not -bound <= number <= bound:
-            self._error(line, column, text, f"doit être comprise entre -{bound} et {bound}")
+            self._error(line, column, text, _("doit être comprise entre -%(bound)s et %(bound)s") % {"bound": bound})
             return None
         return number
 
@@ -559,7 +594,7 @@ class LieuxImporter:
             self._error(line, column, raw, " ".join(str(m) for m in error.messages).rstrip("."))
             return kind, raw
         if len(value) > 500:
-            self._error(line, column, raw, "valeur trop longue (500 caractères au plus)")
+            self._error(line, column, raw, _("valeur trop longue (500 caractères au plus)"))
         return kind, value
 
     def _error(self, line, column, value, reason):

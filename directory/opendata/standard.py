@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from django.utils.translation import gettext as _
+
 from directory import enums
 from directory.text import fold
 
@@ -233,11 +235,11 @@ def translate_v0(row: dict[str, str], warn, error) -> dict[str, str]:
             for item in _split(value, SEPARATOR_V0):
                 key = _key(item)
                 if key not in table:
-                    error(column, item, "valeur inconnue du standard v0.1")
+                    error(column, item, _("valeur inconnue du standard v0.1"))
                     continue
                 mapped = table[key]
                 if mapped is None:
-                    warn(column, item, "valeur sans équivalent dans la version 1.0.2 du standard, ignorée")
+                    warn(column, item, _("valeur sans équivalent dans la version 1.0.2 du standard, ignorée"))
                     continue
                 target, new_value = mapped
                 bucket = multi.setdefault(target, [])
@@ -247,7 +249,7 @@ def translate_v0(row: dict[str, str], warn, error) -> dict[str, str]:
         target = V0_RENAMED.get(column, column)
         if target not in FIELDS:
             if value:
-                warn(column, value, "colonne sans équivalent dans la version 1.0.2 du standard, ignorée")
+                warn(column, value, _("colonne sans équivalent dans la version 1.0.2 du standard, ignorée"))
             continue
         if column in V0_MULTI:
             out[target] = SEPARATOR.join(_split(value, SEPARATOR_V0))
@@ -257,7 +259,7 @@ def translate_v0(row: dict[str, str], warn, error) -> dict[str, str]:
         out[column] = SEPARATOR.join(values)
     resume = out.get("presentation_resume", "")
     if len(resume) > 280:
-        warn("presentation_resume", resume[:40] + "…", "raccourcie à 280 caractères (limite de la version 1.0.2)")
+        warn("presentation_resume", resume[:40] + "…", _("raccourcie à 280 caractères (limite de la version 1.0.2)"))
         out["presentation_resume"] = resume[:279].rstrip() + "…"
     return out
 

@@ -1,6 +1,7 @@
 """``manage.py import_lieux FILE``: import a « Lieux de médiation numérique » file."""
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from directory.opendata.importer import import_file
 
@@ -25,9 +26,9 @@ class Command(BaseCommand):
             progress=not options["no_progress"] and options["verbosity"] > 0,
         )
         for warning in report.warnings:
-            self.stderr.write(f"Avertissement — {warning}")
+            self.stderr.write(_("Avertissement — %(warning)s") % {"warning": warning})
         if report.errors:
             for problem in report.errors:
                 self.stderr.write(str(problem))
-            raise CommandError(f"{len(report.errors)} problème(s) : aucun lieu n'a été importé.")
+            raise CommandError(_("%(count)s problème(s) : aucun lieu n'a été importé.") % {"count": len(report.errors)})
         self.stdout.write(self.style.SUCCESS(report.summary(options["dry_run"])))
