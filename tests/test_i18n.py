@@ -136,7 +136,7 @@ def test_every_entry_is_translated_and_checked():
 
 
 def test_translations_keep_the_placeholders():
-    placeholder = re.compile(r"%\([^)]+\)[-#0 +]*\d*(?:\.\d+)?[sdifr]|%%")
+    placeholder = re.compile(r"%\([^)]+\)[-#0 +]*\d*(?:\.\d+)?[sdifrxXeEgGc]|%%")
     for entry in catalogue():
         if entry.msgid_plural:
             # The singular may drop the count ("one venue"), the plural must keep everything.
@@ -335,3 +335,18 @@ def test_opening_hours_use_the_clock_of_the_language():
     with translation.override("en"):
         assert hours.week("Mo 09:00-12:30", monday)[0] == ("Monday", "09:00 – 12:30")
         assert hours.week("Mo 09:00-12:30", monday)[1] == ("Tuesday", "Closed")
+
+
+@pytest.mark.django_db
+def test_api_error_messages_follow_the_language(client):
+    english = client.get("/api/v1/lieux/", {"page_size": "0"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert english.status_code == 400
+    assert english.json()["page_size"] == ["The page size must be a whole number from 1 to 100."]
+    scenario = client.get("/api/v1/lieux/", {"scenario": "9"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert scenario.json()["scenario"] == ["Unknown situation: choose 1, 2 or 3."]
+    french = client.get("/api/v1/lieux/", {"page": "99"})
+    assert french.status_code == 404
+    assert french.json()["detail"] == "Page invalide : elle n'existe pas."
+    assert client.get("/api/v1/lieux/", {"page": "99"}, HTTP_ACCEPT_LANGUAGE="en").json()["detail"] == (
+        "Invalid page: it does not exist."
+    )
