@@ -11,6 +11,19 @@ def _isolate_cache(settings):
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts in French: a request with ``Accept-Language: en`` leaves English active
+    in the thread (LocaleMiddleware activates but never resets), which would leak into the
+    next test's gettext calls."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture
 def hauts_de_france(db):
     """A tiny slice of real territory: Nord and Pas-de-Calais, MEL and CC Pévèle-Carembault."""

@@ -24,6 +24,9 @@ def production_env(**extra):
     }
     # The suite's own TEST_DB_SUFFIX and pytest must not leak "testing" mode into the child.
     env.pop("PYTEST_CURRENT_TEST", None)
+    # The browser tests' conftest allows sync ORM calls under Playwright's event loop; a
+    # production process never has it, and check --deploy rightly warns about it.
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     return env
 
 
