@@ -350,3 +350,45 @@ def test_api_error_messages_follow_the_language(client):
     assert client.get("/api/v1/lieux/", {"page": "99"}, HTTP_ACCEPT_LANGUAGE="en").json()["detail"] == (
         "Invalid page: it does not exist."
     )
+
+
+# --- unmarked text in templates (heuristic) --------------------------------------------------
+
+TEMPLATE_NOISE = [
+    re.compile(r"{%\s*comment\s*%}.*?{%\s*endcomment\s*%}|{#.*?#}|<!--.*?-->", re.S),
+    re.compile(r"{%\s*blocktrans(?:late)?\b.*?{%\s*endblocktrans(?:late)?\s*%}", re.S),
+    re.compile(r"<(script|style)\b.*?</\1>", re.S),
+]
+# Words that only French text contains (English UI text, CSS classes and URLs have none of them).
+FRENCH_WORDS = re.compile(
+    r"[éèêàùçôîûœ]|\b(le|la|les|des|du|une|un|est|pas|pour|vous|votre|sur|avec|aucun|aucune|et|ou|lieux?)\b",
+    re.IGNORECASE,
+)
+USER_ATTRIBUTES = re.compile(r'\b(?:aria-label|title|alt|placeholder|value|data-[\w-]+)="([^"]*)"')
+
+
+def unmarked_french(source: str) -> list[str]:
+    for noise in TEMPLATE_NOISE:
+        source = noise.sub(" ", source)
+    # What is left inside {% … %} and {{ … }} is either marked ({% translate %}) or not text.
+    source = re.sub(r"{%.*?%}|{{.*?}}", " ", source, flags=re.S).replace("Gardez le lien", " ")
+    found = [value for value in USER_ATTRIBUTES.findall(source) if FRENCH_WORDS.search(value)]
+    text = re.sub(r"<[^>]*>", "\n", source)
+    found += [line.strip() for line in text.splitlines() if FRENCH_WORDS.search(line)]
+    return found
+
+
+def test_the_heuristic_spots_unmarked_french():
+    assert unmarked_french('<p>Fermé le lundi</p><a title="Voir la fiche">x</a>') == ["Voir la fiche", "Fermé le lundi"]
+    assert unmarked_french('{% load i18n %}<p>{% translate "Fermé le lundi" %}</p>') == []
+    assert unmarked_french("{% blocktranslate %}Fermé le {{ day }}{% endblocktranslate %}") == []
+
+
+def test_templates_have_no_unmarked_french_text():
+    offenders = {}
+    for path in sorted((ROOT / "templates").rglob("*")):
+        if path.suffix in (".html", ".txt"):
+            found = unmarked_french(path.read_text(encoding="utf-8"))
+            if found:
+                offenders[str(path.relative_to(ROOT))] = found
+    assert not offenders, f"French text outside {{% translate %}}/{{% blocktranslate %}}: {offenders}"
