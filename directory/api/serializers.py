@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -15,9 +16,9 @@ from directory.models import Channel, ClosurePeriod, Commune, Venue
 
 
 class CommuneSerializer(serializers.ModelSerializer):
-    code = serializers.CharField(help_text="Code INSEE de la commune.")
-    name = serializers.CharField(help_text="Nom officiel de la commune.")
-    departement = serializers.CharField(source="departement_id", help_text="Code du département.")
+    code = serializers.CharField(help_text=_("Code INSEE de la commune."))
+    name = serializers.CharField(help_text=_("Nom officiel de la commune."))
+    departement = serializers.CharField(source="departement_id", help_text=_("Code du département."))
 
     class Meta:
         model = Commune
@@ -25,28 +26,35 @@ class CommuneSerializer(serializers.ModelSerializer):
 
 
 class ChannelSerializer(serializers.ModelSerializer):
-    kind = serializers.ChoiceField(choices=enums.ChannelKind.choices, help_text="Type de canal.")
-    kind_label = serializers.SerializerMethodField(help_text="Libellé du type de canal, en français.")
-    label = serializers.CharField(help_text="Intitulé libre (ex. « Accueil »), peut être vide.")
+    kind = serializers.ChoiceField(choices=enums.ChannelKind.choices, help_text=_("Type de canal."))
+    kind_label = serializers.SerializerMethodField(help_text=_("Libellé du type de canal, en français."))
+    label = serializers.CharField(help_text=_("Intitulé libre (ex. « Accueil »), peut être vide."))
     value = serializers.CharField(
-        help_text="Valeur normalisée : numéro E.164, adresse web, e-mail, ou texte pour l'affichage, "
-        "la permanence et le courrier."
+        help_text=_(
+            "Valeur normalisée : numéro E.164, adresse web, e-mail, ou texte pour l'affichage, "
+            "la permanence et le courrier."
+        )
     )
-    display_value = serializers.CharField(help_text="La valeur telle qu'on la lit (ex. « 03 53 01 00 00 »).")
+    display_value = serializers.CharField(help_text=_("La valeur telle qu'on la lit (ex. « 03 53 01 00 00 »)."))
     href = serializers.CharField(
         allow_null=True,
-        help_text="Lien qui agit (tel:, sms:, mailto:, https://wa.me/…), ou null pour l'affichage, "
-        "la permanence et le courrier.",
+        help_text=_(
+            "Lien qui agit (tel:, sms:, mailto:, https://wa.me/…), ou null pour l'affichage, "
+            "la permanence et le courrier."
+        ),
     )
-    availability = serializers.CharField(help_text="Disponibilité en texte libre (ex. « mardi 14h-17h »).")
+    availability = serializers.CharField(help_text=_("Disponibilité en texte libre (ex. « mardi 14h-17h »)."))
     scenario = serializers.ChoiceField(
         choices=enums.AccessScenario.choices,
-        help_text="Le scénario d'accès le moins équipé qui peut utiliser ce canal : 1 ni internet ni réseau, "
-        "2 un téléphone sans internet, 3 équipé et connecté.",
+        help_text=_(
+            "Le scénario d'accès le moins équipé qui peut utiliser ce canal : 1 ni internet ni réseau, "
+            "2 un téléphone sans internet, 3 équipé et connecté."
+        ),
     )
     standard_field = serializers.CharField(
-        help_text="Champ du standard national d'où vient le canal (telephone, courriels, site_web, prise_rdv), "
-        "vide sinon."
+        help_text=_(
+            "Champ du standard national d'où vient le canal (telephone, courriels, site_web, prise_rdv), vide sinon."
+        )
     )
 
     class Meta:
@@ -68,10 +76,12 @@ class ChannelSerializer(serializers.ModelSerializer):
 
 
 class ClosureSerializer(serializers.ModelSerializer):
-    starts_on = serializers.DateField(help_text="Premier jour de fermeture.")
-    ends_on = serializers.DateField(allow_null=True, help_text="Dernier jour de fermeture (inclus) ; null si inconnu.")
-    reason = serializers.ChoiceField(choices=enums.ClosureReason.choices, help_text="Motif de la fermeture.")
-    public_message = serializers.CharField(help_text="Message au public, peut être vide.")
+    starts_on = serializers.DateField(help_text=_("Premier jour de fermeture."))
+    ends_on = serializers.DateField(
+        allow_null=True, help_text=_("Dernier jour de fermeture (inclus) ; null si inconnu.")
+    )
+    reason = serializers.ChoiceField(choices=enums.ClosureReason.choices, help_text=_("Motif de la fermeture."))
+    public_message = serializers.CharField(help_text=_("Message au public, peut être vide."))
 
     class Meta:
         model = ClosurePeriod
@@ -81,48 +91,52 @@ class ClosureSerializer(serializers.ModelSerializer):
 class StatusSerializer(serializers.Serializer):
     code = serializers.ChoiceField(
         choices=enums.VenueStatus.choices,
-        help_text="Statut aujourd'hui : open, temporarily_closed ou permanently_closed.",
+        help_text=_("Statut aujourd'hui : open, temporarily_closed ou permanently_closed."),
     )
-    label = serializers.CharField(help_text="Libellé du statut, en français.")
-    closure = ClosureSerializer(allow_null=True, help_text="La fermeture en cours, null si le lieu est ouvert.")
+    label = serializers.CharField(help_text=_("Libellé du statut, en français."))
+    closure = ClosureSerializer(allow_null=True, help_text=_("La fermeture en cours, null si le lieu est ouvert."))
     closed_permanently_on = serializers.DateField(
-        allow_null=True, help_text="Date de fermeture définitive, null si le lieu est en activité."
+        allow_null=True, help_text=_("Date de fermeture définitive, null si le lieu est en activité.")
     )
 
 
 class StructureSerializer(serializers.Serializer):
-    name = serializers.CharField(help_text="Nom de la structure gestionnaire.")
-    slug = serializers.CharField(help_text="Identifiant d'URL de la structure.")
+    name = serializers.CharField(help_text=_("Nom de la structure gestionnaire."))
+    slug = serializers.CharField(help_text=_("Identifiant d'URL de la structure."))
 
 
 class ServiceAreaSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(
         choices=enums.ServiceArea.choices,
-        help_text="commune (sa commune), epci (son intercommunalité), departement (son département), "
-        "communes (une liste de communes, donnée dans la fiche détaillée).",
+        help_text=_(
+            "commune (sa commune), epci (son intercommunalité), departement (son département), "
+            "communes (une liste de communes, donnée dans la fiche détaillée)."
+        ),
     )
-    label = serializers.CharField(help_text="Libellé, en français.")
+    label = serializers.CharField(help_text=_("Libellé, en français."))
 
 
 class VenueSerializer(serializers.ModelSerializer):
     """A venue as listed: everything a result card needs."""
 
-    url = serializers.SerializerMethodField(help_text="Adresse de cette fiche dans l'API.")
-    html_url = serializers.SerializerMethodField(help_text="Adresse de la fiche publique du lieu.")
-    structure = serializers.SerializerMethodField(help_text="Structure gestionnaire, null si aucune.")
-    commune = CommuneSerializer(help_text="Commune où se trouve le lieu.")
-    status = serializers.SerializerMethodField(help_text="Statut d'ouverture aujourd'hui.")
+    url = serializers.SerializerMethodField(help_text=_("Adresse de cette fiche dans l'API."))
+    html_url = serializers.SerializerMethodField(help_text=_("Adresse de la fiche publique du lieu."))
+    structure = serializers.SerializerMethodField(help_text=_("Structure gestionnaire, null si aucune."))
+    commune = CommuneSerializer(help_text=_("Commune où se trouve le lieu."))
+    status = serializers.SerializerMethodField(help_text=_("Statut d'ouverture aujourd'hui."))
     stale = serializers.SerializerMethodField(
-        help_text="Vrai si les informations n'ont pas été vérifiées depuis plus de 6 mois (ou jamais)."
+        help_text=_("Vrai si les informations n'ont pas été vérifiées depuis plus de 6 mois (ou jamais).")
     )
-    service_area = serializers.SerializerMethodField(help_text="Zone dont les habitants peuvent s'adresser au lieu.")
+    service_area = serializers.SerializerMethodField(help_text=_("Zone dont les habitants peuvent s'adresser au lieu."))
     channels = ChannelSerializer(
         many=True,
-        help_text="Canaux de contact, du scénario le moins équipé au plus équipé. Quand la liste est filtrée "
-        "par `scenario`, seuls les canaux utilisables dans ce scénario sont donnés.",
+        help_text=_(
+            "Canaux de contact, du scénario le moins équipé au plus équipé. Quand la liste est filtrée "
+            "par `scenario`, seuls les canaux utilisables dans ce scénario sont donnés."
+        ),
     )
     distance_km = serializers.SerializerMethodField(
-        help_text="Distance en km depuis la position `near`, null sans ce filtre."
+        help_text=_("Distance en km depuis la position `near`, null sans ce filtre.")
     )
 
     class Meta:
@@ -215,12 +229,12 @@ class VenueSerializer(serializers.ModelSerializer):
 class VenueDetailSerializer(VenueSerializer):
     """A venue sheet: the list representation, plus what only the sheet shows."""
 
-    presentation_detail = serializers.CharField(help_text="Présentation détaillée.")
+    presentation_detail = serializers.CharField(help_text=_("Présentation détaillée."))
     closures = ClosureSerializer(
-        many=True, source="closures.all", help_text="Fermetures en cours ou à venir, par date de début."
+        many=True, source="closures.all", help_text=_("Fermetures en cours ou à venir, par date de début.")
     )
     service_area_communes = CommuneSerializer(
-        many=True, help_text="Communes desservies quand la zone desservie est « communes »."
+        many=True, help_text=_("Communes desservies quand la zone desservie est « communes ».")
     )
 
     class Meta(VenueSerializer.Meta):

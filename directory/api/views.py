@@ -14,6 +14,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.http import http_date, parse_http_date_safe, quote_etag
 from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
@@ -43,10 +44,10 @@ class ApiThrottle(AnonRateThrottle):
 class VenuePagination(PageNumberPagination):
     page_size = 20
     page_size_query_param = "page_size"
-    page_size_query_description = "Nombre de lieux par page (20 par défaut, 100 au plus)."
-    page_query_description = "Numéro de page (à partir de 1)."
+    page_size_query_description = _("Nombre de lieux par page (20 par défaut, 100 au plus).")
+    page_query_description = _("Numéro de page (à partir de 1).")
     max_page_size = 100
-    invalid_page_message = "Page invalide : elle n'existe pas."
+    invalid_page_message = _("Page invalide : elle n'existe pas.")
 
     def get_page_size(self, request):
         # Refuse a malformed size instead of silently using the default.
@@ -58,7 +59,7 @@ class VenuePagination(PageNumberPagination):
         except ValueError:
             size = 0
         if size < 1:
-            raise ValidationError({"page_size": ["La taille de page doit être un nombre entier, de 1 à 100."]})
+            raise ValidationError({"page_size": [_("La taille de page doit être un nombre entier, de 1 à 100.")]})
         return min(size, self.max_page_size)
 
     def get_schema_operation_parameters(self, view):
@@ -74,7 +75,7 @@ ERROR_400 = OpenApiResponse(
         "additionalProperties": {"type": "array", "items": {"type": "string"}},
         "description": "Clé : le paramètre fautif ; valeur : ses messages d'erreur en français.",
     },
-    description="Paramètre invalide : un objet dont chaque clé est un paramètre fautif, avec ses messages.",
+    description=_("Paramètre invalide : un objet dont chaque clé est un paramètre fautif, avec ses messages."),
     examples=[
         OpenApiExample(
             "Scénario inconnu",
@@ -84,24 +85,24 @@ ERROR_400 = OpenApiResponse(
         )
     ],
 )
-DETAIL = inline_serializer("ErrorDetail", {"detail": serializers.CharField(help_text="Message en français.")})
-ERROR_404 = OpenApiResponse(response=DETAIL, description="Lieu ou page introuvable.")
+DETAIL = inline_serializer("ErrorDetail", {"detail": serializers.CharField(help_text=_("Message en français."))})
+ERROR_404 = OpenApiResponse(response=DETAIL, description=_("Lieu ou page introuvable."))
 ERROR_429 = OpenApiResponse(
-    response=DETAIL, description="Trop de requêtes : réessayez après le délai de l'en-tête Retry-After."
+    response=DETAIL, description=_("Trop de requêtes : réessayez après le délai de l'en-tête Retry-After.")
 )
-NOT_MODIFIED = OpenApiResponse(description="Rien n'a changé depuis l'ETag (If-None-Match) ou la date donnés.")
+NOT_MODIFIED = OpenApiResponse(description=_("Rien n'a changé depuis l'ETag (If-None-Match) ou la date donnés."))
 CONDITIONAL_PARAMETERS = [
     OpenApiParameter(
         "If-None-Match",
         OpenApiTypes.STR,
         OpenApiParameter.HEADER,
-        description="ETag d'une réponse précédente : 304 si rien n'a changé.",
+        description=_("ETag d'une réponse précédente : 304 si rien n'a changé."),
     ),
     OpenApiParameter(
         "If-Modified-Since",
         OpenApiTypes.STR,
         OpenApiParameter.HEADER,
-        description="Date HTTP d'une réponse précédente : 304 si rien n'a changé depuis.",
+        description=_("Date HTTP d'une réponse précédente : 304 si rien n'a changé depuis."),
     ),
 ]
 
@@ -115,48 +116,58 @@ def _q(name, description, type_=OpenApiTypes.STR, **kwargs):
 FILTER_PARAMETERS = [
     _q(
         "q",
-        "Texte libre : nom du lieu, commune, code postal ou structure. Accents et fautes de frappe pardonnés ; "
-        "résultats par pertinence. 200 caractères au plus. Ex. « villeneuve d'ascq ».",
+        _(
+            "Texte libre : nom du lieu, commune, code postal ou structure. Accents et fautes de frappe pardonnés ; "
+            "résultats par pertinence. 200 caractères au plus. Ex. « villeneuve d'ascq »."
+        ),
     ),
     _q(
         "commune",
-        "Code INSEE d'une commune : les lieux qui la desservent, ceux qui s'y trouvent d'abord. "
-        "Un code bien formé mais inconnu donne une erreur 400. Ex. 59350 (Lille).",
+        _(
+            "Code INSEE d'une commune : les lieux qui la desservent, ceux qui s'y trouvent d'abord. "
+            "Un code bien formé mais inconnu donne une erreur 400. Ex. 59350 (Lille)."
+        ),
         {"type": "string", "pattern": r"^(\d{5}|2[AB]\d{3})$"},
     ),
     _q(
         "code_postal",
-        "Code postal (5 chiffres) : les lieux qui desservent une commune de ce code postal.",
+        _("Code postal (5 chiffres) : les lieux qui desservent une commune de ce code postal."),
         {"type": "string", "pattern": r"^\d{5}$"},
     ),
     _q(
         "departement",
-        "Code du département (59, 2A, 974) : les lieux situés dans ce département.",
+        _("Code du département (59, 2A, 974) : les lieux situés dans ce département."),
         {"type": "string", "pattern": r"^(\d{2}|2[AB]|97\d)$"},
     ),
     _q(
         "epci",
-        "SIREN (9 chiffres) de l'intercommunalité : les lieux situés dans une de ses communes.",
+        _("SIREN (9 chiffres) de l'intercommunalité : les lieux situés dans une de ses communes."),
         {"type": "string", "pattern": r"^\d{9}$"},
     ),
     _q(
         "scenario",
-        "Ce dont dispose l'habitant : 1 ni internet ni réseau, 2 un téléphone sans internet, 3 équipé et connecté. "
-        "Seuls les lieux joignables dans ce scénario sont donnés, avec les seuls canaux utilisables.",
+        _(
+            "Ce dont dispose l'habitant : 1 ni internet ni réseau, 2 un téléphone sans internet, 3 équipé et connecté. "
+            "Seuls les lieux joignables dans ce scénario sont donnés, avec les seuls canaux utilisables."
+        ),
         OpenApiTypes.INT,
         enum=[1, 2, 3],
     ),
     _q(
         "typologie",
-        "Type de structure (vocabulaire du standard national, répétable) : le lieu doit porter chaque valeur donnée.",
+        _(
+            "Type de structure (vocabulaire du standard national, répétable) : le lieu doit porter chaque valeur donnée."
+        ),
         {"type": "array", "items": {"type": "string", "enum": list(enums.Typologie.values)}},
         explode=True,
         style="form",
     ),
     _q(
         "near",
-        "Position « latitude,longitude » : seuls les lieux géolocalisés, du plus proche au plus lointain, avec "
-        "`distance_km`. Latitude de -90 à 90, longitude de -180 à 180. Ex. 50.63,3.06.",
+        _(
+            "Position « latitude,longitude » : seuls les lieux géolocalisés, du plus proche au plus lointain, avec "
+            "`distance_km`. Latitude de -90 à 90, longitude de -180 à 180. Ex. 50.63,3.06."
+        ),
         {"type": "string", "pattern": r"^-?\d{1,3}(\.\d+)?,-?\d{1,3}(\.\d+)?$"},
     ),
 ]
@@ -205,12 +216,14 @@ class ConditionalMixin:
 
 @extend_schema(
     tags=["lieux"],
-    summary="Liste des lieux",
+    summary=_("Liste des lieux"),
     description=(
-        "Les lieux de médiation numérique, avec les filtres de l'annuaire public (mêmes paramètres, "
-        "même logique). Sans `statut=ferme_definitivement`, les lieux fermés définitivement sont exclus. "
-        "Ordre : distance (avec `near`), lieux situés dans la commune puis ceux qui la desservent (avec "
-        "`commune`), pertinence (avec `q`), puis nom."
+        _(
+            "Les lieux de médiation numérique, avec les filtres de l'annuaire public (mêmes paramètres, "
+            "même logique). Sans `statut=ferme_definitivement`, les lieux fermés définitivement sont exclus. "
+            "Ordre : distance (avec `near`), lieux situés dans la commune puis ceux qui la desservent (avec "
+            "`commune`), pertinence (avec `q`), puis nom."
+        )
     ),
     parameters=[*FILTER_PARAMETERS, *CONDITIONAL_PARAMETERS],
     responses={200: VenueSerializer(many=True), 304: NOT_MODIFIED, 400: ERROR_400, 404: ERROR_404, 429: ERROR_429},
@@ -236,14 +249,14 @@ class VenueList(ConditionalMixin, generics.ListAPIView):
 
 @extend_schema(
     tags=["lieux"],
-    summary="Fiche d'un lieu",
-    description="Un lieu, avec tous ses canaux de contact, ses fermetures en cours ou à venir et sa zone desservie.",
+    summary=_("Fiche d'un lieu"),
+    description=_("Un lieu, avec tous ses canaux de contact, ses fermetures en cours ou à venir et sa zone desservie."),
     parameters=[
         OpenApiParameter(
             "slug",
             {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$"},
             OpenApiParameter.PATH,
-            description="Identifiant d'URL du lieu (champ `slug` de la liste).",
+            description=_("Identifiant d'URL du lieu (champ `slug` de la liste)."),
             examples=[OpenApiExample("Un lieu", value="centre-social-arbrisseau-lille")],
         ),
         *CONDITIONAL_PARAMETERS,
