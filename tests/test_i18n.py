@@ -392,3 +392,16 @@ def test_templates_have_no_unmarked_french_text():
             if found:
                 offenders[str(path.relative_to(ROOT))] = found
     assert not offenders, f"French text outside {{% translate %}}/{{% blocktranslate %}}: {offenders}"
+
+
+def test_import_problems_are_shown_in_the_reader_language():
+    """A problem is stored with an untranslated row label and rendered when the report is shown."""
+    from django.utils import translation
+
+    from directory.opendata.importer import Problem
+
+    problem = Problem(3, "code_postal", "5900", "le code postal doit comporter 5 chiffres")
+    with translation.override("en"):
+        assert str(problem) == "Line 3, field code_postal, value “5900”: le code postal doit comporter 5 chiffres"
+    with translation.override("fr"):
+        assert str(problem) == "Ligne 3, champ code_postal, valeur « 5900 » : le code postal doit comporter 5 chiffres"

@@ -33,6 +33,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from simple_history.utils import bulk_update_with_history
 
 from directory import enums
@@ -74,14 +75,20 @@ class Problem:
     column: str
     value: str
     reason: str
-    label: str = "Ligne"
+    label: str = gettext_noop("Ligne")
 
     def __str__(self):
         value = self.value if len(self.value) <= 80 else self.value[:77] + "…"
-        where = f"{self.label} {self.line}" if self.line is not None else _("Fichier")
+        # The label is stored untranslated (the report is kept between requests): translated here.
+        where = f"{_(self.label)} {self.line}" if self.line is not None else _("Fichier")
         column = (_(", champ %(column)s") % {"column": self.column}) if self.column else ""
         shown = (_(", valeur « %(value)s »") % {"value": value}) if self.value else ""
-        return f"{where}{column}{shown} : {self.reason}"
+        return _("%(where)s%(column)s%(value)s : %(reason)s") % {
+            "where": where,
+            "column": column,
+            "value": shown,
+            "reason": self.reason,
+        }
 
 
 @dataclass
@@ -142,7 +149,7 @@ class Source:
         self.format = "csv"
         self.header: list[str] = []
         self.delimiter = ","
-        self.row_label = "Ligne"
+        self.row_label = gettext_noop("Ligne")
 
     def check(self, max_bytes: int) -> None:
         if self.size > max_bytes:
@@ -164,7 +171,7 @@ class Source:
                 raise ImportAborted(_encoding_message(error)) from None
         if head.lstrip()[:1] in (b"[", b"{") or self.path.suffix.lower() == ".json":
             self.format = "json"
-            self.row_label = "Enregistrement"
+            self.row_label = gettext_noop("Enregistrement")
         else:
             first_line = head.split(b"\n", 1)[0].decode("utf-8", "ignore")
             self.delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
