@@ -439,7 +439,10 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="Benchmark of the directory (see module docstring).")
     parser.add_argument("--scale", type=int, default=1)
     parser.add_argument("--skip-commands", action="store_true", help="without import/export (faster)")
+    parser.add_argument("--variants", type=int, default=20, help="parameter values per query (default 20)")
     args = parser.parse_args(argv)
+    global VARIANTS
+    VARIANTS = args.variants
     dataset_file = ROOT / "var" / f"bench-dataset-s{args.scale}.json"
     if not dataset_file.exists():
         print(f"Jeu de données absent : lancez d'abord bench/build_dataset.py --scale {args.scale}")
