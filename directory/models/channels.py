@@ -97,12 +97,12 @@ class Channel(models.Model):
             self.value = self.kind_spec.normalise(self.value)
         except ValidationError as error:
             raise ValidationError({"value": error.messages}) from None
-        if self.scenario is None:
+        if self.scenario in (None, ""):
             self.scenario = self.kind_spec.default_scenario
 
     def save(self, *args, **kwargs):
         # Only an unset scenario gets the default: 0 or 4 must hit the range constraint.
-        if self.scenario is None:
+        if self.scenario in (None, ""):
             self.scenario = self.kind_spec.default_scenario
         super().save(*args, **kwargs)
 
