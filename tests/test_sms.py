@@ -8,7 +8,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from directory import enums
 from directory.models import SmsExchange
@@ -385,10 +385,12 @@ def test_exchanges_are_logged_without_scenario_leak(venues):
 def test_replies_stay_french_whatever_the_gateway_language(client, gateway, venues):
     body = json.dumps({"from": "+33639987777", "text": "AIDE"}).encode()
     signature = hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
-    response = client.post(
-        reverse("directory:sms_incoming"),
-        body,
-        content_type="application/json",
-        headers={"X-Signature": signature, "Accept-Language": "en"},
-    )
+    # The locale middleware activates the requested language in this thread: restore it after.
+    with translation.override("fr"):
+        response = client.post(
+            reverse("directory:sms_incoming"),
+            body,
+            content_type="application/json",
+            headers={"X-Signature": signature, "Accept-Language": "en"},
+        )
     assert "code postal" in response.json()["reply"]
