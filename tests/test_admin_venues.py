@@ -255,3 +255,17 @@ def test_login_lockout_after_five_failures(client, world):
         client.post(url, {"username": "mediator_a", "password": "mauvais"})
     response = client.post(url, {"username": "mediator_a", "password": "gardezlelien"})
     assert response.status_code == 429
+
+
+@pytest.mark.parametrize(("role", "sees_import"), [("mediator_a", False), ("staff_59", True), ("superuser", True)])
+def test_changelist_links_to_the_import_for_those_allowed(client, world, role, sees_import):
+    login(client, world, role)
+    content = client.get(reverse(CHANGELIST)).content.decode()
+    assert (reverse("directory:opendata_import") in content) is sees_import
+
+
+def test_change_form_links_to_the_door_poster(client, world):
+    venue = world.objects["a"].venue
+    login(client, world, "mediator_a")
+    content = client.get(reverse("admin:directory_venue_change", args=[venue.pk])).content.decode()
+    assert reverse("directory:venue_poster", args=[venue.slug]) in content

@@ -319,6 +319,7 @@ class VenueAdmin(RuleBasedHistoryAdmin):
     readonly_fields = READONLY_VENUE_FIELDS
     actions = ["confirm_selected"]
     change_form_template = "admin/directory/venue/change_form.html"
+    change_list_template = "admin/directory/venue/change_list.html"
     fieldsets = VENUE_FIELDSETS
 
     # --- scope ---------------------------------------------------------------------------
@@ -546,6 +547,12 @@ class VenueAdmin(RuleBasedHistoryAdmin):
                 venue_is_stale=venue.is_stale,
             )
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def changelist_view(self, request, extra_context=None):
+        from directory.opendata.admin_views import can_import
+
+        extra_context = {**(extra_context or {}), "can_import": can_import(request.user)}
+        return super().changelist_view(request, extra_context)
 
 
 # --- channels and closures on their own (lists across every venue of the scope) -------------
