@@ -43,6 +43,7 @@ def test_every_admin_page_opens_for_every_role(client, role):
         assert refused == {
             "report add": 403,
             "freshnessreminder add": 403,
+            "smsexchange add": 403,
             "accessattempt add": 403,
             "accessfailurelog add": 403,
             "accesslog add": 403,

@@ -1,0 +1,60 @@
+"""SMS look-up statistics for département staff and superusers: counts per day and the
+queries nobody could answer. Read-only; senders exist only as salted hashes."""
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from directory.admin.base import RuleBasedAdmin
+from directory.models import DepartementStaff, SmsExchange
+from directory.sms import stats
+
+
+def can_see_sms_statistics(user) -> bool:
+    return bool(
+        user.is_authenticated
+        and user.is_active
+        and (user.is_superuser or DepartementStaff.objects.filter(user=user).exists())
+    )
+
+
+@admin.register(SmsExchange)
+class SmsExchangeAdmin(RuleBasedAdmin):
+    list_display = ["created_at", "query", "answered", "venues_count", "rate_limited", "adapter"]
+    list_filter = ["answered", "rate_limited", "adapter"]
+    search_fields = ["query"]
+    date_hierarchy = "created_at"
+    # The hash is only useful to the rate limiter; showing it would invite re-identification.
+    exclude = ["sender_hash"]
+    change_list_template = "admin/directory/smsexchange/change_list.html"
+
+    def scoped_queryset(self, request, queryset):
+        return queryset if can_see_sms_statistics(request.user) else queryset.none()
+
+    def can_list(self, user):
+        return can_see_sms_statistics(user)
+
+    def can_view(self, user, obj):
+        return can_see_sms_statistics(user)
+
+    def can_change(self, user, obj):
+        return False
+
+    def can_change_any(self, user):
+        return False
+
+    def can_add(self, user):
+        return False
+
+    def can_delete(self, user, obj):
+        return False
+
+    def can_delete_any(self, user):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "daily_counts": list(stats.daily_counts(days=30)),
+            "statistics_title": _("Demandes par SMS sur 30 jours"),
+        }
+        return super().changelist_view(request, extra_context)
