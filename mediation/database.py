@@ -27,15 +27,16 @@ def embedded_database_config(var_dir: Path) -> dict:
     uri = urlparse(server.get_uri())
     socket_dir = parse_qs(uri.query)["host"][0]
     _ensure_database(server, EMBEDDED_DB_NAME)
-    return {
+    config = {
         "ENGINE": "django.db.backends.postgresql",
         "NAME": EMBEDDED_DB_NAME,
         "USER": "postgres",
-        # Justified: the embedded server listens on a private Unix socket only (trust auth).
-        "PASSWORD": "",  # nosec B105
         "HOST": socket_dir,
         "PORT": "",
     }
+    # Justified: the embedded server listens on a private Unix socket only (trust auth).
+    config["PASSWORD"] = ""  # nosec B105
+    return config
 
 
 def _ensure_database(server, name: str) -> None:
