@@ -27,6 +27,10 @@ Query parameters (all optional, all GET):
 ``with_page_prefetches(queryset, scenario=None, *, today=None) -> QuerySet`` adds the two
 prefetches a result list needs: ``channels`` (only those usable in ``scenario`` when given,
 ordered by scenario, position) and ``closures`` (current or upcoming on ``today``).
+
+``VenuePaginator`` (a Django ``Paginator``) picks the ids of a page in a narrow subquery
+(sort keys and id only, often an index range) and reads the full rows of those ids only: sorting
+every matching venue with all its columns spilled to disk on deep pages.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ import re
 
 import django_filters
 from django import forms
+from django.core.paginator import Paginator
 from django.core.validators import RegexValidator
 from django.db.models import Case, IntegerField, Prefetch, Value, When
 from django.utils import timezone
@@ -302,3 +307,20 @@ def with_page_prefetches(queryset, scenario: int | None = None, *, today: dateti
         Prefetch("channels", queryset=channels.order_by("scenario", "position", "pk")),
         Prefetch("closures", queryset=ClosurePeriod.objects.current_or_upcoming(today).order_by("starts_on", "pk")),
     )
+
+
+class VenuePaginator(Paginator):
+    """A ``Paginator`` of venue querysets whose page query sorts ids, not whole rows.
+
+    The page is ``queryset.filter(pk__in=<ids of the page, sorted and sliced>)`` with the same
+    ordering: one query per page as before; the inner query reads only the sort keys (the
+    ``venue_name_id`` index for the default order), the outer one the 20 rows of the page."""
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        ids = self.object_list.values("pk")[bottom:top]
+        return self._get_page(self.object_list.filter(pk__in=ids), number, self)

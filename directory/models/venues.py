@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
+from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -187,34 +188,19 @@ class VenueQuerySet(models.QuerySet):
     def serving(self, commune: Commune):
         """Venues whose service area includes ``commune`` (or located in it).
 
-        The explicit list of communes is tested with ``Exists`` rather than a join, so no
-        DISTINCT is needed and the queryset stays orderable by any annotation."""
-        area = enums.ServiceArea
-        in_list = Venue.service_area_communes.through.objects.filter(venue_id=OuterRef("pk"), commune_id=commune.pk)
-        condition = (
-            Q(commune=commune)
-            | Q(service_area=area.DEPARTEMENT, commune__departement_id=commune.departement_id)
-            | Q(Exists(in_list), service_area=area.COMMUNES)
-        )
-        if commune.epci_id:
-            condition |= Q(service_area=area.EPCI, commune__epci_id=commune.epci_id)
-        return self.filter(condition)
+        A UNION of venue ids, one branch per kind of service area, each served by an index
+        (``commune_id``; the communes of the EPCI or département by ``epci_id`` /
+        ``departement_id``; the explicit list by the through table's ``commune_id``): an OR of
+        these conditions made PostgreSQL scan every venue and hash every commune. No join, so no
+        DISTINCT, and the queryset stays orderable by any annotation."""
+        codes_sql = "SELECT %s::varchar AS code, %s::varchar AS epci_id, %s::varchar AS departement_id"
+        return self.filter(pk__in=_serving_ids_sql(codes_sql, [commune.pk, commune.epci_id, commune.departement_id]))
 
     def serving_any(self, communes, postal_code: str = ""):
         """Venues whose service area includes at least one commune of the ``communes``
         queryset (e.g. every commune of a postal code), or whose address has ``postal_code``."""
-        area = enums.ServiceArea
-        codes = communes.values("code")
-        in_list = Venue.service_area_communes.through.objects.filter(venue_id=OuterRef("pk"), commune_id__in=codes)
-        condition = (
-            Q(commune_id__in=codes)
-            | Q(service_area=area.EPCI, commune__epci_id__in=communes.filter(epci__isnull=False).values("epci_id"))
-            | Q(service_area=area.DEPARTEMENT, commune__departement_id__in=communes.values("departement_id"))
-            | Q(Exists(in_list), service_area=area.COMMUNES)
-        )
-        if postal_code:
-            condition |= Q(postal_code=postal_code)
-        return self.filter(condition)
+        sql, params = communes.values("code", "epci_id", "departement_id").query.sql_with_params()
+        return self.filter(pk__in=_serving_ids_sql(sql, list(params), postal_code))
 
     # --- freshness --------------------------------------------------------------------------
     def stale(self, now=None):
@@ -429,8 +415,16 @@ class Venue(models.Model):
             # Free-text search: ``search_text %> 'lile'`` (typos) and French full-text.
             GinIndex(OpClass("search_text", name="gin_trgm_ops"), name="venue_search_trgm"),
             GinIndex(SearchVector("search_text", config="french"), name="venue_search_fts"),
-            # Distance ordering scans venues with coordinates.
-            models.Index(fields=["latitude", "longitude"], name="venue_coordinates"),
+            # Distance ordering and its count read this index only (``closed_permanently_on``
+            # included: the list hides permanently closed venues), never the wide rows.
+            models.Index(fields=["latitude", "longitude"], include=["closed_permanently_on"], name="venue_coordinates"),
+            # The default order (name, id): page N is an index range, the count an index-only scan.
+            models.Index(fields=["name", "id"], include=["closed_permanently_on"], name="venue_name_id"),
+            # ``serving()``: venues of a given service area located in the communes of an EPCI or
+            # a département.
+            models.Index(fields=["service_area", "commune"], name="venue_area_commune"),
+            # ``serving_any(postal_code=…)``.
+            models.Index(fields=["postal_code"], name="venue_postal_code"),
             # Staleness lists and reminders.
             models.Index(fields=["verified_at"], name="venue_verified_at"),
             GinIndex(fields=["typologie"], name="venue_typologie_gin"),
@@ -602,6 +596,32 @@ class Venue(models.Model):
         self.verified_at = when or timezone.now()
         self.verified_by = user if user and user.is_authenticated else None
         Venue.objects.filter(pk=self.pk).update(verified_at=self.verified_at, verified_by=self.verified_by)
+
+
+def _serving_ids_sql(codes_sql: str, codes_params: list, postal_code: str = "") -> RawSQL:
+    """Ids of the venues serving one of the communes selected by ``codes_sql`` (columns
+    ``code``, ``epci_id``, ``departement_id``): see ``VenueQuerySet.serving``."""
+    area = enums.ServiceArea
+    sql = SERVING_IDS_SQL
+    params = [*codes_params, area.EPCI.value, area.DEPARTEMENT.value, area.COMMUNES.value]
+    if postal_code:
+        sql += " UNION SELECT v.id FROM directory_venue v WHERE v.postal_code = %s"
+        params.append(postal_code)
+    # ``codes_sql`` is compiled by Django (or a constant) and every value is a parameter.
+    return RawSQL(f"WITH t AS MATERIALIZED ({codes_sql}) {sql}", params)  # noqa: S611
+
+
+# One branch per kind of service area, each served by an index; ``t`` holds the communes
+# (MATERIALIZED: computed once, not once per branch).
+SERVING_IDS_SQL = """
+SELECT v.id FROM directory_venue v WHERE v.commune_id IN (SELECT t.code FROM t)
+UNION SELECT v.id FROM directory_venue v WHERE v.service_area = %s AND v.commune_id IN
+    (SELECT c.code FROM directory_commune c WHERE c.epci_id IN (SELECT t.epci_id FROM t))
+UNION SELECT v.id FROM directory_venue v WHERE v.service_area = %s AND v.commune_id IN
+    (SELECT c.code FROM directory_commune c WHERE c.departement_id IN (SELECT t.departement_id FROM t))
+UNION SELECT s.venue_id FROM directory_venue_service_area_communes s JOIN directory_venue v ON v.id = s.venue_id
+    WHERE s.commune_id IN (SELECT t.code FROM t) AND v.service_area = %s
+"""
 
 
 class ClosurePeriodQuerySet(models.QuerySet):

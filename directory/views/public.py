@@ -14,7 +14,6 @@ import hashlib
 from django import forms
 from django.conf import settings
 from django.core.cache import cache
-from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -26,7 +25,7 @@ from django.utils.translation import gettext as _
 from directory import hours
 from directory.cache import data_version
 from directory.enums import AccessScenario, Service, ServiceArea
-from directory.filters import VenueFilter, with_page_prefetches
+from directory.filters import VenueFilter, VenuePaginator, with_page_prefetches
 from directory.models import Channel, ClosurePeriod, Commune, Venue
 from directory.text import fold
 
@@ -126,7 +125,7 @@ def venue_list(request):
     filterset = VenueFilter(request.GET, queryset=Venue.objects.public(), today=today)
     scenario = filterset.selected_scenario
     venues = with_page_prefetches(filterset.qs, scenario, today=today)
-    paginator = Paginator(venues, settings.DIRECTORY_PAGE_SIZE)
+    paginator = VenuePaginator(venues, settings.DIRECTORY_PAGE_SIZE)
     page, page_notice = _page(request, paginator)
     page_venues = list(page.object_list)
     return render(
