@@ -14,8 +14,10 @@ to count what would be created, updated and left unchanged.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime
+import functools
 import io
 import itertools
 import json
@@ -26,10 +28,11 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -42,7 +45,7 @@ from directory.channels import FACEBOOK_DOMAINS, get_kind, host_matches, normali
 from directory.hours import parse as parse_hours
 from directory.models import Channel, Commune, DepartementStaff, Venue
 from directory.opendata import standard
-from directory.opendata.copy import copy_insert
+from directory.opendata.copy import copy_insert_values
 from directory.opendata.exporter import default_source
 from directory.text import fold
 
@@ -314,6 +317,8 @@ class LieuxImporter:
                 DepartementStaff.objects.filter(user=user).values_list("departement_id", flat=True)
             )
         self.is_v0 = False
+        self._default_scenarios: dict[str, int] = {}
+        self._normalised: dict[tuple[str, str], tuple[bool, str]] = {}
 
     # -- entry point --
     def run(self, dry_run: bool = False) -> Report:
@@ -330,7 +335,7 @@ class LieuxImporter:
             if dry_run:
                 self._apply(write=False)
             else:
-                with transaction.atomic():
+                with transaction.atomic(), _gin_merged_once(Venue):
                     self._apply(write=True)
                 self.report.written = True
                 bump_data_version()
@@ -551,12 +556,7 @@ class LieuxImporter:
         for item in standard.split_multi(get("courriels", "")):
             channels.append(("courriels", *self._channel(line, "courriels", enums.ChannelKind.EMAIL, item)))
         for item in standard.split_multi(get("site_web", "")):
-            kind = enums.ChannelKind.WEBSITE
-            try:
-                if host_matches(normalise_url(item), FACEBOOK_DOMAINS):
-                    kind = enums.ChannelKind.FACEBOOK
-            except ValidationError:
-                pass
+            kind = enums.ChannelKind.FACEBOOK if _is_facebook(item) else enums.ChannelKind.WEBSITE
             channels.append(("site_web", *self._channel(line, "site_web", kind, item)))
         values["prise_rdv"] = ""
         rdv = get("prise_rdv", "")
@@ -595,10 +595,21 @@ class LieuxImporter:
         return number
 
     def _channel(self, line, column, kind, raw) -> tuple[str, str]:
-        try:
-            value = get_kind(kind).normalise(raw)
-        except ValidationError as error:
-            self._error(line, column, raw, " ".join(str(m) for m in error.messages).rstrip("."))
+        # The same numbers, addresses and sites come back on many rows (a network's call
+        # centre, its web site), and parsing a phone number is the costliest check of a row.
+        key = (kind, raw)
+        outcome = self._normalised.get(key)
+        if outcome is None:
+            try:
+                outcome = (True, get_kind(kind).normalise(raw))
+            except ValidationError as error:
+                outcome = (False, " ".join(str(m) for m in error.messages).rstrip("."))
+            if len(self._normalised) >= 50_000:
+                self._normalised.clear()  # memory stays bounded on huge files
+            self._normalised[key] = outcome
+        ok, value = outcome
+        if not ok:
+            self._error(line, column, raw, value)
             return kind, raw
         if len(value) > 500:
             self._error(line, column, raw, _("valeur trop longue (500 caractères au plus)"))
@@ -646,13 +657,13 @@ class LieuxImporter:
             .order_by("position", "pk")
         ):
             self._channels.setdefault(channel.venue_id, []).append(channel)
-        to_create: list[tuple[Venue, NormalRow]] = []
+        to_create: list[NormalRow] = []
         to_update: list[tuple[Venue, NormalRow]] = []
         for normal in batch:
             venue = existing.get(normal.key)
             if venue is None:
                 self.report.created += 1
-                to_create.append((Venue(**normal.values), normal))
+                to_create.append(normal)
                 continue
             channels = self._channels.get(venue.pk, [])
             if not venue.external_id:
@@ -676,15 +687,17 @@ class LieuxImporter:
                 to_update = [(whole[v.pk], n) for v, n in to_update]
             self._write(to_create, to_update)
 
-    def _write(self, to_create, to_update) -> None:
+    def _write(self, to_create: list[NormalRow], to_update) -> None:
         now = timezone.now()
         user = self.user if self.user is not None and self.user.is_authenticated else None
-        new_venues = []
-        for venue, normal in to_create:
-            venue.commune = Commune(code=normal.values["commune_id"], name=normal.commune_name)
-            venue.slug = self._unique_slug(f"{venue.name} {normal.commune_name}")
-            venue.refresh_search_text()
-            new_venues.append(venue)
+        # New venues as plain dicts (no model instances: they cost more than the COPY itself).
+        new_rows = []
+        for normal in to_create:
+            values = dict(normal.values)
+            values["slug"] = self._unique_slug(f"{values['name']} {normal.commune_name}")
+            values["search_text"] = _search_text(values, normal.commune_name)
+            new_rows.append(values)
+        new_ids = copy_insert_values(Venue, new_rows, user=user, change_reason="import")
         changed = []
         for venue, normal in to_update:
             for attribute, value in normal.values.items():
@@ -695,8 +708,6 @@ class LieuxImporter:
             venue.updated_at = now
             venue.refresh_search_text()
             changed.append(venue)
-        if new_venues:
-            copy_insert(Venue, new_venues, user=user, change_reason="import")
         if changed:
             bulk_update_with_history(
                 changed,
@@ -708,24 +719,27 @@ class LieuxImporter:
             )
             Channel.objects.filter(venue__in=changed).exclude(standard_field="").delete()
         channels = []
-        for venue, normal in [*to_create, *to_update]:
+        scenarios = self._default_scenarios
+        targets = [*zip(new_ids, to_create, strict=True), *((venue.pk, normal) for venue, normal in to_update)]
+        for venue_id, normal in targets:
             # Channels entered here are kept; a row never adds a second copy of one of them.
-            kept = {(c.kind, c.value) for c in self._channels.get(venue.pk or 0, []) if not c.standard_field}
+            kept = {(c.kind, c.value) for c in self._channels.get(venue_id, []) if not c.standard_field}
             for position, (standard_field, kind, value) in enumerate(normal.channels):
                 if (kind, value) in kept:
                     continue
+                if kind not in scenarios:
+                    scenarios[kind] = get_kind(kind).default_scenario
                 channels.append(
-                    Channel(
-                        venue=venue,
-                        kind=kind,
-                        value=value,
-                        position=position,
-                        scenario=get_kind(kind).default_scenario,
-                        standard_field=standard_field,
-                    )
+                    {
+                        "venue_id": venue_id,
+                        "kind": kind,
+                        "value": value,
+                        "position": position,
+                        "scenario": scenarios[kind],
+                        "standard_field": standard_field,
+                    }
                 )
-        if channels:
-            copy_insert(Channel, channels, user=user, change_reason="import")
+        copy_insert_values(Channel, channels, user=user, change_reason="import")
 
     def _unique_slug(self, base: str) -> str:
         base = (slugify(base) or "lieu")[:74].strip("-")
@@ -738,6 +752,37 @@ class LieuxImporter:
 
 class _HeaderInvalid(ImportAborted):
     pass
+
+
+@contextlib.contextmanager
+def _gin_merged_once(model):
+    """Let the GIN indexes of ``model`` (search text trigrams and full text, vocabularies)
+    collect the transaction's new entries in their pending list and merge them in one sort
+    at the end, instead of merging every 4 MB: most of the database's time on a large first
+    import. The lists are emptied before commit, so searches never scan a long pending list."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL gin_pending_list_limit = '256MB'")
+        yield
+        cursor.execute(
+            "SELECT gin_clean_pending_list(i.indexrelid) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+            "JOIN pg_am a ON a.oid = c.relam WHERE i.indrelid = %s::regclass AND a.amname = 'gin'",
+            [model._meta.db_table],
+        )
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_facebook(url: str) -> bool:
+    try:
+        return host_matches(normalise_url(url), FACEBOOK_DOMAINS)
+    except ValidationError:
+        return False
+
+
+def _search_text(values: dict, commune_name: str) -> str:
+    """``Venue.build_search_text`` of a new venue given as a dict (no structure yet)."""
+    commune = SimpleNamespace(name=commune_name)
+    venue = SimpleNamespace(**values, commune=commune, structure_id=None, structure=None)
+    return Venue.build_search_text(venue)
 
 
 def _current(venue: Venue, standard_channels: list[Channel]):
