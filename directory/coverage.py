@@ -211,9 +211,10 @@ def _coverage_sql(level: str, child_level: str, restricted: bool) -> str:
     - ``row``: one per child territory, and the totals on the line with a NULL key: population,
       communes, venues located (all, open, temporarily closed, closed for good, stale),
       population covered in scenarios 1-3, distinct venues reachable in scenarios 1-3 (a venue
-      serving three communes of an EPCI counts once for that EPCI, and once in the totals);
+      serving three communes of an EPCI counts once for that EPCI, and once in the totals), and
+      on the totals line only, the number of communes without a reachable venue per scenario;
     - ``u1``/``u2``/``u3``: communes without any reachable venue in that scenario, most
-      populated first (at most %(limit)s), with their total number.
+      populated first (at most %(limit)s).
     """
     t = _tables()
     everything = level == FRANCE and not restricted
@@ -221,12 +222,13 @@ def _coverage_sql(level: str, child_level: str, restricted: bool) -> str:
         # Every venue reaches some French commune: no filter, and no semi-joins below.
         relevant = "TRUE"
         channel_join = ""
-        in_scope = "TRUE"
-        in_pairs = "TRUE"
+        # The venue's commune is a non-null foreign key: no join needed to keep every venue.
+        commune_join = ""
+        in_scope_code = "TRUE"
     else:
         channel_join = "JOIN v ON v.id = ch.venue_id"
-        in_scope = "commune_id IN (SELECT code FROM scope)"
-        in_pairs = "id IN (SELECT id FROM pairs)"
+        commune_join = f"JOIN {t['commune']} c ON c.code = v.commune_id"
+        in_scope_code = "code IN (SELECT code FROM scope)"
         relevant = f"""v.commune_id IN (SELECT code FROM scope)
            OR (v.service_area = 'departement' AND c.departement_id IN (SELECT departement_id FROM scope))
            OR (v.service_area = 'epci' AND c.epci_id IN (SELECT epci_id FROM scope))
@@ -239,9 +241,9 @@ def _coverage_sql(level: str, child_level: str, restricted: bool) -> str:
     s1_kinds = ", ".join(f"'{k}'" for k in SCENARIO_1_KINDS)
     s1_remote = ", ".join(f"'{k}'" for k in SCENARIO_1_KINDS if k not in ON_SITE_KINDS)
     unreached = "\n    UNION ALL\n".join(
-        f"""    (SELECT 'u{s}', u.code, uc.name, NULL, u.population::bigint, u.total,
-            NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
-     FROM (SELECT code, population, COUNT(*) OVER () AS total FROM per_c WHERE r{s} = 0
+        f"""    (SELECT 'u{s}', u.code, uc.name, NULL, u.population::bigint,
+            NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+     FROM (SELECT code, population FROM per_c WHERE r{s} = 0
            ORDER BY population DESC, code LIMIT %(limit)s) u
      JOIN {t["commune"]} uc ON uc.code = u.code)"""  # noqa: S608  # nosec B608
         for s in SCENARIOS
@@ -258,12 +260,12 @@ def _coverage_sql(level: str, child_level: str, restricted: bool) -> str:
     ),
     -- Venues located in the scope or whose service area reaches into it.
     v AS (
-        SELECT v.id, v.commune_id, v.service_area, c.departement_id, c.epci_id,
+        SELECT v.id, v.commune_id, v.service_area,
                (v.closed_permanently_on IS NOT NULL AND v.closed_permanently_on <= %(on)s) AS perm,
                (cl.venue_id IS NOT NULL) AS temp,
                (v.verified_at IS NULL OR v.verified_at < %(cutoff)s) AS stale
         FROM {t["venue"]} v
-        JOIN {t["commune"]} c ON c.code = v.commune_id
+        {commune_join}
         LEFT JOIN closed cl ON cl.venue_id = v.id
         WHERE {relevant}
     ),
@@ -278,74 +280,99 @@ def _coverage_sql(level: str, child_level: str, restricted: bool) -> str:
         GROUP BY ch.venue_id
     ),
     vr AS (
-        SELECT v.id, v.commune_id, v.service_area, v.departement_id, v.epci_id, v.perm, v.temp, v.stale,
+        SELECT v.id, v.commune_id, v.perm, v.temp, v.stale,
+               -- Compared many times below: a small integer is cheaper than the text.
+               CASE v.service_area WHEN 'epci' THEN 1 WHEN 'departement' THEN 2 WHEN 'communes' THEN 3 ELSE 0 END
+                   AS area,
                (NOT v.perm AND (ch.s1_remote OR (NOT v.temp AND ch.s1_on_site))) IS TRUE AS r1,
                (NOT v.perm AND (ch.min_remote <= 2 OR (NOT v.temp AND ch.min_on_site <= 2))) IS TRUE AS r2,
                (NOT v.perm AND (ch.min_remote <= 3 OR (NOT v.temp AND ch.min_on_site <= 3))) IS TRUE AS r3
         FROM v LEFT JOIN ch ON ch.venue_id = v.id
     ),
-    -- (venue, commune) pairs for service areas that are not a whole EPCI or département: the
-    -- venue's own commune (always served) and the listed communes.
-    -- Only venues reachable in scenario 3 matter from here on (reachable in 2 implies in 3), and
-    -- their flags travel with them so that no step joins back to vr.
-    point AS (
-        SELECT id, commune_id AS code, r2 FROM vr
-        WHERE r3 AND (service_area NOT IN ('epci', 'departement') OR (service_area = 'epci' AND epci_id IS NULL))
+    -- Every venue has exactly one kind of service area, so reachable venues split into disjoint
+    -- parts that need no (venue, commune) expansion: single-commune venues (counted where they
+    -- are located), EPCI-wide venues (counted per EPCI), département-wide venues (counted per
+    -- département) and list venues, the only ones expanded (own commune + listed communes).
+    -- Only venues reachable in scenario 3 matter there (reachable in 2 implies in 3).
+    list_point AS (
+        SELECT id, commune_id AS code, r2 FROM vr WHERE r3 AND area = 3
         UNION
         SELECT vr.id, m.commune_id, vr.r2 FROM vr JOIN {t["area_m2m"]} m ON m.venue_id = vr.id
-        WHERE vr.r3 AND vr.service_area = 'communes'
+        WHERE vr.r3 AND vr.area = 3
     ),
-    located AS (
+    -- Per commune where venues are located: the located counts, and the reachable venues split
+    -- by service area kind (single commune, EPCI, département). Grouping the venues by commune
+    -- first keeps the join to the communes' EPCI and département small.
+    vc AS (
         SELECT commune_id AS code,
                COUNT(*) AS n,
                COUNT(*) FILTER (WHERE NOT perm AND NOT temp) AS n_open,
                COUNT(*) FILTER (WHERE NOT perm AND temp) AS n_temp,
                COUNT(*) FILTER (WHERE perm) AS n_perm,
                COUNT(*) FILTER (WHERE NOT perm AND stale) AS n_stale,
-               COUNT(*) FILTER (WHERE r1) AS r1
-        FROM vr WHERE {in_scope} GROUP BY commune_id
+               COUNT(*) FILTER (WHERE r1) AS r1,
+               COUNT(*) FILTER (WHERE r2 AND area = 0) AS p2,
+               COUNT(*) FILTER (WHERE r3 AND area = 0) AS p3,
+               COUNT(*) FILTER (WHERE r2 AND area = 1) AS e2,
+               COUNT(*) FILTER (WHERE r3 AND area = 1) AS e3,
+               COUNT(*) FILTER (WHERE r2 AND area = 2) AS d2,
+               COUNT(*) FILTER (WHERE r3 AND area = 2) AS d3
+        FROM vr GROUP BY commune_id
     ),
-    by_point AS (
-        SELECT code, COUNT(*) FILTER (WHERE r2) AS r2, COUNT(*) AS r3 FROM point GROUP BY code
+    -- An EPCI-wide venue whose commune has no EPCI serves its own commune only: it joins the
+    -- single-commune count (p2, p3) of that commune.
+    vcc AS (
+        SELECT vc.*, c.epci_id, c.departement_id FROM vc JOIN {t["commune"]} c ON c.code = vc.code
+    ),
+    by_list AS (
+        SELECT code, COUNT(*) FILTER (WHERE r2) AS r2, COUNT(*) AS r3 FROM list_point GROUP BY code
     ),
     by_epci AS (
-        SELECT epci_id, COUNT(*) FILTER (WHERE r2) AS r2, COUNT(*) FILTER (WHERE r3) AS r3
-        FROM vr WHERE service_area = 'epci' AND epci_id IS NOT NULL GROUP BY epci_id
+        SELECT epci_id, SUM(e2) AS r2, SUM(e3) AS r3 FROM vcc WHERE epci_id IS NOT NULL AND e3 > 0 GROUP BY epci_id
     ),
     by_dep AS (
-        SELECT departement_id, COUNT(*) FILTER (WHERE r2) AS r2, COUNT(*) FILTER (WHERE r3) AS r3
-        FROM vr WHERE service_area = 'departement' GROUP BY departement_id
+        SELECT departement_id, SUM(d2) AS r2, SUM(d3) AS r3 FROM vcc WHERE d3 > 0 GROUP BY departement_id
+    ),
+    located AS (
+        SELECT code, n, n_open, n_temp, n_perm, n_stale, r1,
+               p2 + CASE WHEN epci_id IS NULL THEN e2 ELSE 0 END AS p2,
+               p3 + CASE WHEN epci_id IS NULL THEN e3 ELSE 0 END AS p3
+        FROM vcc WHERE {in_scope_code}
     ),
     per_c AS (
         SELECT s.code, s.population, s.child_key,
                COALESCE(l.n, 0) AS n, COALESCE(l.n_open, 0) AS n_open, COALESCE(l.n_temp, 0) AS n_temp,
                COALESCE(l.n_perm, 0) AS n_perm, COALESCE(l.n_stale, 0) AS n_stale, COALESCE(l.r1, 0) AS r1,
-               COALESCE(p.r2, 0) + COALESCE(e.r2, 0) + COALESCE(d.r2, 0) AS r2,
-               COALESCE(p.r3, 0) + COALESCE(e.r3, 0) + COALESCE(d.r3, 0) AS r3
+               COALESCE(l.p2, 0) AS p2, COALESCE(l.p3, 0) AS p3,
+               COALESCE(l.p2, 0) + COALESCE(li.r2, 0) + COALESCE(e.r2, 0) + COALESCE(d.r2, 0) AS r2,
+               COALESCE(l.p3, 0) + COALESCE(li.r3, 0) + COALESCE(e.r3, 0) + COALESCE(d.r3, 0) AS r3
         FROM scope s
         LEFT JOIN located l ON l.code = s.code
-        LEFT JOIN by_point p ON p.code = s.code
+        LEFT JOIN by_list li ON li.code = s.code
         LEFT JOIN by_epci e ON e.epci_id = s.epci_id
         LEFT JOIN by_dep d ON d.departement_id = s.departement_id
     ),
-    child_of_dep AS (SELECT DISTINCT departement_id, child_key FROM scope),
-    child_of_epci AS (SELECT DISTINCT epci_id, child_key FROM scope WHERE epci_id IS NOT NULL),
-    -- Distinct (venue, child territory) pairs: which venues reach into which table row.
-    pairs AS (
-        SELECT point.id, s.child_key, point.r2 FROM point JOIN scope s ON s.code = point.code
-        UNION
-        SELECT vr.id, ce.child_key, vr.r2 FROM vr JOIN child_of_epci ce ON ce.epci_id = vr.epci_id
-        WHERE vr.r3 AND vr.service_area = 'epci'
-        UNION
-        SELECT vr.id, cd.child_key, vr.r2 FROM vr JOIN child_of_dep cd ON cd.departement_id = vr.departement_id
-        WHERE vr.r3 AND vr.service_area = 'departement'
+    -- Which rows each EPCI and département reaches into: a few thousand lines at most.
+    child_of AS (SELECT DISTINCT departement_id, epci_id, child_key FROM scope),
+    -- Distinct venues per row: an EPCI-wide venue reaches the rows its EPCI's communes fall in,
+    -- once per row; same for a département; list venues need an explicit DISTINCT.
+    reach_epci AS (
+        SELECT ce.child_key, SUM(e.r2) AS r2, SUM(e.r3) AS r3
+        FROM (SELECT DISTINCT epci_id, child_key FROM child_of WHERE epci_id IS NOT NULL) ce
+        JOIN by_epci e ON e.epci_id = ce.epci_id GROUP BY ce.child_key
     ),
-    reach AS (
-        SELECT child_key, COUNT(*) FILTER (WHERE r2) AS r2, COUNT(*) AS r3 FROM pairs GROUP BY child_key
+    reach_dep AS (
+        SELECT cd.child_key, SUM(d.r2) AS r2, SUM(d.r3) AS r3
+        FROM (SELECT DISTINCT departement_id, child_key FROM child_of) cd
+        JOIN by_dep d ON d.departement_id = cd.departement_id GROUP BY cd.child_key
     ),
-    reach_total AS (
-        SELECT COUNT(*) FILTER (WHERE r2) AS r2, COUNT(*) FILTER (WHERE r3) AS r3 FROM vr WHERE {in_pairs}
+    reach_list AS (
+        SELECT child_key, COUNT(*) FILTER (WHERE r2) AS r2, COUNT(*) AS r3
+        FROM (SELECT DISTINCT lp.id, s.child_key, lp.r2 FROM list_point lp JOIN scope s ON s.code = lp.code) x
+        GROUP BY child_key
     ),
+    -- The venues kept in vr are exactly those serving at least one commune of the scope.
+    reach_total AS (SELECT COUNT(*) FILTER (WHERE r2) AS r2, COUNT(*) FILTER (WHERE r3) AS r3 FROM vr),
     agg AS (
         SELECT child_key, SUM(population) AS pop, COUNT(*) AS communes, SUM(n) AS n, SUM(n_open) AS n_open,
                SUM(n_temp) AS n_temp, SUM(n_perm) AS n_perm, SUM(n_stale) AS n_stale,
@@ -353,16 +380,25 @@ def _coverage_sql(level: str, child_level: str, restricted: bool) -> str:
                SUM(population) FILTER (WHERE r2 > 0) AS c2,
                SUM(population) FILTER (WHERE r3 > 0) AS c3,
                -- Scenario 1 only counts venues located in the row: each is in exactly one commune.
-               SUM(r1) AS reach1
+               SUM(r1) AS reach1, SUM(p2) AS p2, SUM(p3) AS p3,
+               -- How many communes have no reachable venue (the lists below are cut at the limit).
+               COUNT(*) FILTER (WHERE r1 = 0) AS u1, COUNT(*) FILTER (WHERE r2 = 0) AS u2,
+               COUNT(*) FILTER (WHERE r3 = 0) AS u3
         FROM per_c GROUP BY GROUPING SETS ((child_key), ())
     )
     SELECT 'row', agg.child_key, {name_expr}, {level_expr},
            agg.pop::bigint, agg.communes::bigint, agg.n::bigint, agg.n_open::bigint, agg.n_temp::bigint,
            agg.n_perm::bigint, agg.n_stale::bigint, agg.c1::bigint, agg.c2::bigint, agg.c3::bigint,
            agg.reach1::bigint,
-           CASE WHEN agg.child_key IS NULL THEN rt.r2 ELSE reach.r2 END::bigint,
-           CASE WHEN agg.child_key IS NULL THEN rt.r3 ELSE reach.r3 END::bigint
-    FROM agg CROSS JOIN reach_total rt LEFT JOIN reach ON reach.child_key = agg.child_key
+           CASE WHEN agg.child_key IS NULL THEN rt.r2
+                ELSE agg.p2 + COALESCE(re.r2, 0) + COALESCE(rd.r2, 0) + COALESCE(rl.r2, 0) END::bigint,
+           CASE WHEN agg.child_key IS NULL THEN rt.r3
+                ELSE agg.p3 + COALESCE(re.r3, 0) + COALESCE(rd.r3, 0) + COALESCE(rl.r3, 0) END::bigint,
+           agg.u1::bigint, agg.u2::bigint, agg.u3::bigint
+    FROM agg CROSS JOIN reach_total rt
+    LEFT JOIN reach_epci re ON re.child_key = agg.child_key
+    LEFT JOIN reach_dep rd ON rd.child_key = agg.child_key
+    LEFT JOIN reach_list rl ON rl.child_key = agg.child_key
     {joins}
     UNION ALL
 {unreached}
@@ -429,9 +465,12 @@ def compute(
     for kind, key, row_name, row_level, *numbers in lines:
         if kind == "row":
             # An empty scope still yields the totals line, with NULL sums.
-            pop, n_communes, n, n_open, n_temp, n_perm, n_stale, c1, c2, c3, r1, r2, r3 = (x or 0 for x in numbers)
+            pop, n_communes, n, n_open, n_temp, n_perm, n_stale, c1, c2, c3, r1, r2, r3, u1, u2, u3 = (
+                x or 0 for x in numbers
+            )
             if key is None:
                 row = totals
+                unreached_count = {1: u1, 2: u2, 3: u3}
             else:
                 row = rows[key] = Row(key=key, name=row_name, level=row_level)
             row.population, row.communes, row.located = pop, n_communes, n
@@ -441,7 +480,6 @@ def compute(
         else:
             scenario = int(kind[1])
             unreached[scenario].append({"code": key, "name": row_name, "population": numbers[0]})
-            unreached_count[scenario] = numbers[1]
 
     for items in unreached.values():
         items.sort(key=lambda c: (-c["population"], c["name"], c["code"]))
