@@ -253,7 +253,7 @@ class VenueFilter(django_filters.FilterSet):
         queryset = super().filter_queryset(queryset)
         ordering = []
         if data.get("near"):
-            ordering.append("distance_km")
+            ordering.append("distance_order")
         if data.get("commune"):
             ordering.append("located_elsewhere")
         if data.get("q"):
