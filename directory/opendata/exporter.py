@@ -288,8 +288,14 @@ def stream_csv(profile: str = "standard", queryset=None) -> Iterator[str]:
     columns = fields_for(profile)
     writer = csv.writer(_Line(), quoting=csv.QUOTE_ALL, lineterminator="\r\n")
     yield writer.writerow(columns)
+    # csv.writer already writes None as "" and str() of the rest: only coordinates and JSON
+    # columns need converting (per column, not per value: 30 columns × 20,000 rows).
+    special = [(i, column) for i, column in enumerate(columns) if column in NUMBER_FIELDS or column in RICH_JSON_FIELDS]
     for row in rows(profile, queryset):
-        yield writer.writerow([_csv_value(column, row[column]) for column in columns])
+        values = [row[column] for column in columns]
+        for i, column in special:
+            values[i] = _csv_value(column, values[i])
+        yield writer.writerow(values)
 
 
 def _json_value(column: str, value):

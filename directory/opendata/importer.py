@@ -29,6 +29,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -46,7 +47,7 @@ from directory.hours import parse as parse_hours
 from directory.models import Channel, Commune, DepartementStaff, Venue
 from directory.opendata import standard
 from directory.opendata.copy import copy_insert_values
-from directory.opendata.exporter import default_source
+from directory.opendata.exporter import STANDARD_VALUES, default_source
 from directory.text import fold
 
 BATCH_SIZE = 1000
@@ -66,6 +67,19 @@ VENUE_ATTRIBUTES = (
     "prise_rdv",
     *(v.attribute for v in standard.VOCABULARIES),
 )
+
+
+# What the comparison with the stored venues reads (plain values, no model instances).
+COMPARED_VALUES = tuple(dict.fromkeys(("pk", "slug", "source", "external_id", *STANDARD_VALUES, *VENUE_ATTRIBUTES)))
+
+
+class _StoredChannel(NamedTuple):
+    pk: int
+    venue_id: int
+    kind: str
+    value: str
+    standard_field: str
+    position: int
 
 
 class ImportAborted(Exception):
@@ -295,9 +309,15 @@ def _name_key(name: str) -> str:
     return _folded_name_key(fold(name))
 
 
+SAINT_PATTERN = re.compile(r"^(st|ste)\b")
+NOT_ALPHANUMERIC = re.compile(r"[^a-z0-9]+")
+
+
 def _folded_name_key(folded: str) -> str:
-    folded = re.sub(r"^(st|ste)\b", lambda m: "saint" if m.group(1) == "st" else "sainte", folded)
-    return re.sub(r"[^a-z0-9]+", "", folded)
+    # Precompiled: called for every commune (35,000) when an import starts.
+    if folded.startswith("st"):
+        folded = SAINT_PATTERN.sub(lambda m: "saint" if m.group(1) == "st" else "sainte", folded)
+    return NOT_ALPHANUMERIC.sub("", folded)
 
 
 # --- the importer ----------------------------------------------------------------------------
@@ -647,29 +667,31 @@ class LieuxImporter:
             self._apply_batch(batch, write)
 
     def _apply_batch(self, batch: list[NormalRow], write: bool) -> None:
-        # Only what the comparison reads; the few venues that change are fetched whole below.
-        compared = {"slug", "commune__name", *VENUE_ATTRIBUTES}
-        existing = _find_existing(batch, Venue.objects.select_related("commune").only(*compared))
-        self._channels: dict[int, list[Channel]] = {}
+        # Only what the comparison reads, as plain values (model instances of 20,000 unchanged
+        # venues and their channels took most of a re-import); the few venues that change are
+        # fetched whole below.
+        existing = _find_existing(batch, Venue.objects.values(*COMPARED_VALUES), get=dict.__getitem__)
+        self._channels: dict[int, list[_StoredChannel]] = {}
         for channel in (
-            Channel.objects.filter(venue_id__in=[v.pk for v in existing.values()])
-            .only("venue_id", "kind", "value", "standard_field", "position")
+            Channel.objects.filter(venue_id__in=[v["pk"] for v in existing.values()])
             .order_by("position", "pk")
+            .values_list(*_StoredChannel._fields)
         ):
+            channel = _StoredChannel._make(channel)
             self._channels.setdefault(channel.venue_id, []).append(channel)
         to_create: list[NormalRow] = []
-        to_update: list[tuple[Venue, NormalRow]] = []
+        to_update: list[tuple[dict, NormalRow]] = []
         for normal in batch:
             venue = existing.get(normal.key)
             if venue is None:
                 self.report.created += 1
                 to_create.append(normal)
                 continue
-            channels = self._channels.get(venue.pk, [])
-            if not venue.external_id:
+            channels = self._channels.get(venue["pk"], [])
+            if not venue["external_id"]:
                 # A venue entered here, exported under its slug, keeps its own identity and its
                 # typed channels: it is unchanged when it would export to the same row.
-                normal.values.update(external_id="", source=venue.source)
+                normal.values.update(external_id="", source=venue["source"])
                 changed = _as_exported(venue, channels) != _as_exported(venue, normal.channels, normal)
             else:
                 changed = _current(venue, [c for c in channels if c.standard_field]) != (
@@ -683,8 +705,8 @@ class LieuxImporter:
                 self.report.unchanged += 1
         if write:
             if to_update:
-                whole = Venue.objects.select_related("commune", "structure").in_bulk([v.pk for v, _n in to_update])
-                to_update = [(whole[v.pk], n) for v, n in to_update]
+                whole = Venue.objects.select_related("commune", "structure").in_bulk([v["pk"] for v, _n in to_update])
+                to_update = [(whole[v["pk"]], n) for v, n in to_update]
             self._write(to_create, to_update)
 
     def _write(self, to_create: list[NormalRow], to_update) -> None:
@@ -785,18 +807,19 @@ def _search_text(values: dict, commune_name: str) -> str:
     return Venue.build_search_text(venue)
 
 
-def _current(venue: Venue, standard_channels: list[Channel]):
-    """The venue as the importer would have written it, to spot unchanged rows."""
-    values = {attribute: getattr(venue, attribute) for attribute in VENUE_ATTRIBUTES}
+def _current(venue: dict, standard_channels: list[_StoredChannel]):
+    """The venue (``COMPARED_VALUES``) as the importer would have written it, to spot unchanged rows."""
+    values = {attribute: venue[attribute] for attribute in VENUE_ATTRIBUTES}
     ordered = sorted(standard_channels, key=lambda c: (c.position, c.pk))
     return values, [(c.standard_field, c.kind, c.value) for c in ordered]
 
 
-def _as_exported(venue: Venue, channels, normal: NormalRow | None = None) -> dict:
-    """The standard row ``venue`` exports to, with ``normal``'s values and channels if given."""
-    from directory.opendata.exporter import _Channel, _values_of, standard_row
+def _as_exported(venue: dict, channels, normal: NormalRow | None = None) -> dict:
+    """The standard row ``venue`` (``COMPARED_VALUES``) exports to, with ``normal``'s values
+    and channels if given."""
+    from directory.opendata.exporter import _Channel, standard_row
 
-    values = _values_of(venue)
+    values = {name: venue[name] for name in STANDARD_VALUES}
     if normal is not None:
         values.update({k: v for k, v in normal.values.items() if k in values})
         values.update(commune_id=normal.values["commune_id"], commune__name=normal.commune_name)
@@ -804,11 +827,11 @@ def _as_exported(venue: Venue, channels, normal: NormalRow | None = None) -> dic
     return standard_row(values, channels)
 
 
-def _find_existing(batch: list[NormalRow], queryset) -> dict[tuple[str, str], Venue]:
+def _find_existing(batch: list[NormalRow], queryset, get=getattr) -> dict:
     """Existing venues of ``batch`` by row key: same (source, id); or, for venues entered here
     (no external id, exported with their slug as ``id``), same slug and source."""
     found = {
-        (v.source, v.external_id): v
+        (get(v, "source"), get(v, "external_id")): v
         for v in queryset.filter(
             source__in={n.key[0] for n in batch}, external_id__in={n.key[1] for n in batch}
         ).exclude(external_id="")
@@ -817,8 +840,8 @@ def _find_existing(batch: list[NormalRow], queryset) -> dict[tuple[str, str], Ve
     if missing:
         default = default_source()
         for venue in queryset.filter(external_id="", slug__in=list(missing)):
-            key = missing[venue.slug]
-            if (venue.source or default) == key[0]:
+            key = missing[get(venue, "slug")]
+            if (get(venue, "source") or default) == key[0]:
                 found[key] = venue
     return found
 

@@ -11,6 +11,9 @@ class Command(BaseCommand):
         "Importe un fichier du standard « Lieux de médiation numérique » (CSV ou JSON, v1.0.2 ou v0.1). "
         "Toutes les lignes sont vérifiées d'abord : à la moindre erreur, rien n'est écrit."
     )
+    # The system checks import every URL module (the API schema views, QR codes…): seconds
+    # of start-up for a command run by cron, which `manage.py check` covers at deploy time.
+    requires_system_checks = []
 
     def add_arguments(self, parser):
         parser.add_argument("file", help="Fichier CSV (virgule ou point-virgule, UTF-8) ou JSON.")
