@@ -43,6 +43,7 @@ from django import forms
 from django.core.paginator import Paginator
 from django.core.validators import RegexValidator
 from django.db.models import Case, IntegerField, Prefetch, Value, When
+from django.db.models.sql.where import WhereNode
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
@@ -173,6 +174,7 @@ class VenueFilter(django_filters.FilterSet):
     departement = DepartementFilter(
         label=_("Département (code)"),
         field_name="commune__departement_id",
+        method="filter_departement",
         max_length=3,
         validators=[
             RegexValidator(r"^([0-9]{2}|2[AB]|97[0-9])$", _("Code de département invalide (ex. 59, 2A, 974)."))
@@ -182,6 +184,7 @@ class VenueFilter(django_filters.FilterSet):
     epci = SirenFilter(
         label=_("Intercommunalité (SIREN)"),
         field_name="commune__epci_id",
+        method="filter_epci",
         max_length=9,
         validators=[RegexValidator(r"^[0-9]{9}$", _("Le SIREN d'une intercommunalité comporte 9 chiffres."))],
         error_messages={"max_length": _("Le SIREN d'une intercommunalité comporte 9 chiffres.")},
@@ -274,6 +277,12 @@ class VenueFilter(django_filters.FilterSet):
     def filter_code_postal(self, queryset, name, value):
         return queryset.serving_any(Commune.objects.filter(postal_codes__contains=[value]), postal_code=value)
 
+    def filter_departement(self, queryset, name, value):
+        return queryset.located_in_departement(value)
+
+    def filter_epci(self, queryset, name, value):
+        return queryset.located_in_epci(value)
+
     @extend_schema_field(SCENARIO_SCHEMA)
     def filter_scenario(self, queryset, name, value):
         return queryset.reachable_in(int(value))
@@ -323,4 +332,8 @@ class VenuePaginator(Paginator):
         if top + self.orphans >= self.count:
             top = self.count
         ids = self.object_list.values("pk")[bottom:top]
-        return self._get_page(self.object_list.filter(pk__in=ids), number, self)
+        rows = self.object_list.all()
+        # The ids already satisfy every filter: the outer query keeps the select_related,
+        # annotations, ordering and prefetches, not the conditions (computed once, inside).
+        rows.query.where = WhereNode()
+        return self._get_page(rows.filter(pk__in=ids), number, self)

@@ -198,8 +198,16 @@ class VenueQuerySet(models.QuerySet):
     def serving_any(self, communes, postal_code: str = ""):
         """Venues whose service area includes at least one commune of the ``communes``
         queryset (e.g. every commune of a postal code), or whose address has ``postal_code``."""
-        sql, params = communes.values("code", "epci_id", "departement_id").query.sql_with_params()
+        sql, params = communes.order_by().values("code", "epci_id", "departement_id").query.sql_with_params()
         return self.filter(pk__in=_serving_ids_sql(sql, list(params), postal_code))
+
+    def located_in_departement(self, code: str):
+        """Venues whose commune is in the département ``code``."""
+        return self.filter(pk__in=_located_ids_sql("departement_id", code))
+
+    def located_in_epci(self, siren: str):
+        """Venues whose commune is in the EPCI ``siren``."""
+        return self.filter(pk__in=_located_ids_sql("epci_id", siren))
 
     # --- freshness --------------------------------------------------------------------------
     def stale(self, now=None):
@@ -622,16 +630,33 @@ def _serving_ids_sql(codes_sql: str, codes_params: list, postal_code: str = "") 
     return RawSQL(f"WITH t AS MATERIALIZED ({codes_sql}) {sql}", params)  # noqa: S611
 
 
+def _located_ids_sql(column: str, value: str) -> RawSQL:
+    """Ids of the venues located in the communes whose ``column`` is ``value``: an array of
+    communes (index on ``column``) then the ``commune_id`` index. A join with the communes (or
+    ``IN (SELECT …)``) made PostgreSQL scan every venue and hash the communes."""
+    return RawSQL(LOCATED_IDS_SQL[column], [value])  # noqa: S611  (constant SQL, ``value`` a parameter)
+
+
+LOCATED_IDS_SQL = {
+    "departement_id": "SELECT v.id FROM directory_venue v WHERE v.commune_id = ANY(ARRAY("
+    "SELECT c.code FROM directory_commune c WHERE c.departement_id = %s))",
+    "epci_id": "SELECT v.id FROM directory_venue v WHERE v.commune_id = ANY(ARRAY("
+    "SELECT c.code FROM directory_commune c WHERE c.epci_id = %s))",
+}
+
+
 # One branch per kind of service area, each served by an index; ``t`` holds the communes
-# (MATERIALIZED: computed once, not once per branch).
+# (MATERIALIZED: computed once, not once per branch). ``= ANY(ARRAY(…))`` rather than
+# ``IN (SELECT …)``: the arrays are computed first (InitPlans) and each branch is an index
+# look-up, where a semi-join's row estimate sometimes chose to hash every commune.
 SERVING_IDS_SQL = """
-SELECT v.id FROM directory_venue v WHERE v.commune_id IN (SELECT t.code FROM t)
-UNION SELECT v.id FROM directory_venue v WHERE v.service_area = %s AND v.commune_id IN
-    (SELECT c.code FROM directory_commune c WHERE c.epci_id IN (SELECT t.epci_id FROM t))
-UNION SELECT v.id FROM directory_venue v WHERE v.service_area = %s AND v.commune_id IN
-    (SELECT c.code FROM directory_commune c WHERE c.departement_id IN (SELECT t.departement_id FROM t))
+SELECT v.id FROM directory_venue v WHERE v.commune_id = ANY(ARRAY(SELECT t.code FROM t))
+UNION SELECT v.id FROM directory_venue v WHERE v.service_area = %s AND v.commune_id = ANY(ARRAY(
+    SELECT c.code FROM directory_commune c WHERE c.epci_id = ANY(ARRAY(SELECT DISTINCT t.epci_id FROM t))))
+UNION SELECT v.id FROM directory_venue v WHERE v.service_area = %s AND v.commune_id = ANY(ARRAY(
+    SELECT c.code FROM directory_commune c WHERE c.departement_id = ANY(ARRAY(SELECT DISTINCT t.departement_id FROM t))))
 UNION SELECT s.venue_id FROM directory_venue_service_area_communes s JOIN directory_venue v ON v.id = s.venue_id
-    WHERE s.commune_id IN (SELECT t.code FROM t) AND v.service_area = %s
+    WHERE s.commune_id = ANY(ARRAY(SELECT t.code FROM t)) AND v.service_area = %s
 """
 
 
