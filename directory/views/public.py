@@ -169,7 +169,8 @@ def service_area_text(venue) -> str:
         return _("Les habitants de %(commune)s.") % {"commune": commune.name}
     if venue.service_area == ServiceArea.DEPARTEMENT:
         return _("Les habitants de tout le département %(departement)s.") % {"departement": commune.departement}
-    names = [c.name for c in venue.service_area_communes.all()] or [commune.name]
+    # Read here, only for this kind of service area (a prefetch cost every sheet a query).
+    names = list(venue.service_area_communes.order_by("name").values_list("name", flat=True)) or [commune.name]
     return _("Les habitants des communes suivantes : %(communes)s.") % {"communes": ", ".join(names)}
 
 
@@ -195,7 +196,6 @@ def venue_detail(request, slug):
                 .order_by("starts_on", "pk")
                 .prefetch_related(Prefetch("open_channels", queryset=Channel.objects.order_by("scenario", "position"))),
             ),
-            Prefetch("service_area_communes", queryset=Commune.objects.only("code", "name").order_by("name")),
         )
     )
     venue = get_object_or_404(queryset, slug=slug)
