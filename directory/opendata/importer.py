@@ -615,6 +615,9 @@ class LieuxImporter:
         return number
 
     def _channel(self, line, column, kind, raw) -> tuple[str, str]:
+        # A plain str, not the enum member: rows are pickled to the spool file, and pickling
+        # enum members made up most of the spool's cost.
+        kind = getattr(kind, "value", kind)
         # The same numbers, addresses and sites come back on many rows (a network's call
         # centre, its web site), and parsing a phone number is the costliest check of a row.
         key = (kind, raw)
