@@ -221,12 +221,21 @@ def _coverage_sql(level: str, child_level: str, restricted: bool) -> str:
     if everything:
         # Every venue reaches some French commune: no filter, and no semi-joins below.
         relevant = "TRUE"
-        channel_join = ""
+        # Every channel counts: one hash aggregate over the table.
+        channel_select = "ch.venue_id,"
+        channel_from = f"{t['channel']} ch GROUP BY ch.venue_id"
         # The venue's commune is a non-null foreign key: no join needed to keep every venue.
         commune_join = ""
         in_scope_code = "TRUE"
     else:
-        channel_join = "JOIN v ON v.id = ch.venue_id"
+        # A few relevant venues, but the planner cannot tell (the filter below is an OR over
+        # sub-selects) and hashed every channel of the country: ask the index per venue instead.
+        channel_select = "v.id AS venue_id,"
+        # (OFFSET 0 keeps the sub-select from being flattened back into a join.)
+        channel_from = (
+            f"v CROSS JOIN LATERAL (SELECT c.kind, c.scenario FROM {t['channel']} c "  # noqa: S608  # nosec B608
+            "WHERE c.venue_id = v.id OFFSET 0) ch GROUP BY v.id"
+        )
         commune_join = f"JOIN {t['commune']} c ON c.code = v.commune_id"
         in_scope_code = "code IN (SELECT code FROM scope)"
         relevant = f"""v.commune_id IN (SELECT code FROM scope)
@@ -271,13 +280,12 @@ def _coverage_sql(level: str, child_level: str, restricted: bool) -> str:
     ),
     -- What each venue's channels offer, the drop-in apart: a temporary closure suspends it.
     ch AS (
-        SELECT ch.venue_id,
+        SELECT {channel_select}
                MIN(ch.scenario) FILTER (WHERE ch.kind NOT IN ({on_site})) AS min_remote,
                MIN(ch.scenario) FILTER (WHERE ch.kind IN ({on_site})) AS min_on_site,
                BOOL_OR(ch.scenario <= 1 AND ch.kind IN ({s1_remote})) AS s1_remote,
                BOOL_OR(ch.scenario <= 1 AND ch.kind IN ({on_site}) AND ch.kind IN ({s1_kinds})) AS s1_on_site
-        FROM {t["channel"]} ch {channel_join}
-        GROUP BY ch.venue_id
+        FROM {channel_from}
     ),
     vr AS (
         SELECT v.id, v.commune_id, v.perm, v.temp, v.stale,
