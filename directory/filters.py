@@ -323,7 +323,9 @@ class VenuePaginator(Paginator):
 
     The page is ``queryset.filter(pk__in=<ids of the page, sorted and sliced>)`` with the same
     ordering: one query per page as before; the inner query reads only the sort keys (the
-    ``venue_name_id`` index for the default order), the outer one the 20 rows of the page."""
+    ``venue_name_id`` index for the default order), the outer one the 20 rows of the page.
+    Meant for ``VenueFilter`` querysets: their joins are many-to-one (commune, structure), so
+    dropping the conditions from the outer query cannot duplicate rows."""
 
     def page(self, number):
         number = self.validate_number(number)
