@@ -27,7 +27,7 @@ from rest_framework.throttling import AnonRateThrottle
 from directory import enums
 from directory.api.serializers import VenueDetailSerializer, VenueSerializer
 from directory.cache import data_version
-from directory.filters import VenueFilter, with_page_prefetches
+from directory.filters import VenueFilter, VenuePaginator, with_page_prefetches
 from directory.models import Venue
 
 CACHE_SECONDS = 60
@@ -42,6 +42,8 @@ class ApiThrottle(AnonRateThrottle):
 
 
 class VenuePagination(PageNumberPagination):
+    # Same paginator as the HTML list: the page's ids are sorted in a narrow subquery.
+    django_paginator_class = VenuePaginator
     page_size = 20
     page_size_query_param = "page_size"
     page_size_query_description = _("Nombre de lieux par page (20 par défaut, 100 au plus).")
