@@ -627,14 +627,15 @@ def _serving_ids_sql(codes_sql: str, codes_params: list, postal_code: str = "") 
         sql += " UNION SELECT v.id FROM directory_venue v WHERE v.postal_code = %s"
         params.append(postal_code)
     # ``codes_sql`` is compiled by Django (or a constant) and every value is a parameter.
-    return RawSQL(f"WITH t AS MATERIALIZED ({codes_sql}) {sql}", params)  # noqa: S611
+    return RawSQL(f"WITH t AS MATERIALIZED ({codes_sql}) {sql}", params)  # noqa: S611  # nosec B611
 
 
 def _located_ids_sql(column: str, value: str) -> RawSQL:
     """Ids of the venues located in the communes whose ``column`` is ``value``: an array of
     communes (index on ``column``) then the ``commune_id`` index. A join with the communes (or
     ``IN (SELECT …)``) made PostgreSQL scan every venue and hash the communes."""
-    return RawSQL(LOCATED_IDS_SQL[column], [value])  # noqa: S611  (constant SQL, ``value`` a parameter)
+    # Constant SQL, ``value`` is a parameter.
+    return RawSQL(LOCATED_IDS_SQL[column], [value])  # noqa: S611  # nosec B611
 
 
 LOCATED_IDS_SQL = {
