@@ -78,14 +78,14 @@ class FreshnessReminder(models.Model):
 class SmsExchange(models.Model):
     """An SMS look-up, logged for statistics. The sender is kept only as a salted hash."""
 
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    sender_hash = models.CharField(max_length=64, db_index=True)
-    adapter = models.CharField(max_length=20)
-    query = models.CharField(max_length=200)
-    reply = models.TextField()
-    answered = models.BooleanField(default=False)
-    venues_count = models.PositiveSmallIntegerField(default=0)
-    rate_limited = models.BooleanField(default=False)
+    created_at = models.DateTimeField(_("reçu le"), auto_now_add=True, db_index=True)
+    sender_hash = models.CharField(_("expéditeur (empreinte salée)"), max_length=64, db_index=True)
+    adapter = models.CharField(_("passerelle"), max_length=20)
+    query = models.CharField(_("demande"), max_length=200)
+    reply = models.TextField(_("réponse envoyée"))
+    answered = models.BooleanField(_("avec réponse"), default=False)
+    venues_count = models.PositiveSmallIntegerField(_("lieux proposés"), default=0)
+    rate_limited = models.BooleanField(_("limitée"), default=False)
 
     class Meta:
         verbose_name = _("échange SMS")
