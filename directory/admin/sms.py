@@ -10,11 +10,7 @@ from directory.sms import stats
 
 
 def can_see_sms_statistics(user) -> bool:
-    return bool(
-        user.is_authenticated
-        and user.is_active
-        and (user.is_superuser or DepartementStaff.objects.filter(user=user).exists())
-    )
+    return DepartementStaff.oversees_any(user)
 
 
 @admin.register(SmsExchange)

@@ -88,6 +88,22 @@ class DepartementStaff(models.Model):
     def __str__(self):
         return f"{self.user} — {self.departement}"
 
+    @staticmethod
+    def departements_of(user) -> set[str] | None:
+        """Codes of the départements ``user`` oversees; ``None`` means every one (superuser)."""
+        if user.is_superuser:
+            return None
+        return set(DepartementStaff.objects.filter(user=user).values_list("departement_id", flat=True))
+
+    @staticmethod
+    def oversees_any(user) -> bool:
+        """Superusers and département staff: coverage, SMS statistics, open-data uploads."""
+        return bool(
+            user.is_authenticated
+            and user.is_active
+            and (user.is_superuser or DepartementStaff.objects.filter(user=user).exists())
+        )
+
 
 class InvitationQuerySet(models.QuerySet):
     def manageable_by(self, user):

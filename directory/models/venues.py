@@ -144,7 +144,7 @@ class VersionConflict(Exception):
 
 def active_closures(on: datetime.date):
     """Closure periods covering ``on`` (start inclusive, end inclusive, open end allowed)."""
-    return ClosurePeriod.objects.filter(starts_on__lte=on).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=on))
+    return ClosurePeriod.objects.covering(on)
 
 
 class VenueQuerySet(models.QuerySet):

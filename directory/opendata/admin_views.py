@@ -41,9 +41,7 @@ def upload_dir() -> Path:
 
 
 def can_import(user) -> bool:
-    if not (user.is_authenticated and user.is_active and user.is_staff):
-        return False
-    return user.is_superuser or DepartementStaff.objects.filter(user=user).exists()
+    return user.is_staff and DepartementStaff.oversees_any(user)
 
 
 class UploadForm(forms.Form):

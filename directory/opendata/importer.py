@@ -331,11 +331,8 @@ class LieuxImporter:
         self.max_bytes = max_bytes if max_bytes is not None else settings.IMPORT_MAX_BYTES
         self.report = Report()
         self._communes: Communes | None = None
-        self.allowed_departements: set[str] | None = None  # None: every département
-        if user is not None and not user.is_superuser:
-            self.allowed_departements = set(
-                DepartementStaff.objects.filter(user=user).values_list("departement_id", flat=True)
-            )
+        # None: every département (no user, i.e. the command line, or a superuser).
+        self.allowed_departements = None if user is None else DepartementStaff.departements_of(user)
         self.is_v0 = False
         self._default_scenarios: dict[str, int] = {}
         self._normalised: dict[tuple[str, str], tuple[bool, str]] = {}

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET
 
 from directory import coverage
 from directory.cache import data_version
-from directory.models import Commune, Departement, Epci, Region, Venue
+from directory.models import Commune, Departement, DepartementStaff, Epci, Region, Venue
 
 CODE_RE = re.compile(r"^[0-9A-Za-z]{1,9}$")
 UNREACHED_SHOWN = 20
@@ -41,9 +41,8 @@ class CoverageError(Exception):
 def coverage_departements(user):
     """None: every département (superuser); otherwise the codes the user is staff of (maybe
     empty: no access)."""
-    if user.is_superuser:
-        return None
-    return sorted(user.departement_assignments.values_list("departement_id", flat=True))
+    departements = DepartementStaff.departements_of(user)
+    return None if departements is None else sorted(departements)
 
 
 def _error(request, status, message):
