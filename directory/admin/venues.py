@@ -19,7 +19,6 @@ from django.utils.translation import gettext_lazy as _
 
 from directory import enums
 from directory.admin.base import RuleBasedHistoryAdmin, RuleBasedInline, is_backoffice_user, per_request
-from directory.channels import get_kind
 from directory.models import Channel, ClosurePeriod, Structure, Venue
 from directory.text import fold
 
@@ -253,7 +252,7 @@ class ScenarioFilter(admin.SimpleListFilter):
 
 
 class ChannelAdminForm(forms.ModelForm):
-    # Blank means "the kind's default scenario" (None for the model, never "").
+    # Blank means "the kind's default scenario": None reaches Channel.clean(), which fills it.
     scenario = forms.TypedChoiceField(
         label=_("accessible dès le scénario"),
         choices=[("", _("— selon le type —")), *enums.AccessScenario.choices],
@@ -266,13 +265,6 @@ class ChannelAdminForm(forms.ModelForm):
     class Meta:
         model = Channel
         fields = ["venue", "kind", "value", "label", "availability", "position", "scenario"]
-
-    def clean(self):
-        cleaned = super().clean()
-        kind = cleaned.get("kind")
-        if cleaned.get("scenario") is None and kind in enums.ChannelKind.values:
-            cleaned["scenario"] = get_kind(kind).default_scenario
-        return cleaned
 
 
 class ChannelInline(RuleBasedInline):
