@@ -60,8 +60,17 @@ def normalise_phone(raw: str) -> str:
     return phonenumbers.format_number(parse_phone(raw), phonenumbers.PhoneNumberFormat.E164)
 
 
+# Metropolitan geographic, mobile and 09 numbers (+33 then 1-7 or 9, then 8 digits): what
+# libphonenumber prints for them is always « 0X XX XX XX XX », and parsing costs ~60 µs a number,
+# a hundred times per list page. Special-rate 08 numbers print « 0 8XX XX XX XX »: left to it.
+_FR_PAIRS = re.compile(r"\+33([1-79])([0-9]{2})([0-9]{2})([0-9]{2})([0-9]{2})")
+
+
 def display_phone(value: str) -> str:
     """E.164 → the way residents read it (``03 53 01 00 00`` in France)."""
+    match = _FR_PAIRS.fullmatch(value)
+    if match:
+        return "0" + " ".join(match.groups())
     try:
         number = phonenumbers.parse(value, "FR")
     except phonenumbers.NumberParseException:

@@ -107,6 +107,28 @@ def test_phone_and_sms_links_and_display():
     assert sms.display("+33639980000") == "06 39 98 00 00"
 
 
+def test_quick_french_display_matches_libphonenumber_for_every_prefix():
+    """display_phone skips libphonenumber for 0X XX XX XX XX numbers: same text, every prefix."""
+    import random
+
+    import phonenumbers
+
+    from directory.channels import display_phone
+
+    rng = random.Random(5)
+    numbers = [f"+33{first}{rng.randrange(10**8):08d}" for first in range(1, 10) for _ in range(300)]
+    numbers += ["+33800123456", "+262262123456", "+32475123456", "+33353010000"]
+    for number in numbers:
+        expected = phonenumbers.format_number(phonenumbers.parse(number, "FR"), phonenumbers.PhoneNumberFormat.NATIONAL)
+        if number.startswith("+33"):
+            assert display_phone(number) == expected, number
+        else:
+            assert display_phone(number) == phonenumbers.format_number(
+                phonenumbers.parse(number, "FR"), phonenumbers.PhoneNumberFormat.INTERNATIONAL
+            )
+    assert display_phone("+33800123456") == "0 800 12 34 56"
+
+
 # --- WhatsApp -----------------------------------------------------------------------------------
 
 
