@@ -43,7 +43,7 @@ def copy_insert(model, objs: list, user=None, change_reason: str = "") -> None:
         return
     for obj, pk in zip(objs, reserve_ids(model, len(objs)), strict=True):
         obj.pk = pk
-    fields = model._meta.concrete_fields
+    fields = [f for f in model._meta.concrete_fields if not f.generated]  # PostgreSQL computes those
     # pre_save applies auto_now/auto_now_add and defaults exactly as save() would.
     values = [[f.pre_save(obj, True) for f in fields] for obj in objs]
     _copy(model._meta.db_table, [f.column for f in fields], values)
@@ -90,7 +90,7 @@ def copy_insert_values(model, rows: list[dict], user=None, change_reason: str = 
     if not rows:
         return []
     ids = reserve_ids(model, len(rows))
-    fields = model._meta.concrete_fields
+    fields = [f for f in model._meta.concrete_fields if not f.generated]  # PostgreSQL computes those
     now = timezone.now()
     defaults = {}
     for f in fields:
