@@ -447,3 +447,19 @@ def test_hostile_values_on_the_sheet_never_fail(client, lille_venue):
         response = client.get(lille_venue.get_absolute_url(), {"scenario": value})
         assert response.status_code == 200
         assert SCRIPT not in response.content.decode()
+
+
+def test_stored_markup_is_escaped_on_cards_and_sheet(client, hauts_de_france):
+    """Cards and channel lines are built in Python (directory.presenters): every stored text
+    they print, venue name, channel value, label and hours, closure message, is escaped."""
+    evil = '<img src=x onerror="alert(1)">'
+    venue = VenueFactory(name=f"Centre {evil}", commune=hauts_de_france.lille, postal_code="59000")
+    ChannelFactory(venue=venue, signage=True, value=f"Affiche {evil}", label=evil, availability=evil)
+    ChannelFactory(venue=venue, kind=enums.ChannelKind.WEBSITE, value="https://example.org/?a=1&b=2")
+    ClosurePeriodFactory(venue=venue, public_message=f"Message {evil}")
+    for url in (LIST, venue.get_absolute_url(), f"{LIST}?q=Centre&scenario=1"):
+        html = page(client, url)
+        assert "<img" not in html and 'onerror="' not in html
+        assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in html
+    html = page(client, LIST)
+    assert 'href="https://example.org/?a=1&amp;b=2" rel="noopener noreferrer"' in html

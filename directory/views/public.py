@@ -27,6 +27,7 @@ from directory.cache import data_version
 from directory.enums import AccessScenario, Service, ServiceArea
 from directory.filters import VenueFilter, VenuePaginator, with_page_prefetches
 from directory.models import Channel, ClosurePeriod, Commune, Venue
+from directory.presenters import channel_lines, venue_cards
 from directory.text import fold
 
 # --- page cache ------------------------------------------------------------------------------
@@ -119,15 +120,31 @@ def _commune_suggestions(filterset):
     return list(Commune.objects.matching(text).select_related("departement").order_by("-population", "name")[:5])
 
 
+def _filter_options(form) -> dict[str, list[tuple[str, str, bool, str]]]:
+    """(value, label, selected, number) for each choice of the « more criteria » fields, worked
+    out here once: a form look-up, a lazy label and a localised counter per option made this
+    block a third of the page's template time."""
+    options = {}
+    for name in ("statut", "canal", "service", "public"):
+        raw = form[name].value()
+        selected = {raw} if isinstance(raw, str) else set(raw or ())
+        choices = [(value, label) for value, label in form.fields[name].choices if value]
+        options[name] = [
+            (value, str(label), value in selected, str(number)) for number, (value, label) in enumerate(choices, 1)
+        ]
+    return options
+
+
 @cache_public_page
 def venue_list(request):
     today = timezone.localdate()
     filterset = VenueFilter(request.GET, queryset=Venue.objects.public(), today=today)
     scenario = filterset.selected_scenario
-    venues = with_page_prefetches(filterset.qs, scenario, today=today)
+    venues = with_page_prefetches(filterset.qs, scenario, today=today, cards_only=True)
     paginator = VenuePaginator(venues, settings.DIRECTORY_PAGE_SIZE)
     page, page_notice = _page(request, paginator)
     page_venues = list(page.object_list)
+    near = filterset.near_point
     return render(
         request,
         "directory/venue_list.html",
@@ -135,14 +152,16 @@ def venue_list(request):
             "filter": filterset,
             "form": filterset.form,
             "filter_errors": filterset.error_messages(),
+            "options": _filter_options(filterset.form),
             "page_obj": page,
             "paginator": paginator,
             "venues": page_venues,
+            "cards": venue_cards(page_venues, today=today, scenario=scenario, near=near),
             "page_notice": page_notice,
             "today": today,
             "scenario": AccessScenario(scenario) if scenario else None,
             "scenarios": list(AccessScenario),
-            "near": filterset.near_point,
+            "near": near,
             "commune": filterset.selected_commune,
             "commune_suggestions": _commune_suggestions(filterset),
             "map_points": _map_points(page_venues),
@@ -176,7 +195,7 @@ def service_area_text(venue) -> str:
 
 def channel_groups(venue, scenario: int | None):
     """[(scenario, channels, usable)] — with a chosen scenario, the usable groups come first."""
-    groups = [(s, chans, scenario is None or s <= scenario) for s, chans in venue.channels_by_scenario()]
+    groups = [(s, channel_lines(chans), scenario is None or s <= scenario) for s, chans in venue.channels_by_scenario()]
     if scenario:
         groups.sort(key=lambda g: (not g[2], g[0]))
     return groups
@@ -203,6 +222,7 @@ def venue_detail(request, slug):
     scenario = (choice.cleaned_data.get("scenario") or None) if choice.is_valid() else None
     scenario_error = "" if choice.is_valid() else _("Situation inconnue : choisissez 1, 2 ou 3.")
     status = venue.status_on(today)
+    current_closure = venue.current_closure(today)
     threshold = settings.FRESHNESS_THRESHOLD_DAYS
     return render(
         request,
@@ -211,7 +231,8 @@ def venue_detail(request, slug):
             "venue": venue,
             "today": today,
             "status": status,
-            "current_closure": venue.current_closure(today),
+            "current_closure": current_closure,
+            "still_open_lines": channel_lines(current_closure.open_channels.all()) if current_closure else [],
             "upcoming_closures": venue.upcoming_closures(today),
             "scenario": AccessScenario(scenario) if scenario else None,
             "scenario_error": scenario_error,
