@@ -300,8 +300,11 @@ def build(scale: int, seed: int = SEED) -> dict:
     )
     for table in ("directory_venue", "directory_channel", "directory_closureperiod"):
         reset_sequence(table)
+    # VACUUM as autovacuum would soon after a load: statistics for the planner, and the
+    # visibility map that lets counts and deep pages read indexes only (without it, counting
+    # the whole directory reads every heap page: 12 ms instead of 4 at 20,000 venues).
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        cursor.execute("VACUUM (ANALYZE)")
     t_copy = time.monotonic() - t0
     summary = {
         "scale": scale,
