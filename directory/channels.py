@@ -104,8 +104,8 @@ def host_of(url: str) -> str:
     return host[4:] if host.startswith("www.") else host
 
 
-def host_matches(url: str, domains: tuple[str, ...]) -> bool:
-    host = host_of(url)
+def host_matches(url: str, domains: tuple[str, ...], host: str | None = None) -> bool:
+    host = host_of(url) if host is None else host
     return any(host == d or host.endswith("." + d) for d in domains)
 
 
@@ -149,10 +149,11 @@ VIDEO_STREAM_PLATFORMS = ("YouTube", "Facebook", "Twitch", "Dailymotion", "Vimeo
 
 
 def platform_of(url: str) -> str | None:
+    host = host_of(url)  # once, not once per platform: list pages name a hundred platforms
     for name, domains in PLATFORMS.items():
-        if host_matches(url, domains):
+        if host_matches(url, domains, host):
             return name
-    if "bigbluebutton" in url or "/b/" in urlsplit(url).path and "bbb" in host_of(url):
+    if "bigbluebutton" in url or "/b/" in urlsplit(url).path and "bbb" in host:
         return "BigBlueButton"
     return None
 
