@@ -41,11 +41,14 @@ import re
 
 import django_filters
 from django import forms
-from django.core.paginator import Paginator
+from django.contrib.postgres.expressions import ArraySubquery
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.core.validators import RegexValidator
-from django.db.models import Case, IntegerField, Prefetch, Value, When
+from django.db.models import Case, IntegerField, OuterRef, Prefetch, Value, When
+from django.db.models.functions import JSONObject
 from django.db.models.sql.where import WhereNode
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
@@ -342,19 +345,24 @@ VenueFilter.base_filters = _ShallowCopied(VenueFilter.base_filters)
 CARD_VENUE_FIELDS = (
     "name", "slug", "postal_code", "latitude", "longitude", "closed_permanently_on", "commune__name",
 )  # fmt: skip
-CARD_CHANNEL_FIELDS = ("venue_id", "kind", "value", "label", "availability", "scenario", "position")
-CARD_CLOSURE_FIELDS = ("venue_id", "starts_on", "ends_on", "public_message")
+CARD_CHANNEL_FIELDS = ("kind", "value", "label", "availability")
+CARD_CLOSURE_FIELDS = ("starts_on", "ends_on", "public_message")
 
 
 def with_page_prefetches(
     queryset, scenario: int | None = None, *, today: datetime.date | None = None, cards_only: bool = False
 ):
-    """Prefetch what a list of venues shows: channels (usable in ``scenario`` if given) and the
-    current or upcoming closures. Two queries per page, whatever the page size.
+    """Add what a list of venues shows: channels (usable in ``scenario`` if given, ordered by
+    scenario, position) and the current or upcoming closures (by start date).
 
-    ``cards_only`` loads only the columns the HTML result cards read (``CARD_*_FIELDS``), as
-    lists ``venue.listed_channels`` and ``venue.listed_closures``; the API, which serialises
-    every field, leaves it off."""
+    By default, as two prefetches (``venue.channels.all()``, ``venue.closures.all()``): two
+    queries per page, whatever the page size; the API serialises these model instances.
+
+    ``cards_only`` is the HTML list's lean form: only the venue columns a card reads
+    (``CARD_VENUE_FIELDS``), and channels and closures as JSON arrays on the page's own rows
+    (``venue.card_channels``, ``venue.card_closures``: lists of dicts with ``CARD_*_FIELDS``,
+    dates as ISO strings). No extra query and no model instance per channel: the prefetch
+    machinery and a hundred Channel objects were a quarter of an uncached list page."""
     today = today or timezone.localdate()
     channels = Channel.objects.all()
     if scenario:
@@ -363,38 +371,109 @@ def with_page_prefetches(
     channels = channels.order_by("scenario", "position", "pk")
     closures = closures.order_by("starts_on", "pk")
     if cards_only:
-        # Plain lists (``to_attr``): filling each venue's related-manager cache cost two
-        # queryset clones per venue, ~4 ms a page. Venue methods read ``listed_closures``.
         return (
             queryset.select_related(None)
             .select_related("commune")
             .only(*CARD_VENUE_FIELDS)
-            .prefetch_related(
-                Prefetch("channels", queryset=channels.only(*CARD_CHANNEL_FIELDS), to_attr="listed_channels"),
-                Prefetch("closures", queryset=closures.only(*CARD_CLOSURE_FIELDS), to_attr="listed_closures"),
+            .annotate(
+                card_channels=_json_rows(channels, CARD_CHANNEL_FIELDS),
+                card_closures=_json_rows(closures, CARD_CLOSURE_FIELDS),
             )
         )
     return queryset.prefetch_related(Prefetch("channels", queryset=channels), Prefetch("closures", queryset=closures))
 
 
-class VenuePaginator(Paginator):
-    """A ``Paginator`` of venue querysets whose page query sorts ids, not whole rows.
+def _json_rows(queryset, fields):
+    """``ARRAY(SELECT json_build_object(...) … WHERE venue_id = outer.id ORDER BY …)``."""
+    rows = queryset.filter(venue_id=OuterRef("pk")).values(row=JSONObject(**{name: name for name in fields}))
+    return ArraySubquery(rows)
 
-    The page is ``queryset.filter(pk__in=<ids of the page, sorted and sliced>)`` with the same
-    ordering: one query per page as before; the inner query reads only the sort keys (the
-    ``venue_name_id`` index for the default order), the outer one the 20 rows of the page.
+
+class VenuePage(Page):
+    """A page that knows from its own read whether another follows (``has_next``), so that
+    a capped total (``VenuePaginator(count_limit=…)``) never hides the « next » link."""
+
+    def __init__(self, object_list, number, paginator, more: bool):
+        super().__init__(object_list, number, paginator)
+        self.more = more
+
+    def has_next(self):
+        return self.more
+
+    def next_page_number(self):
+        return self.number + 1
+
+
+class VenuePaginator(Paginator):
+    """A ``Paginator`` of venue querysets that filters once and counts only when it must.
+
+    ``page(n)`` reads the ids of page ``n`` plus one (sort keys and ids only, often an index
+    range), then the full rows of those ids alone: the filter conditions run once, and sorting
+    never carries whole rows. When that read ends the list (fewer ids than a page), the total
+    follows from it and no ``COUNT`` query runs: most searches by commune, postal code or name
+    fit on one page. Otherwise ``count`` runs lazily, when the page shows the total.
+
+    ``count_limit`` (the HTML list uses 1,000) stops counting past that many venues:
+    ``count_is_capped`` is then true and ``count`` is ``count_limit``. « More than 1,000 venues »
+    is all a resident needs, and a count of the whole directory grew with it (45 ms at 200,000
+    venues); ``exact_count()`` still counts all (for the last page of an over-long page number).
+    The API keeps exact counts.
+
     Meant for ``VenueFilter`` querysets: their joins are many-to-one (commune, structure), so
-    dropping the conditions from the outer query cannot duplicate rows."""
+    dropping the conditions from the rows query cannot duplicate rows. ``orphans`` is not
+    supported (the public list and the API do not use it)."""
+
+    def __init__(self, object_list, per_page, orphans=0, allow_empty_first_page=True, *, count_limit=None, **kwargs):
+        if orphans:
+            raise ValueError("VenuePaginator does not support orphans")
+        super().__init__(object_list, per_page, 0, allow_empty_first_page, **kwargs)
+        self.count_limit = count_limit
+        self._capped = False
+
+    @cached_property
+    def count(self):
+        if self.count_limit is None:
+            return self.exact_count()
+        # COUNT(*) over a LIMITed subquery: at most count_limit + 1 rows are ever read.
+        found = self.object_list.order_by()[: self.count_limit + 1].count()
+        if found > self.count_limit:
+            self._capped = True
+            return self.count_limit
+        return found
+
+    @property
+    def count_is_capped(self) -> bool:
+        self.count  # noqa: B018  (counts first if needed)
+        return self._capped
+
+    def exact_count(self) -> int:
+        return self.object_list.count()
+
+    def last_page_number(self) -> int:
+        """The number of the last page, counted exactly even past ``count_limit``."""
+        count = self.count if self.count_limit is None else self.exact_count()
+        return max(1, -(-count // self.per_page))
 
     def page(self, number):
-        number = self.validate_number(number)
+        try:
+            if isinstance(number, float) and not number.is_integer():
+                raise ValueError
+            number = int(number)
+        except (TypeError, ValueError):
+            raise PageNotAnInteger(self.error_messages["invalid_page"]) from None
+        if number < 1:
+            raise EmptyPage(self.error_messages["min_page"])
         bottom = (number - 1) * self.per_page
-        top = bottom + self.per_page
-        if top + self.orphans >= self.count:
-            top = self.count
-        ids = self.object_list.values("pk")[bottom:top]
+        ids = list(self.object_list.values_list("pk", flat=True)[bottom : bottom + self.per_page + 1])
+        more = len(ids) > self.per_page
+        if more:
+            ids = ids[: self.per_page]  # more pages follow: the total will need a COUNT
+        elif ids or (number == 1 and self.allow_empty_first_page):
+            self.__dict__["count"] = bottom + len(ids)  # the last page: the total is known
+        else:
+            raise EmptyPage(self.error_messages["no_results"])
         rows = self.object_list.all()
-        # The ids already satisfy every filter: the outer query keeps the select_related,
-        # annotations, ordering and prefetches, not the conditions (computed once, inside).
+        # The ids already satisfy every filter: the rows query keeps the select_related,
+        # annotations, ordering and prefetches, not the conditions.
         rows.query.where = WhereNode()
-        return self._get_page(rows.filter(pk__in=ids), number, self)
+        return VenuePage(rows.filter(pk__in=ids), number, self, more)

@@ -20,6 +20,8 @@ from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from directory.channels import get_kind
+from directory.models import ClosurePeriod
 from directory.templatetags.directory_tags import distance as distance_text
 
 LONG_DATE = "l j F Y"  # « mardi 3 mars 2026 »
@@ -63,22 +65,25 @@ class _LineWriter:
         self.without_label = _("%(kind)s :")
 
     def line(self, channel) -> ChannelLine:
-        spec = channel.kind_spec
-        kind = self.labels.get(channel.kind)
-        if kind is None:
-            kind = self.labels[channel.kind] = str(spec.label)
-        if channel.label:
-            heading = self.with_label % {"kind": kind, "label": channel.label}
+        return self.line_of(channel.kind, channel.value, channel.label, channel.availability)
+
+    def line_of(self, kind: str, value: str, label: str, availability: str) -> ChannelLine:
+        spec = get_kind(kind)
+        kind_label = self.labels.get(kind)
+        if kind_label is None:
+            kind_label = self.labels[kind] = str(spec.label)
+        if label:
+            heading = self.with_label % {"kind": kind_label, "label": label}
         else:
-            heading = self.without_label % {"kind": kind}
-        href = spec.href(channel.value)
+            heading = self.without_label % {"kind": kind_label}
+        href = spec.href(value)
         return ChannelLine(
-            kind=channel.kind,
+            kind=kind,
             heading=heading,
-            value=spec.display(channel.value),
+            value=spec.display(value),
             href=href,
             external=bool(href) and href.startswith("http"),
-            availability=channel.availability,
+            availability=availability,
         )
 
 
@@ -174,10 +179,25 @@ class CardTexts:
         return cls(_("Pour le joindre"), "")
 
 
+def closures_of(venue) -> list[ClosurePeriod]:
+    """``venue.card_closures`` (JSON rows, see ``with_page_prefetches(cards_only=True)``) as
+    unsaved ClosurePeriods, for the Venue status methods (``listed_closures``)."""
+    parse = datetime.date.fromisoformat
+    return [
+        ClosurePeriod(
+            venue_id=venue.pk,
+            starts_on=parse(row["starts_on"]),
+            ends_on=parse(row["ends_on"]) if row["ends_on"] else None,
+            public_message=row["public_message"],
+        )
+        for row in venue.card_closures
+    ]
+
+
 def venue_cards(venues, *, today: datetime.date, scenario: int | None = None, near=None) -> list[VenueCard]:
-    """Cards of a result page. ``venues`` carry the ``with_page_prefetches`` prefetches (and
-    ``distance_km`` when ``near`` is set): ``listed_channels`` with ``cards_only``, else the
-    ``channels`` manager's cache."""
+    """Cards of a result page. ``venues`` come from ``with_page_prefetches`` (``card_channels``
+    and ``card_closures`` with ``cards_only``, else the prefetched managers), with
+    ``distance_km`` when ``near`` is set."""
     suffix = f"?scenario={int(scenario)}" if scenario else ""
     writer = _LineWriter()
     texts = CardTexts.for_scenario(scenario)
@@ -186,8 +206,12 @@ def venue_cards(venues, *, today: datetime.date, scenario: int | None = None, ne
         place = f"{venue.commune.name} ({venue.postal_code})"
         if near:
             place += " · " + _("à %(distance)s") % {"distance": distance_text(getattr(venue, "distance_km", None))}
-        listed = getattr(venue, "listed_channels", None)
-        lines = [writer.line(channel) for channel in (venue.channels.all() if listed is None else listed)]
+        rows = getattr(venue, "card_channels", None)
+        if rows is None:
+            lines = [writer.line(channel) for channel in venue.channels.all()]
+        else:
+            lines = [writer.line_of(r["kind"], r["value"], r["label"], r["availability"]) for r in rows]
+            venue.listed_closures = closures_of(venue)
         cards.append(
             VenueCard(
                 pk=venue.pk,

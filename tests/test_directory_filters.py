@@ -3,11 +3,12 @@
 import datetime
 
 import pytest
+from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.http import QueryDict
 from django.utils import timezone
 
 from directory import enums
-from directory.filters import VenueFilter, with_page_prefetches
+from directory.filters import VenueFilter, VenuePaginator, with_page_prefetches
 from directory.models import Venue
 from tests.factories import ChannelFactory, ClosurePeriodFactory, VenueFactory
 
@@ -232,3 +233,36 @@ def test_punctuation_only_text_lists_everything(world, text):
     filterset, venues = run(f"q={text}")
     assert not filterset.errors
     assert len(venues) == 4
+
+
+def test_cards_only_rows_carry_channels_and_closures_as_json(world, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        venues = {v.name: v for v in with_page_prefetches(Venue.objects.public(), 2, cards_only=True)}
+    lille = venues["Centre social Lille Sud"]
+    assert [row["kind"] for row in lille.card_channels] == ["phone"]
+    assert set(lille.card_channels[0]) == {"kind", "value", "label", "availability"}
+
+
+def test_venue_paginator_checks_numbers_and_counts_only_when_needed(world, django_assert_num_queries):
+    queryset = with_page_prefetches(Venue.objects.public().order_by("name", "pk"), cards_only=True)
+    with pytest.raises(PageNotAnInteger):
+        VenuePaginator(queryset, 2).page("deux")
+    with pytest.raises(EmptyPage):
+        VenuePaginator(queryset, 2).page(0)
+    with pytest.raises(EmptyPage):
+        VenuePaginator(queryset, 2).page(99)
+    total = Venue.objects.count()
+    assert total == 5
+    paginator = VenuePaginator(queryset, 2)
+    with django_assert_num_queries(2):  # ids, rows; then the COUNT when asked for
+        first = paginator.page(1)
+        names = [v.name for v in first.object_list]
+    with django_assert_num_queries(1):
+        assert paginator.count == total and first.has_next()
+    last_paginator = VenuePaginator(queryset, 3)
+    with django_assert_num_queries(2):
+        last = last_paginator.page(2)
+        assert last_paginator.count == total and not last.has_next() and len(list(last.object_list)) == 2
+    assert names == sorted(names)
+    with pytest.raises(ValueError):
+        VenuePaginator(queryset, 2, orphans=1)

@@ -235,18 +235,36 @@ def _venues_with_everything(n, commune):
 def test_list_query_count_is_constant(client, hauts_de_france, settings, django_assert_num_queries, count):
     settings.DIRECTORY_PAGE_SIZE = 50
     _venues_with_everything(count, hauts_de_france.lille)
-    # count, page, channels, closures
-    with django_assert_num_queries(4):
+    # the page's ids (one page: the total follows, no COUNT), its rows with channels and closures
+    with django_assert_num_queries(2):
         html = page(client, f"{LIST}?scenario=3")
     assert html.count('class="venue"') == count
+    assert f"{count} lieu" in html
     # + the commune look-up (no commune suggestions once a commune is chosen)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(3):
         html = page(client, f"{LIST}?scenario=2&commune=59350&q=lieu&near=50.6,3.0")
     assert html.count('class="venue"') == count
     # free text: + the « venues serving this commune » suggestions
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(3):
         html = page(client, f"{LIST}?q=lieu&statut=ouvert&canal=phone")
     assert html.count('class="venue"') == count
+
+
+def test_list_counts_only_when_more_pages_follow(client, hauts_de_france, settings, django_assert_num_queries):
+    settings.DIRECTORY_PAGE_SIZE = 20
+    _venues_with_everything(45, hauts_de_france.lille)
+    # ids of page 1 (21 found: more follow), COUNT for « 45 lieux » and « page 1 sur 3 », rows
+    with django_assert_num_queries(3):
+        html = page(client, f"{LIST}?scenario=3")
+    assert html.count('class="venue"') == 20 and "45 lieux trouvés" in html and "Page 1 sur 3" in html
+    # the last page ends the list: its total needs no COUNT
+    with django_assert_num_queries(2):
+        html = page(client, f"{LIST}?scenario=3&page=3")
+    assert html.count('class="venue"') == 5 and "45 lieux trouvés" in html and "Page 3 sur 3" in html
+    assert "Lieu 44" in html and "Lieu 39" not in html
+    # past the end: counted, then the last page with a notice
+    html = page(client, f"{LIST}?scenario=3&page=9")
+    assert "dernière page affichée (page 3)" in html and html.count('class="venue"') == 5
 
 
 # --- venue sheet -----------------------------------------------------------------------------
@@ -463,3 +481,26 @@ def test_stored_markup_is_escaped_on_cards_and_sheet(client, hauts_de_france):
         assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in html
     html = page(client, LIST)
     assert 'href="https://example.org/?a=1&amp;b=2" rel="noopener noreferrer"' in html
+
+
+def test_long_lists_say_more_than_the_limit_and_keep_every_page(client, hauts_de_france, settings):
+    settings.DIRECTORY_PAGE_SIZE = 5
+    settings.DIRECTORY_COUNT_LIMIT = 12
+    _venues_with_everything(23, hauts_de_france.lille)
+    html = page(client, LIST)
+    assert "Plus de 12 lieux trouvés" in html and "Page 1</span>" in html and "sur" not in html.split("Page 1")[1][:8]
+    assert 'rel="next" href="?&amp;page=2"' in html
+    # beyond the capped count, pages are still reached and linked
+    html = page(client, f"{LIST}?page=4")
+    assert html.count('class="venue"') == 5 and "Lieu 15" in html
+    assert 'rel="next"' in html and 'rel="prev"' in html
+    # the last page ends the list: its total is exact
+    html = page(client, f"{LIST}?page=5")
+    assert html.count('class="venue"') == 3 and "23 lieux trouvés" in html and 'rel="next"' not in html
+    # past the end: the real last page, counted exactly
+    html = page(client, f"{LIST}?page=40")
+    assert "dernière page affichée (page 5)" in html and "Lieu 22" in html
+    # under the limit, the exact total and the page count
+    settings.DIRECTORY_COUNT_LIMIT = 100
+    html = page(client, LIST)
+    assert "23 lieux trouvés" in html and "Page 1 sur 5" in html

@@ -542,9 +542,8 @@ class Venue(models.Model):
         return self.verified_at is None or self.verified_at < Venue.freshness_cutoff()
 
     def _closure_list(self):
-        # A page of result cards prefetches closures as a plain list (``listed_closures``, see
-        # ``with_page_prefetches(cards_only=True)``): a related manager's prefetch cache costs
-        # two queryset clones per venue.
+        # Result cards read closures from the page's own query (``listed_closures``, set by
+        # ``directory.presenters.venue_cards``), not from a related-manager prefetch.
         listed = getattr(self, "listed_closures", None)
         return listed if listed is not None else self.closures.all()
 

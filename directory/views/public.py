@@ -14,6 +14,7 @@ import hashlib
 from django import forms
 from django.conf import settings
 from django.core.cache import cache
+from django.core.paginator import EmptyPage
 from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -89,11 +90,14 @@ def _page(request, paginator):
         return paginator.page(1), _("Numéro de page invalide : première page affichée.")
     if number < 1:
         return paginator.page(1), _("Numéro de page invalide : première page affichée.")
-    if number > paginator.num_pages:
-        return paginator.page(paginator.num_pages), _(
-            "Cette page n'existe pas : dernière page affichée (page %(page)d)."
-        ) % {"page": paginator.num_pages}
-    return paginator.page(number), ""
+    try:
+        # Asked first, counted after: VenuePaginator counts only when the page does not end the list.
+        return paginator.page(number), ""
+    except EmptyPage:
+        last = paginator.last_page_number()
+        return paginator.page(last), _("Cette page n'existe pas : dernière page affichée (page %(page)d).") % {
+            "page": last
+        }
 
 
 def _map_points(venues):
@@ -141,7 +145,7 @@ def venue_list(request):
     filterset = VenueFilter(request.GET, queryset=Venue.objects.public(), today=today)
     scenario = filterset.selected_scenario
     venues = with_page_prefetches(filterset.qs, scenario, today=today, cards_only=True)
-    paginator = VenuePaginator(venues, settings.DIRECTORY_PAGE_SIZE)
+    paginator = VenuePaginator(venues, settings.DIRECTORY_PAGE_SIZE, count_limit=settings.DIRECTORY_COUNT_LIMIT)
     page, page_notice = _page(request, paginator)
     page_venues = list(page.object_list)
     near = filterset.near_point
