@@ -391,7 +391,8 @@ def _json_rows(queryset, fields):
 
 class VenuePage(Page):
     """A page that knows from its own read whether another follows (``has_next``), so that
-    a capped total (``VenuePaginator(count_limit=…)``) never hides the « next » link."""
+    a capped total (``VenuePaginator(count_limit=…)``) never hides the « next » link nor
+    breaks the « previous » one."""
 
     def __init__(self, object_list, number, paginator, more: bool):
         super().__init__(object_list, number, paginator)
@@ -402,6 +403,12 @@ class VenuePage(Page):
 
     def next_page_number(self):
         return self.number + 1
+
+    def previous_page_number(self):
+        # Django's checks it against num_pages, which a capped count makes too small.
+        if self.number <= 1:
+            raise EmptyPage(self.paginator.error_messages["min_page"])
+        return self.number - 1
 
 
 class VenuePaginator(Paginator):
