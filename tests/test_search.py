@@ -96,12 +96,27 @@ def _plan(queryset):
     return queryset.explain()
 
 
-def test_text_search_is_served_by_the_trigram_and_full_text_indexes(venues):
+def test_text_search_is_served_by_the_full_text_then_the_trigram_index(venues):
     # Ordered as the list orders a search (relevance first): with ``enable_seqscan = off`` on
     # four rows, the default order (name, id) would walk the ``venue_name_id`` index instead.
-    plan = _plan(Venue.objects.search("lile").order_by("-search_rank", "name", "pk").only("pk"))
-    assert "venue_search_trgm" in plan and "venue_search_fts" in plan
+    # Words found: the full-text index only.
+    plan = _plan(Venue.objects.search("mediatheque").order_by("-search_rank", "name", "pk").only("pk"))
+    assert "venue_search_fts" in plan and "venue_search_trgm" not in plan
     assert "Seq Scan on directory_venue" not in plan
+    # A typo (no word found): the trigram index.
+    plan = _plan(Venue.objects.search("lile").order_by("-search_rank", "name", "pk").only("pk"))
+    assert "venue_search_trgm" in plan
+    assert "Seq Scan on directory_venue" not in plan
+
+
+def test_found_words_win_over_look_alikes(hauts_de_france):
+    """« Médis » is a commune: its venues, not every « médiathèque » that starts alike."""
+    VenueFactory(name="Médiathèque de Cysoing", commune=hauts_de_france.cysoing)
+    VenueFactory(name="Espace numérique de Médis", commune=hauts_de_france.lille)
+    assert found("medis") == ["Espace numérique de Médis"]
+    assert found("Médis") == ["Espace numérique de Médis"]
+    # a typo still finds by similarity when no word matches
+    assert "Médiathèque de Cysoing" in found("mediateque")
 
 
 def test_postal_code_search_uses_the_commune_id_index(venues):
