@@ -148,10 +148,17 @@ PLATFORMS: dict[str, tuple[str, ...]] = {
 VIDEO_STREAM_PLATFORMS = ("YouTube", "Facebook", "Twitch", "Dailymotion", "Vimeo")
 
 
+# domain → platform, for a look-up per suffix of the host rather than a scan of every domain
+# (list pages name a few dozen platforms).
+_PLATFORM_OF_DOMAIN = {domain: name for name, domains in reversed(PLATFORMS.items()) for domain in domains}
+
+
 def platform_of(url: str) -> str | None:
-    host = host_of(url)  # once, not once per platform: list pages name a hundred platforms
-    for name, domains in PLATFORMS.items():
-        if host_matches(url, domains, host):
+    host = host_of(url)
+    labels = host.split(".")
+    for i in range(len(labels) - 1):  # « live.fb.watch », « fb.watch »; never the bare TLD
+        name = _PLATFORM_OF_DOMAIN.get(".".join(labels[i:]))
+        if name:
             return name
     if "bigbluebutton" in url or "/b/" in urlsplit(url).path and "bbb" in host:
         return "BigBlueButton"

@@ -442,7 +442,7 @@ class VenuePaginator(Paginator):
         if self.count_limit is None:
             return self.exact_count()
         # COUNT(*) over a LIMITed subquery: at most count_limit + 1 rows are ever read.
-        found = self.object_list.order_by()[: self.count_limit + 1].count()
+        found = self.object_list.order_by().values("pk")[: self.count_limit + 1].count()
         if found > self.count_limit:
             self._capped = True
             return self.count_limit

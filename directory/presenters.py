@@ -16,6 +16,7 @@ import datetime
 from dataclasses import dataclass
 from html import escape  # the stdlib one: Django's adds a lazy-string check and a SafeString per call
 
+from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -100,7 +101,8 @@ class StatusLine:
     message: str  # the mediator's message for the current closure
 
 
-def status_line(venue, today: datetime.date) -> StatusLine:
+def status_line(venue, today: datetime.date, open_text: str | None = None) -> StatusLine:
+    """``open_text``: « Ouvert » already translated, when a caller prints many cards."""
     if venue.closed_permanently_on and venue.closed_permanently_on <= today:
         date = date_format(venue.closed_permanently_on, "j F Y")
         return StatusLine("closed", _("Fermé définitivement depuis le %(date)s") % {"date": date}, "", "")
@@ -125,7 +127,7 @@ def status_line(venue, today: datetime.date) -> StatusLine:
         else:
             note = _("fermeture prévue à partir du %(start)s") % {"start": date_format(following.starts_on, "j F Y")}
         note = f" — {note}"
-    return StatusLine("open", _("Ouvert"), note, "")
+    return StatusLine("open", open_text or _("Ouvert"), note, "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,13 +201,18 @@ def venue_cards(venues, *, today: datetime.date, scenario: int | None = None, ne
     and ``card_closures`` with ``cards_only``, else the prefetched managers), with
     ``distance_km`` when ``near`` is set."""
     suffix = f"?scenario={int(scenario)}" if scenario else ""
+    # reverse() once: a slug is ASCII letters, digits and hyphens, printed as is in the path.
+    url_head, _slug, url_tail = reverse("directory:venue", kwargs={"slug": "slug"}).rpartition("slug")
+    url_tail += suffix
     writer = _LineWriter()
     texts = CardTexts.for_scenario(scenario)
+    open_text = _("Ouvert")
+    at_distance = _("à %(distance)s") if near else ""
     cards = []
     for venue in venues:
         place = f"{venue.commune.name} ({venue.postal_code})"
         if near:
-            place += " · " + _("à %(distance)s") % {"distance": distance_text(getattr(venue, "distance_km", None))}
+            place += " · " + at_distance % {"distance": distance_text(getattr(venue, "distance_km", None))}
         rows = getattr(venue, "card_channels", None)
         if rows is None:
             lines = [writer.line(channel) for channel in venue.channels.all()]
@@ -216,9 +223,9 @@ def venue_cards(venues, *, today: datetime.date, scenario: int | None = None, ne
             VenueCard(
                 pk=venue.pk,
                 name=venue.name,
-                url=venue.get_absolute_url() + suffix,
+                url=url_head + venue.slug + url_tail,
                 place=place,
-                status=status_line(venue, today),
+                status=status_line(venue, today, open_text),
                 channels=lines,
                 texts=texts,
             )

@@ -362,3 +362,25 @@ def test_unknown_kind_violates_a_constraint(hauts_de_france):
     channel = Channel(venue=venue, kind="pigeon", value="x", scenario=1)
     with pytest.raises(ValidationError):
         channel.full_clean()
+
+
+@pytest.mark.parametrize(
+    "url, platform",
+    [
+        ("https://www.youtube.com/watch?v=1", "YouTube"),
+        ("https://m.facebook.com/groups/1", "Facebook"),
+        ("https://fb.watch/abc", "Facebook"),
+        ("https://us02web.zoom.us/j/1", "Zoom"),
+        ("https://meet.google.com/abc-defg-hij", "Google Meet"),
+        ("https://bbb.example.org/b/abc-123", "BigBlueButton"),
+        ("https://chat.whatsapp.com/AbCd", "WhatsApp"),
+        ("https://app.pix.org/campagnes", "Pix"),
+        ("https://notyoutube.com/x", None),
+        ("https://youtube.com.example.org/", None),
+        ("https://example.org", None),
+    ],
+)
+def test_platform_of_matches_hosts_and_their_subdomains_only(url, platform):
+    from directory.channels import platform_of
+
+    assert platform_of(url) == platform
