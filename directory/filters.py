@@ -376,17 +376,19 @@ def with_page_prefetches(
             .select_related("commune")
             .only(*CARD_VENUE_FIELDS)
             .annotate(
-                card_channels=_json_rows(channels, CARD_CHANNEL_FIELDS),
-                card_closures=_json_rows(closures, CARD_CLOSURE_FIELDS),
+                card_channels=json_rows(channels, CARD_CHANNEL_FIELDS),
+                card_closures=json_rows(closures, CARD_CLOSURE_FIELDS),
             )
         )
     return queryset.prefetch_related(Prefetch("channels", queryset=channels), Prefetch("closures", queryset=closures))
 
 
-def _json_rows(queryset, fields):
-    """``ARRAY(SELECT json_build_object(...) … WHERE venue_id = outer.id ORDER BY …)``."""
-    rows = queryset.filter(venue_id=OuterRef("pk")).values(row=JSONObject(**{name: name for name in fields}))
-    return ArraySubquery(rows)
+def json_rows(queryset, fields, **expressions):
+    """A venue annotation: its rows of ``queryset`` (channels, closures) as a list of dicts,
+    ``ARRAY(SELECT json_build_object(...) … WHERE venue_id = venue.id ORDER BY …)``, with the
+    ``fields`` and any extra ``expressions`` (evaluated on each row)."""
+    columns = {name: name for name in fields} | expressions
+    return ArraySubquery(queryset.filter(venue_id=OuterRef("pk")).values(row=JSONObject(**columns)))
 
 
 class VenuePage(Page):

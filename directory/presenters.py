@@ -22,6 +22,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from directory.channels import get_kind
+from directory.enums import AccessScenario
 from directory.models import ClosurePeriod
 from directory.templatetags.directory_tags import distance as distance_text
 
@@ -181,19 +182,42 @@ class CardTexts:
         return cls(_("Pour le joindre"), "")
 
 
-def closures_of(venue) -> list[ClosurePeriod]:
-    """``venue.card_closures`` (JSON rows, see ``with_page_prefetches(cards_only=True)``) as
-    unsaved ClosurePeriods, for the Venue status methods (``listed_closures``)."""
+def closures_of(venue, rows=None) -> list[ClosurePeriod]:
+    """Closure JSON rows (``venue.card_closures`` by default, see ``with_page_prefetches``) as
+    unsaved ClosurePeriods, for the Venue status methods (``listed_closures``). A row's
+    ``open_channels`` (channel ids), when present, becomes ``open_channel_ids``."""
     parse = datetime.date.fromisoformat
-    return [
-        ClosurePeriod(
+    closures = []
+    for row in venue.card_closures if rows is None else rows:
+        closure = ClosurePeriod(
             venue_id=venue.pk,
             starts_on=parse(row["starts_on"]),
             ends_on=parse(row["ends_on"]) if row["ends_on"] else None,
             public_message=row["public_message"],
         )
-        for row in venue.card_closures
+        closure.open_channel_ids = row.get("open_channels") or []
+        closures.append(closure)
+    return closures
+
+
+def sheet_channels(rows, scenario: int | None):
+    """A venue sheet's channel JSON rows (with ``id`` and ``scenario``, ordered by scenario,
+    position) → ``(groups, lines_by_id)``: groups are ``[(AccessScenario, lines, usable)]``,
+    non-empty, the groups usable in ``scenario`` first when one is chosen."""
+    writer = _LineWriter()
+    by_scenario: dict[int, list[ChannelLine]] = {}
+    lines_by_id = {}
+    for row in rows:
+        line = writer.line_of(row["kind"], row["value"], row["label"], row["availability"])
+        by_scenario.setdefault(row["scenario"], []).append(line)
+        lines_by_id[row["id"]] = line
+    groups = [
+        (AccessScenario(value), lines, scenario is None or value <= scenario)
+        for value, lines in sorted(by_scenario.items())
     ]
+    if scenario:
+        groups.sort(key=lambda g: (not g[2], g[0]))
+    return groups, lines_by_id
 
 
 def venue_cards(venues, *, today: datetime.date, scenario: int | None = None, near=None) -> list[VenueCard]:

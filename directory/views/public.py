@@ -13,9 +13,10 @@ import hashlib
 
 from django import forms
 from django.conf import settings
+from django.contrib.postgres.expressions import ArraySubquery
 from django.core.cache import cache
 from django.core.paginator import EmptyPage
-from django.db.models import Prefetch
+from django.db.models import OuterRef
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -26,9 +27,9 @@ from django.utils.translation import gettext as _
 from directory import hours
 from directory.cache import data_version
 from directory.enums import AccessScenario, Service, ServiceArea
-from directory.filters import VenueFilter, VenuePaginator, with_page_prefetches
+from directory.filters import VenueFilter, VenuePaginator, json_rows, with_page_prefetches
 from directory.models import Channel, ClosurePeriod, Commune, Venue
-from directory.presenters import channel_lines, venue_cards
+from directory.presenters import closures_of, sheet_channels, venue_cards
 from directory.text import fold
 
 # --- page cache ------------------------------------------------------------------------------
@@ -197,27 +198,23 @@ def service_area_text(venue) -> str:
     return _("Les habitants des communes suivantes : %(communes)s.") % {"communes": ", ".join(names)}
 
 
-def channel_groups(venue, scenario: int | None):
-    """[(scenario, channels, usable)] — with a chosen scenario, the usable groups come first."""
-    groups = [(s, channel_lines(chans), scenario is None or s <= scenario) for s, chans in venue.channels_by_scenario()]
-    if scenario:
-        groups.sort(key=lambda g: (not g[2], g[0]))
-    return groups
+# What a venue sheet shows of its channels and closures, read with the venue in one query.
+SHEET_CHANNEL_FIELDS = ("id", "kind", "value", "label", "availability", "scenario")
 
 
 @cache_public_page
 def venue_detail(request, slug):
     today = timezone.localdate()
+    open_channels = ClosurePeriod.open_channels.through.objects.filter(closureperiod_id=OuterRef("pk"))
     queryset = (
         Venue.objects.public()
         .select_related("commune__epci")
-        .prefetch_related(
-            Prefetch("channels", queryset=Channel.objects.order_by("scenario", "position", "pk")),
-            Prefetch(
-                "closures",
-                queryset=ClosurePeriod.objects.current_or_upcoming(today)
-                .order_by("starts_on", "pk")
-                .prefetch_related(Prefetch("open_channels", queryset=Channel.objects.order_by("scenario", "position"))),
+        .annotate(
+            sheet_channels=json_rows(Channel.objects.order_by("scenario", "position", "pk"), SHEET_CHANNEL_FIELDS),
+            sheet_closures=json_rows(
+                ClosurePeriod.objects.current_or_upcoming(today).order_by("starts_on", "pk"),
+                ("starts_on", "ends_on", "public_message"),
+                open_channels=ArraySubquery(open_channels.values("channel_id")),
             ),
         )
     )
@@ -225,6 +222,8 @@ def venue_detail(request, slug):
     choice = ScenarioChoice(request.GET)
     scenario = (choice.cleaned_data.get("scenario") or None) if choice.is_valid() else None
     scenario_error = "" if choice.is_valid() else _("Situation inconnue : choisissez 1, 2 ou 3.")
+    venue.listed_closures = closures_of(venue, venue.sheet_closures)
+    groups, lines_by_id = sheet_channels(venue.sheet_channels, scenario)
     status = venue.status_on(today)
     current_closure = venue.current_closure(today)
     threshold = settings.FRESHNESS_THRESHOLD_DAYS
@@ -236,12 +235,15 @@ def venue_detail(request, slug):
             "today": today,
             "status": status,
             "current_closure": current_closure,
-            "still_open_lines": channel_lines(current_closure.open_channels.all()) if current_closure else [],
+            # in the venue's channel order (scenario, position)
+            "still_open_lines": [line for pk, line in lines_by_id.items() if pk in current_closure.open_channel_ids]
+            if current_closure
+            else [],
             "upcoming_closures": venue.upcoming_closures(today),
             "scenario": AccessScenario(scenario) if scenario else None,
             "scenario_error": scenario_error,
             "scenarios": list(AccessScenario),
-            "channel_groups": channel_groups(venue, scenario),
+            "channel_groups": groups,
             "hours_state": hours.state(venue.opening_hours),
             "hours_week": hours.week(venue.opening_hours, today),
             "service_area": service_area_text(venue),
