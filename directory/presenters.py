@@ -1,13 +1,15 @@
-"""What a venue card and a channel line print, worked out once in Python.
+"""What a venue card, a channel line and a sheet's channel groups print, worked out once in
+Python.
 
 A list page shows 20 venue cards and about 100 channel lines. Rendered through the template
 engine (one ``{% include %}`` per card and per channel, ``blocktranslate`` and property look-ups
 for each), they cost about 45 ms a page, most of an uncached list request. Here each string is
-built once, with the same translation ids the templates used, and the templates only print
-them: escaping still happens in the template (nothing here is marked safe).
+built once, with the same translation ids the templates used; ``VenueCard`` and ``ChannelLine``
+then print their own markup (``__html__``), every stored text escaped with ``html.escape``
+(``tests/test_directory_pages.py::test_stored_markup_is_escaped_on_cards_and_sheet``).
 
-    cards = venue_cards(page_venues, today=today, scenario=scenario, near=near)
-    lines = channel_lines(venue.channels.all())
+    cards = venue_cards(page_venues, today=today, scenario=scenario, near=near)  # {{ card }}
+    groups, lines_by_id = sheet_channels(venue.sheet_channels, scenario)
 """
 
 from __future__ import annotations
@@ -87,11 +89,6 @@ class _LineWriter:
             external=bool(href) and href.startswith("http"),
             availability=availability,
         )
-
-
-def channel_lines(channels) -> list[ChannelLine]:
-    writer = _LineWriter()
-    return [writer.line(channel) for channel in channels]
 
 
 @dataclass(frozen=True, slots=True)
