@@ -7,9 +7,10 @@ What is measured (production settings: DJANGO_DEBUG=0, page cache on):
 
 - SQL queries per page (list, venue, API list, coverage), counted on a page-cache miss.
 - Server time of directory queries, p50 and p95 over 20 different parameter values each, in three
-  states: ``cold`` (empty page cache and a new database connection for every request),
-  ``nocache`` (empty page cache, connection reused as with CONN_MAX_AGE: the figure the targets
-  apply to) and ``warm`` (the same requests again: page cache hits).
+  states: ``cold`` (empty cache and a new database connection for every request), ``nocache``
+  (empty page cache, the data version kept as on a running site, connection reused as with
+  CONN_MAX_AGE: the figure the targets apply to) and ``warm`` (the same requests again: page
+  cache hits).
 - Throughput of /lieux/ against /healthz on one gunicorn (2 workers × 4 threads, as `make
   serve`), same wrk settings, same run; and that an edit shows at once on the cached page.
 - First-view weight of /lieux/ (HTML, CSS, JS, gzip as served), peak RSS of a gunicorn worker
@@ -218,6 +219,8 @@ def measure_latency(urls: dict[str, list[str]]) -> dict[str, dict[str, float]]:
     from django.db import connections
     from django.test import Client
 
+    from directory.cache import data_version
+
     client = Client()
     client.get("/healthz")
     results = {}
@@ -232,6 +235,10 @@ def measure_latency(urls: dict[str, list[str]]) -> dict[str, dict[str, float]]:
             assert response.status_code == 200, (url, response.status_code)
         for url in variants:
             cache.clear()
+            # Only the pages go: the data version is a persistent key (no timeout) that a
+            # running site always has; clear() took it too, and re-creating it cost every
+            # « nocache » request three more cache round trips.
+            data_version()
             start = time.perf_counter()
             client.get(url)
             nocache.append((time.perf_counter() - start) * 1000)

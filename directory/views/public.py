@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import hashlib
 
-from django import forms
 from django.conf import settings
 from django.contrib.postgres.expressions import ArraySubquery
 from django.core.cache import cache
@@ -25,6 +24,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from directory import hours
+from directory.cache import KEY as DATA_VERSION_KEY
 from directory.cache import data_version
 from directory.enums import AccessScenario, Service, ServiceArea
 from directory.filters import VenueFilter, VenuePaginator, json_rows, with_page_prefetches
@@ -36,14 +36,18 @@ from directory.text import fold
 
 
 def page_cache_key(request) -> str:
-    """The key changes with every data write (``data_version``), the day (status « today »),
-    the language and the full path with its query string."""
+    """The day (status « today »), the language and the full path with its query string. The
+    data version is stored with the page and checked on every read (``cache_public_page``)."""
     path = hashlib.sha256(request.get_full_path().encode("utf-8", "surrogatepass")).hexdigest()
-    return f"public-page:{data_version()}:{timezone.localdate().isoformat()}:{get_language()}:{path}"
+    return f"public-page:{timezone.localdate().isoformat()}:{get_language()}:{path}"
 
 
 def cache_public_page(view):
-    """Cache the rendered page of anonymous GETs for ``PUBLIC_PAGE_CACHE_SECONDS`` (0 = off)."""
+    """Cache the rendered page of anonymous GETs for ``PUBLIC_PAGE_CACHE_SECONDS`` (0 = off).
+
+    A page is stored with the data version read before rendering it; a read that finds another
+    version (every write bumps it) is a miss, so an edit shows at once on every server. The
+    version and the page come in one round trip to the cache (``get_many``), not two."""
 
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
@@ -57,15 +61,18 @@ def cache_public_page(view):
         if not cacheable:
             return view(request, *args, **kwargs)
         key = page_cache_key(request)
-        stored = cache.get(key)
-        if stored is not None:
-            content, content_type = stored
+        found = cache.get_many([DATA_VERSION_KEY, key])
+        version = found.get(DATA_VERSION_KEY)
+        version = str(version) if version is not None else data_version()
+        stored = found.get(key)
+        if stored is not None and stored[0] == version:
+            _version, content, content_type = stored
             response = HttpResponse(content, content_type=content_type)
             response["X-Page-Cache"] = "hit"
             return response
         response = view(request, *args, **kwargs)
         if response.status_code == 200 and not response.cookies and not getattr(response, "streaming", False):
-            cache.set(key, (response.content, response["Content-Type"]), seconds)
+            cache.set(key, (version, response.content, response["Content-Type"]), seconds)
             response["X-Page-Cache"] = "miss"
         return response
 
@@ -178,10 +185,6 @@ def venue_list(request):
 # --- venue sheet -----------------------------------------------------------------------------
 
 
-class ScenarioChoice(forms.Form):
-    scenario = forms.TypedChoiceField(choices=AccessScenario.choices, coerce=int, required=False)
-
-
 def service_area_text(venue) -> str:
     """The venue's service area in words."""
     commune = venue.commune
@@ -202,26 +205,29 @@ def service_area_text(venue) -> str:
 SHEET_CHANNEL_FIELDS = ("id", "kind", "value", "label", "availability", "scenario")
 
 
+@functools.lru_cache(maxsize=4)
+def _sheet_annotations(today):
+    """Built once a day: annotate() resolves copies of these expressions, never the originals,
+    and building them anew cost a tenth of an uncached sheet."""
+    open_channels = ClosurePeriod.open_channels.through.objects.filter(closureperiod_id=OuterRef("pk"))
+    return {
+        "sheet_channels": json_rows(Channel.objects.order_by("scenario", "position", "pk"), SHEET_CHANNEL_FIELDS),
+        "sheet_closures": json_rows(
+            ClosurePeriod.objects.current_or_upcoming(today).order_by("starts_on", "pk"),
+            ("starts_on", "ends_on", "public_message"),
+            open_channels=ArraySubquery(open_channels.values("channel_id")),
+        ),
+    }
+
+
 @cache_public_page
 def venue_detail(request, slug):
     today = timezone.localdate()
-    open_channels = ClosurePeriod.open_channels.through.objects.filter(closureperiod_id=OuterRef("pk"))
-    queryset = (
-        Venue.objects.public()
-        .select_related("commune__epci")
-        .annotate(
-            sheet_channels=json_rows(Channel.objects.order_by("scenario", "position", "pk"), SHEET_CHANNEL_FIELDS),
-            sheet_closures=json_rows(
-                ClosurePeriod.objects.current_or_upcoming(today).order_by("starts_on", "pk"),
-                ("starts_on", "ends_on", "public_message"),
-                open_channels=ArraySubquery(open_channels.values("channel_id")),
-            ),
-        )
-    )
+    queryset = Venue.objects.public().select_related("commune__epci").annotate(**_sheet_annotations(today))
     venue = get_object_or_404(queryset, slug=slug)
-    choice = ScenarioChoice(request.GET)
-    scenario = (choice.cleaned_data.get("scenario") or None) if choice.is_valid() else None
-    scenario_error = "" if choice.is_valid() else _("Situation inconnue : choisissez 1, 2 ou 3.")
+    raw_scenario = request.GET.get("scenario", "")
+    scenario = int(raw_scenario) if raw_scenario in {"1", "2", "3"} else None
+    scenario_error = "" if scenario or not raw_scenario else _("Situation inconnue : choisissez 1, 2 ou 3.")
     venue.listed_closures = closures_of(venue, venue.sheet_closures)
     groups, lines_by_id = sheet_channels(venue.sheet_channels, scenario)
     status = venue.status_on(today)
