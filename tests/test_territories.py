@@ -127,3 +127,23 @@ def test_the_bundled_file_has_nord_and_pas_de_calais(db):
     arras = Commune.objects.get(code="62041")
     assert arras.name == "Arras" and "62000" in arras.postal_codes
     assert not Commune.objects.exclude(departement_id="62").exists()
+
+
+def test_every_shipped_commune_code_starts_with_its_departement_code():
+    """``Venue.objects.located_in_departement`` reads the département off the INSEE code
+    (SQL ``gll_departement_code``, migration 0006): the rule must hold for the whole COG."""
+    from pathlib import Path
+
+    data = json.load(gzip.open(Path(__file__).resolve().parent.parent / "directory/data/territories.json.gz"))
+    prefix = {code: code[:3] if code[:2] in {"97", "98"} else code[:2] for code, *_ in data["communes"]}
+    assert len(prefix) > 34000
+    assert all(prefix[code] == departement for code, _name, departement, *_ in data["communes"])
+
+
+def test_the_sql_departement_code_agrees_with_the_communes(db):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT gll_departement_code(%s), gll_departement_code(%s), gll_departement_code(%s)",
+                       ["59350", "2A004", "97411"])  # fmt: skip
+        assert cursor.fetchone() == ("59", "2A", "974")

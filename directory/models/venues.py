@@ -153,6 +153,13 @@ def active_closures(on: datetime.date):
     return ClosurePeriod.objects.covering(on)
 
 
+# A commune's département is the start of its INSEE code: 2 characters (``59``, ``2A``), 3 for
+# overseas (``974``, ``988``). SQL function ``gll_departement_code`` (migration 0006, IMMUTABLE so
+# that an index can use it); ``tests/test_territories.py`` checks the rule on every commune of
+# the shipped COG.
+DEPARTEMENT_CODE = models.Func(F("commune_id"), function="gll_departement_code", output_field=models.CharField())
+
+
 class VenueQuerySet(models.QuerySet):
     # --- status -----------------------------------------------------------------------------
     def with_status(self, on: datetime.date | None = None):
@@ -208,8 +215,8 @@ class VenueQuerySet(models.QuerySet):
         return self.filter(pk__in=_serving_ids_sql(sql, list(params), postal_code))
 
     def located_in_departement(self, code: str):
-        """Venues whose commune is in the département ``code``."""
-        return self.filter(pk__in=_located_ids_sql("departement_id", code))
+        """Venues whose commune is in the département ``code`` (``venue_departement_name``)."""
+        return self.alias(departement_code=DEPARTEMENT_CODE).filter(departement_code=code)
 
     def located_in_epci(self, siren: str):
         """Venues whose commune is in the EPCI ``siren``."""
@@ -462,6 +469,12 @@ class Venue(models.Model):
             models.Index(fields=["latitude", "longitude"], include=["closed_permanently_on"], name="venue_coordinates"),
             # The default order (name, id): page N is an index range, the count an index-only scan.
             models.Index(fields=["name", "id"], include=["closed_permanently_on"], name="venue_name_id"),
+            # ``departement=``: a département's venues in name order, so a page of them (with a
+            # scenario or channel condition checked row by row) stops after 21 matches instead
+            # of sorting all of them (5,500 in the Nord at 200,000 venues).
+            models.Index(
+                DEPARTEMENT_CODE, "name", "id", include=["closed_permanently_on"], name="venue_departement_name"
+            ),
             # ``serving()``: venues of a given service area located in the communes of an EPCI or
             # a département.
             models.Index(fields=["service_area", "commune"], name="venue_area_commune"),
@@ -667,8 +680,6 @@ def _located_ids_sql(column: str, value: str) -> RawSQL:
 
 
 LOCATED_IDS_SQL = {
-    "departement_id": "SELECT v.id FROM directory_venue v WHERE v.commune_id = ANY(ARRAY("
-    "SELECT c.code FROM directory_commune c WHERE c.departement_id = %s))",
     "epci_id": "SELECT v.id FROM directory_venue v WHERE v.commune_id = ANY(ARRAY("
     "SELECT c.code FROM directory_commune c WHERE c.epci_id = %s))",
 }
