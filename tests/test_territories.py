@@ -134,7 +134,8 @@ def test_every_shipped_commune_code_starts_with_its_departement_code():
     (SQL ``gll_departement_code``, migration 0006): the rule must hold for the whole COG."""
     from pathlib import Path
 
-    data = json.load(gzip.open(Path(__file__).resolve().parent.parent / "directory/data/territories.json.gz"))
+    with gzip.open(Path(__file__).resolve().parent.parent / "directory/data/territories.json.gz") as handle:
+        data = json.load(handle)
     prefix = {code: code[:3] if code[:2] in {"97", "98"} else code[:2] for code, *_ in data["communes"]}
     assert len(prefix) > 34000
     assert all(prefix[code] == departement for code, _name, departement, *_ in data["communes"])
