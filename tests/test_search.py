@@ -2,6 +2,7 @@
 relevance order, and the indexes that serve it."""
 
 import pytest
+from django.contrib.postgres.search import TrigramWordSimilarity
 from django.db import connection
 
 from directory.models import Venue
@@ -103,10 +104,23 @@ def test_text_search_is_served_by_the_full_text_then_the_trigram_index(venues):
     plan = _plan(Venue.objects.search("mediatheque").order_by("-search_rank", "name", "pk").only("pk"))
     assert "venue_search_fts" in plan and "venue_search_trgm" not in plan
     assert "Seq Scan on directory_venue" not in plan
-    # A typo (no word found): the trigram index.
-    plan = _plan(Venue.objects.search("lile").order_by("-search_rank", "name", "pk").only("pk"))
+    # A typo (no word found): the closest venues come from the trigram index (in search()),
+    # then the list reads them by id.
+    similarity = TrigramWordSimilarity("lile", "search_text")
+    closest = Venue.objects.filter(search_text__trigram_word_similar="lile").annotate(similarity=similarity)
+    plan = _plan(closest.order_by("-similarity", "pk").values_list("pk", flat=True)[:200])
     assert "venue_search_trgm" in plan
     assert "Seq Scan on directory_venue" not in plan
+
+
+def test_a_typo_lists_the_closest_venues_only(hauts_de_france, settings, monkeypatch):
+    from directory.models import venues as venue_module
+
+    monkeypatch.setattr(venue_module, "TYPO_RESULTS", 2)
+    for name in ("Centre Lille", "Espace Lille Sud", "Maison Lilles", "Atelier Lille-Hellemmes"):
+        VenueFactory(name=name, commune=hauts_de_france.cysoing)
+    closest = found("lile")
+    assert len(closest) == 2
 
 
 def test_found_words_win_over_look_alikes(hauts_de_france):

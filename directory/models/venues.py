@@ -157,6 +157,10 @@ def active_closures(on: datetime.date):
 # overseas (``974``, ``988``). SQL function ``gll_departement_code`` (migration 0006, IMMUTABLE so
 # that an index can use it); ``tests/test_territories.py`` checks the rule on every commune of
 # the shipped COG.
+# A search with a typo lists at most this many venues, the closest first: more look-alikes are
+# noise, not answers.
+TYPO_RESULTS = 200
+
 DEPARTEMENT_CODE = models.Func(F("commune_id"), function="gll_departement_code", output_field=models.CharField())
 
 
@@ -237,8 +241,9 @@ class VenueQuerySet(models.QuerySet):
         Two tiers, each served by a GIN index: venues whose text has every word of the query
         (French full-text on the stored ``search_vector``, ``venue_search_fts``), ranked by
         ``ts_rank``; only when there are none, typo-tolerant word similarity on ``search_text``
-        (``search_text %> q``, ``venue_search_trgm``), ranked by similarity. One cheap
-        ``EXISTS`` query picks the tier. A 5-digit query is a postal code: venues of every
+        (``search_text %> q``, ``venue_search_trgm``): the ``TYPO_RESULTS`` closest, ranked by
+        similarity. One cheap ``EXISTS`` query picks the tier; the typo tier reads its ids in
+        one more. A 5-digit query is a postal code: venues of every
         commune that has it (``commune_postal_codes_gin``, then the ``commune_id`` index).
         ``search_rank`` orders results."""
         # Punctuation separates words for residents and for trigrams alike: « d'Ascq », « d’Ascq »
@@ -260,9 +265,18 @@ class VenueQuerySet(models.QuerySet):
             # for when words are not found: run on a short word it matches everything that
             # starts alike (« Médis » → 20,000 « médiathèques » at 200,000 venues, 0.5 s).
             return words.annotate(search_rank=SearchRank("search_vector", fts))
-        return self.filter(search_text__trigram_word_similar=folded).annotate(
-            search_rank=TrigramWordSimilarity(folded, "search_text")
+        # Typos: the TYPO_RESULTS most similar venues, picked here in one pass. The trigram index
+        # only prefilters; word similarity is then computed for every candidate, thousands for
+        # a short word at national scale (« semer »: 30 ms at 200,000 venues), which the page
+        # and its count would otherwise each redo.
+        similarity = TrigramWordSimilarity(folded, "search_text")
+        closest = (
+            self.filter(search_text__trigram_word_similar=folded)
+            .annotate(similarity=similarity)
+            .order_by("-similarity", "pk")
+            .values_list("pk", flat=True)[:TYPO_RESULTS]
         )
+        return self.filter(pk__in=list(closest)).annotate(search_rank=similarity)
 
     def near(self, lat: float, lon: float):
         """Venues with coordinates, annotated with ``distance_order`` (straight-line distance
