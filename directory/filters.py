@@ -422,8 +422,8 @@ class VenuePaginator(Paginator):
     follows from it and no ``COUNT`` query runs: most searches by commune, postal code or name
     fit on one page. Otherwise ``count`` runs lazily, when the page shows the total.
 
-    ``count_limit`` (the HTML list uses 1,000) stops counting past that many venues:
-    ``count_is_capped`` is then true and ``count`` is ``count_limit``. « More than 1,000 venues »
+    ``count_limit`` (the HTML list uses 500) stops counting past that many venues:
+    ``count_is_capped`` is then true and ``count`` is ``count_limit``. « More than 500 venues »
     is all a resident needs, and a count of the whole directory grew with it (45 ms at 200,000
     venues); ``exact_count()`` still counts all (for the last page of an over-long page number).
     The API keeps exact counts.
