@@ -584,7 +584,9 @@ def main(argv=None) -> int:
         results["cache_backend"] = settings.CACHES["default"]["BACKEND"]
     os.unlink(mix_script)
 
-    if not args.skip_commands:
+    # Import and export targets are for 20,000 rows: measured by `make bench` (scale 1) only;
+    # at scale 10 the whole export is 80 MB, over the import size limit (IMPORT_MAX_BYTES).
+    if not args.skip_commands and args.scale == 1:
         print("== export / import")
         with tempfile.TemporaryDirectory() as tmp:
             export_file = Path(tmp) / "lieux.csv"
