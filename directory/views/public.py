@@ -223,7 +223,9 @@ def _sheet_annotations(today):
 @cache_public_page
 def venue_detail(request, slug):
     today = timezone.localdate()
-    queryset = Venue.objects.public().select_related("commune__epci").annotate(**_sheet_annotations(today))
+    # The commune's EPCI and département are read (one query) only by the sheets of venues serving
+    # them (service_area_text): most sheets spare the two joins.
+    queryset = Venue.objects.select_related("commune", "structure").annotate(**_sheet_annotations(today))
     venue = get_object_or_404(queryset, slug=slug)
     raw_scenario = request.GET.get("scenario", "")
     scenario = int(raw_scenario) if raw_scenario in {"1", "2", "3"} else None
