@@ -245,8 +245,9 @@ def test_list_query_count_is_constant(client, hauts_de_france, settings, django_
     with django_assert_num_queries(4):
         html = page(client, f"{LIST}?scenario=2&commune=59350&q=lieu&near=50.6,3.0")
     assert html.count('class="venue"') == count
-    # free text: + the « venues serving this commune » suggestions
-    with django_assert_num_queries(4):
+    # free text: + the « venues serving this commune » suggestions (no commune name starts with
+    # « lieu »: then the typo-tolerant look-up)
+    with django_assert_num_queries(5):
         html = page(client, f"{LIST}?q=lieu&statut=ouvert&canal=phone")
     assert html.count('class="venue"') == count
 
@@ -506,3 +507,12 @@ def test_long_lists_say_more_than_the_limit_and_keep_every_page(client, hauts_de
     settings.DIRECTORY_COUNT_LIMIT = 100
     html = page(client, LIST)
     assert "23 lieux trouvés" in html and "Page 1 sur 5" in html
+
+
+def test_commune_suggestions_prefer_names_that_start_with_the_text(client, hauts_de_france, django_assert_num_queries):
+    VenueFactory(name="Centre social de Villeneuve", commune=hauts_de_france.lille)
+    html = page(client, f"{LIST}?q=villeneuve")
+    assert "Villeneuve-d&#x27;Ascq" in html and "commune=59009" in html
+    # a typo: no name starts with it, the look-alikes are offered
+    html = page(client, f"{LIST}?q=lile")
+    assert "commune=59350" in html

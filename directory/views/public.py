@@ -129,7 +129,15 @@ def _commune_suggestions(filterset):
     text = (data.get("q") or "").strip()
     if not text or len(fold(text)) < 3 or filterset.selected_commune:
         return []
-    return list(Commune.objects.matching(text).select_related("departement").order_by("-population", "name")[:5])
+    communes = Commune.objects.select_related("departement").order_by("-population", "name")
+    folded = fold(text)
+    if not folded.isdigit():
+        # Names starting with the text first: an index range (~1 ms), where the typo-tolerant
+        # look-up rechecks thousands of look-alikes for a short name (« lile »: 12 ms).
+        starting = list(communes.filter(search_name__startswith=folded)[:5])
+        if starting:
+            return starting
+    return list(communes.matching(text)[:5])
 
 
 def _filter_options(form) -> dict[str, list[tuple[str, str, bool, str]]]:
