@@ -137,7 +137,7 @@ def _commune_suggestions(filterset):
         starting = list(communes.filter(search_name__startswith=folded)[:5])
         if starting:
             return starting
-    return list(communes.matching(text)[:5])
+    return communes.close_to(text, 5)
 
 
 def _filter_options(form) -> dict[str, list[tuple[str, str, bool, str]]]:
