@@ -273,10 +273,18 @@ class VenueQuerySet(models.QuerySet):
         closest = (
             self.filter(search_text__trigram_word_similar=folded)
             .annotate(similarity=similarity)
-            .order_by("-similarity", "pk")
+            .order_by("-similarity", "name", "pk")
             .values_list("pk", flat=True)[:TYPO_RESULTS]
         )
-        return self.filter(pk__in=list(closest)).annotate(search_rank=similarity)
+        ids = list(closest)
+        # Their rank is their place in that list: no second similarity computation.
+        place = models.Func(
+            models.Value(ids, output_field=ArrayField(models.BigIntegerField())),
+            F("pk"),
+            function="array_position",
+            output_field=models.FloatField(),
+        )
+        return self.filter(pk__in=ids).annotate(search_rank=models.Value(0.0) - place)
 
     def near(self, lat: float, lon: float):
         """Venues with coordinates, annotated with ``distance_order`` (straight-line distance
