@@ -237,14 +237,14 @@ class VenueQuerySet(models.QuerySet):
         """Accent- and typo-tolerant search on name, commune, postal code and structure, plus
         French full-text (stemming: « centres sociaux » finds « centre social »).
 
-        Two tiers, each served by a GIN index: venues whose text has every word of the query
-        (French full-text on the stored ``search_vector``, ``venue_search_fts``), ranked by
-        ``ts_rank``; only when there are none, typo-tolerant word similarity on ``search_text``
-        (``search_text %> q``, ``venue_search_trgm``): the ``TYPO_RESULTS`` closest, ranked by
-        similarity. One cheap ``EXISTS`` query picks the tier; the typo tier reads its ids in
-        one more. A 5-digit query is a postal code: venues of every
-        commune that has it (``commune_postal_codes_gin``, then the ``commune_id`` index).
-        ``search_rank`` orders results."""
+        Two tiers: venues whose text has every word of the query (French full-text on the
+        stored ``search_vector``, GIN ``venue_search_fts``), equally relevant, so in name order;
+        only when there are none, typo-tolerant word similarity on ``search_text``
+        (``search_text %> q``, GIN ``venue_search_trgm``): the ``TYPO_RESULTS`` closest, ranked
+        by similarity. One cheap ``EXISTS`` query picks the tier; the typo tier reads its ids in
+        one more. A 5-digit query is a postal code: venues of every commune that has it
+        (``commune_postal_codes_gin``, then the ``commune_id`` index). ``search_rank`` orders
+        results."""
         # Punctuation separates words for residents and for trigrams alike: « d'Ascq », « d’Ascq »
         # and « d ascq » are the same query; « <script> » is just « script ».
         folded = " ".join(re.findall(r"[^\W_]+", fold(text)[:200]))
