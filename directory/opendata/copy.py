@@ -36,37 +36,6 @@ def _copy(table: str, columns: list[str], rows) -> None:
             copy.write_row(row)
 
 
-def copy_insert(model, objs: list, user=None, change_reason: str = "") -> None:
-    """Insert ``objs`` (unsaved instances of ``model``) and, when the model keeps a history,
-    one « created » history row each. Sets each object's primary key."""
-    if not objs:
-        return
-    for obj, pk in zip(objs, reserve_ids(model, len(objs)), strict=True):
-        obj.pk = pk
-    fields = [f for f in model._meta.concrete_fields if not f.generated]  # PostgreSQL computes those
-    # pre_save applies auto_now/auto_now_add and defaults exactly as save() would.
-    values = [[f.pre_save(obj, True) for f in fields] for obj in objs]
-    _copy(model._meta.db_table, [f.column for f in fields], values)
-    for obj in objs:
-        obj._state.adding = False
-
-    history = getattr(model, "history", None)
-    if history is None:
-        return
-    historical = history.model
-    now = timezone.now()
-    extra = {
-        "history_date": now,
-        "history_change_reason": change_reason or None,
-        "history_type": "+",
-        "history_user_id": getattr(user, "pk", None),
-    }
-    columns = [f for f in historical._meta.concrete_fields if not f.primary_key]
-    by_attname = {f.attname: i for i, f in enumerate(fields)}
-    rows = ([extra[f.attname] if f.attname in extra else row[by_attname[f.attname]] for f in columns] for row in values)
-    _copy(historical._meta.db_table, [f.column for f in columns], rows)
-
-
 def _array_literal(items, cache: dict) -> str | None:
     """A list of strings as PostgreSQL array text (``{"a","b"}``), cached per distinct list:
     psycopg's list dumper, in Python, was a third of the COPY's client time (ten vocabulary
@@ -82,9 +51,9 @@ def _array_literal(items, cache: dict) -> str | None:
 
 
 def copy_insert_values(model, rows: list[dict], user=None, change_reason: str = "") -> list[int]:
-    """``copy_insert`` for plain dicts of attribute values (``attname`` → value), without one
-    model instance per row: building 20,000 instances and their ``pre_save`` cost more than
-    the COPY itself. Missing attributes take the field's default (computed once per call, as
+    """Insert ``rows``, plain dicts of attribute values (``attname`` → value), and, when the
+    model keeps a history, one « created » history row each. No model instance per row:
+    building 20,000 instances and their ``pre_save`` cost more than the COPY itself. Missing attributes take the field's default (computed once per call, as
     every default here is a constant, ``list`` or ``date.today``), ``auto_now``/``auto_now_add``
     fields the current time. Returns the new primary keys, in the order of ``rows``."""
     if not rows:

@@ -454,12 +454,11 @@ class LieuxImporter:
                     _("vous ne pouvez importer que des lieux de vos départements"),
                 )
         existing = _find_existing(
-            batch,
-            Venue.objects.select_related("commune").only("source", "external_id", "slug", "commune__departement_id"),
+            batch, Venue.objects.values("source", "external_id", "slug", "commune__departement_id")
         )
         for normal in batch:
             venue = existing.get(normal.key)
-            if venue is not None and venue.commune.departement_id not in self.allowed_departements:
+            if venue is not None and venue["commune__departement_id"] not in self.allowed_departements:
                 self._error(
                     normal.line,
                     "id",
@@ -670,7 +669,7 @@ class LieuxImporter:
         # Only what the comparison reads, as plain values (model instances of 20,000 unchanged
         # venues and their channels took most of a re-import); the few venues that change are
         # fetched whole below.
-        existing = _find_existing(batch, Venue.objects.values(*COMPARED_VALUES), get=dict.__getitem__)
+        existing = _find_existing(batch, Venue.objects.values(*COMPARED_VALUES))
         self._channels: dict[int, list[_StoredChannel]] = {}
         for channel in (
             Channel.objects.filter(venue_id__in=[v["pk"] for v in existing.values()])
@@ -827,11 +826,12 @@ def _as_exported(venue: dict, channels, normal: NormalRow | None = None) -> dict
     return standard_row(values, channels)
 
 
-def _find_existing(batch: list[NormalRow], queryset, get=getattr) -> dict:
-    """Existing venues of ``batch`` by row key: same (source, id); or, for venues entered here
-    (no external id, exported with their slug as ``id``), same slug and source."""
+def _find_existing(batch: list[NormalRow], queryset) -> dict[tuple[str, str], dict]:
+    """Existing venues of ``batch`` by row key, as the dicts of ``queryset`` (a ``values()``
+    with ``source``, ``external_id`` and ``slug``): same (source, id); or, for venues entered
+    here (no external id, exported with their slug as ``id``), same slug and source."""
     found = {
-        (get(v, "source"), get(v, "external_id")): v
+        (v["source"], v["external_id"]): v
         for v in queryset.filter(
             source__in={n.key[0] for n in batch}, external_id__in={n.key[1] for n in batch}
         ).exclude(external_id="")
@@ -840,8 +840,8 @@ def _find_existing(batch: list[NormalRow], queryset, get=getattr) -> dict:
     if missing:
         default = default_source()
         for venue in queryset.filter(external_id="", slug__in=list(missing)):
-            key = missing[get(venue, "slug")]
-            if (get(venue, "source") or default) == key[0]:
+            key = missing[venue["slug"]]
+            if (venue["source"] or default) == key[0]:
                 found[key] = venue
     return found
 
