@@ -24,13 +24,14 @@ Query parameters (all optional, all GET):
                  must list every value given.
 ``near``         ``lat,lon``: venues with coordinates, nearest first, with ``distance_km``.
 
-``with_page_prefetches(queryset, scenario=None, *, today=None) -> QuerySet`` adds the two
-prefetches a result list needs: ``channels`` (only those usable in ``scenario`` when given,
-ordered by scenario, position) and ``closures`` (current or upcoming on ``today``).
+``with_page_prefetches(queryset, scenario=None, *, today=None, cards_only=False)`` adds what a
+result list shows: ``channels`` (only those usable in ``scenario`` when given, ordered by
+scenario, position) and ``closures`` (current or upcoming on ``today``); as prefetches for the
+API, as JSON arrays on the rows for the HTML cards (``cards_only``).
 
-``VenuePaginator`` (a Django ``Paginator``) picks the ids of a page in a narrow subquery
-(sort keys and id only, often an index range) and reads the full rows of those ids only: sorting
-every matching venue with all its columns spilled to disk on deep pages.
+``VenuePaginator`` (a Django ``Paginator``) reads the ids of a page first (sort keys and id
+only, often an index range), then the full rows of those ids only, and counts lazily (capped
+with ``count_limit``).
 """
 
 from __future__ import annotations

@@ -147,19 +147,14 @@ class VersionConflict(Exception):
         super().__init__(f"Venue {venue.pk} changed since version {expected_version}.")
 
 
-def active_closures(on: datetime.date):
-    """Closure periods covering ``on`` (start inclusive, end inclusive, open end allowed)."""
-    return ClosurePeriod.objects.covering(on)
-
+# A search with a typo lists at most this many venues, the closest first: more look-alikes are
+# noise, not answers.
+TYPO_RESULTS = 200
 
 # A commune's département is the start of its INSEE code: 2 characters (``59``, ``2A``), 3 for
 # overseas (``974``, ``988``). SQL function ``gll_departement_code`` (migration 0006, IMMUTABLE so
 # that an index can use it); ``tests/test_territories.py`` checks the rule on every commune of
 # the shipped COG.
-# A search with a typo lists at most this many venues, the closest first: more look-alikes are
-# noise, not answers.
-TYPO_RESULTS = 200
-
 DEPARTEMENT_CODE = models.Func(F("commune_id"), function="gll_departement_code", output_field=models.CharField())
 
 
@@ -168,17 +163,17 @@ class VenueQuerySet(models.QuerySet):
     def with_status(self, on: datetime.date | None = None):
         on = on or timezone.localdate()
         return self.annotate(
-            is_closed_on_date=Exists(active_closures(on).filter(venue=OuterRef("pk"))),
+            is_closed_on_date=Exists(ClosurePeriod.objects.covering(on).filter(venue=OuterRef("pk"))),
         )
 
     def open_on(self, on: datetime.date):
         return self.exclude(Q(closed_permanently_on__lte=on)).exclude(
-            Exists(active_closures(on).filter(venue=OuterRef("pk")))
+            Exists(ClosurePeriod.objects.covering(on).filter(venue=OuterRef("pk")))
         )
 
     def temporarily_closed_on(self, on: datetime.date):
         return self.exclude(Q(closed_permanently_on__lte=on)).filter(
-            Exists(active_closures(on).filter(venue=OuterRef("pk")))
+            Exists(ClosurePeriod.objects.covering(on).filter(venue=OuterRef("pk")))
         )
 
     def permanently_closed_on(self, on: datetime.date):
@@ -223,7 +218,8 @@ class VenueQuerySet(models.QuerySet):
 
     def located_in_epci(self, siren: str):
         """Venues whose commune is in the EPCI ``siren``."""
-        return self.filter(pk__in=_located_ids_sql("epci_id", siren))
+        # Constant SQL, ``siren`` is a parameter.
+        return self.filter(pk__in=RawSQL(LOCATED_IN_EPCI_IDS_SQL, [siren]))  # noqa: S611  # nosec B611
 
     # --- freshness --------------------------------------------------------------------------
     def stale(self, now=None):
@@ -694,18 +690,13 @@ def _serving_ids_sql(codes_sql: str, codes_params: list, postal_code: str = "") 
     return RawSQL(f"WITH t AS MATERIALIZED ({codes_sql}) {sql}", params)  # noqa: S611  # nosec B611
 
 
-def _located_ids_sql(column: str, value: str) -> RawSQL:
-    """Ids of the venues located in the communes whose ``column`` is ``value``: an array of
-    communes (index on ``column``) then the ``commune_id`` index. A join with the communes (or
-    ``IN (SELECT …)``) made PostgreSQL scan every venue and hash the communes."""
-    # Constant SQL, ``value`` is a parameter.
-    return RawSQL(LOCATED_IDS_SQL[column], [value])  # noqa: S611  # nosec B611
-
-
-LOCATED_IDS_SQL = {
-    "epci_id": "SELECT v.id FROM directory_venue v WHERE v.commune_id = ANY(ARRAY("
-    "SELECT c.code FROM directory_commune c WHERE c.epci_id = %s))",
-}
+# Ids of the venues located in the communes of an EPCI: an array of communes (``epci_id``
+# index) then the ``commune_id`` index. A join with the communes (or ``IN (SELECT …)``) made
+# PostgreSQL scan every venue and hash the communes.
+LOCATED_IN_EPCI_IDS_SQL = (
+    "SELECT v.id FROM directory_venue v WHERE v.commune_id = ANY(ARRAY("
+    "SELECT c.code FROM directory_commune c WHERE c.epci_id = %s))"
+)
 
 
 # One branch per kind of service area, each served by an index; ``t`` holds the communes
