@@ -18,5 +18,12 @@ def data_version() -> str:
     return str(version)
 
 
+def data_version_with(*keys: str) -> tuple[str, dict]:
+    """The data version and the cached values of ``keys``, in one round trip to the cache."""
+    found = cache.get_many([KEY, *keys])
+    version = found.pop(KEY, None)
+    return (str(version) if version is not None else data_version()), found
+
+
 def bump_data_version() -> None:
     cache.set(KEY, str(time.time_ns()), None)

@@ -68,9 +68,6 @@ class _LineWriter:
         self.with_label = _("%(kind)s — %(label)s :")
         self.without_label = _("%(kind)s :")
 
-    def line(self, channel) -> ChannelLine:
-        return self.line_of(channel.kind, channel.value, channel.label, channel.availability)
-
     def line_of(self, kind: str, value: str, label: str, availability: str) -> ChannelLine:
         spec = get_kind(kind)
         kind_label = self.labels.get(kind)
@@ -99,8 +96,8 @@ class StatusLine:
     message: str  # the mediator's message for the current closure
 
 
-def status_line(venue, today: datetime.date, open_text: str | None = None) -> StatusLine:
-    """``open_text``: « Ouvert » already translated, when a caller prints many cards."""
+def status_line(venue, today: datetime.date, open_text: str) -> StatusLine:
+    """``open_text``: « Ouvert », translated once for the whole page."""
     if venue.closed_permanently_on and venue.closed_permanently_on <= today:
         date = date_format(venue.closed_permanently_on, "j F Y")
         return StatusLine("closed", _("Fermé définitivement depuis le %(date)s") % {"date": date}, "", "")
@@ -125,7 +122,7 @@ def status_line(venue, today: datetime.date, open_text: str | None = None) -> St
         else:
             note = _("fermeture prévue à partir du %(start)s") % {"start": date_format(following.starts_on, "j F Y")}
         note = f" — {note}"
-    return StatusLine("open", open_text or _("Ouvert"), note, "")
+    return StatusLine("open", open_text, note, "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,13 +176,14 @@ class CardTexts:
         return cls(_("Pour le joindre"), "")
 
 
-def closures_of(venue, rows=None) -> list[ClosurePeriod]:
-    """Closure JSON rows (``venue.card_closures`` by default, see ``with_page_prefetches``) as
-    unsaved ClosurePeriods, for the Venue status methods (``listed_closures``). A row's
-    ``open_channels`` (channel ids), when present, becomes ``open_channel_ids``."""
+def closures_of(venue, rows) -> list[ClosurePeriod]:
+    """Closure JSON rows (``card_closures`` of ``with_page_prefetches``, ``sheet_closures`` of
+    the venue sheet) as unsaved ClosurePeriods, for the Venue status methods
+    (``listed_closures``). A row's ``open_channels`` (channel ids), when present, becomes
+    ``open_channel_ids``."""
     parse = datetime.date.fromisoformat
     closures = []
-    for row in venue.card_closures if rows is None else rows:
+    for row in rows:
         closure = ClosurePeriod(
             venue_id=venue.pk,
             starts_on=parse(row["starts_on"]),
@@ -218,9 +216,8 @@ def sheet_channels(rows, scenario: int | None):
 
 
 def venue_cards(venues, *, today: datetime.date, scenario: int | None = None, near=None) -> list[VenueCard]:
-    """Cards of a result page. ``venues`` come from ``with_page_prefetches`` (``card_channels``
-    and ``card_closures`` with ``cards_only``, else the prefetched managers), with
-    ``distance_km`` when ``near`` is set."""
+    """Cards of a result page. ``venues`` come from ``with_page_prefetches(cards_only=True)``
+    (``card_channels``, ``card_closures``), with ``distance_km`` when ``near`` is set."""
     suffix = f"?scenario={int(scenario)}" if scenario else ""
     # reverse() once: a slug is ASCII letters, digits and hyphens, printed as is in the path.
     url_head, _slug, url_tail = reverse("directory:venue", kwargs={"slug": "slug"}).rpartition("slug")
@@ -234,12 +231,8 @@ def venue_cards(venues, *, today: datetime.date, scenario: int | None = None, ne
         place = f"{venue.commune.name} ({venue.postal_code})"
         if near:
             place += " · " + at_distance % {"distance": distance_text(getattr(venue, "distance_km", None))}
-        rows = getattr(venue, "card_channels", None)
-        if rows is None:
-            lines = [writer.line(channel) for channel in venue.channels.all()]
-        else:
-            lines = [writer.line_of(r["kind"], r["value"], r["label"], r["availability"]) for r in rows]
-            venue.listed_closures = closures_of(venue)
+        lines = [writer.line_of(r["kind"], r["value"], r["label"], r["availability"]) for r in venue.card_channels]
+        venue.listed_closures = closures_of(venue, venue.card_closures)
         cards.append(
             VenueCard(
                 pk=venue.pk,

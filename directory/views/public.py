@@ -24,8 +24,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from directory import hours
-from directory.cache import KEY as DATA_VERSION_KEY
-from directory.cache import data_version
+from directory.cache import data_version_with
 from directory.enums import AccessScenario, Service, ServiceArea
 from directory.filters import VenueFilter, VenuePaginator, json_rows, with_page_prefetches
 from directory.models import Channel, ClosurePeriod, Commune, Venue
@@ -61,9 +60,7 @@ def cache_public_page(view):
         if not cacheable:
             return view(request, *args, **kwargs)
         key = page_cache_key(request)
-        found = cache.get_many([DATA_VERSION_KEY, key])
-        version = found.get(DATA_VERSION_KEY)
-        version = str(version) if version is not None else data_version()
+        version, found = data_version_with(key)
         stored = found.get(key)
         if stored is not None and stored[0] == version:
             _version, content, content_type = stored
