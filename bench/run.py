@@ -586,7 +586,7 @@ def main(argv=None) -> int:
             "list_rps": listing["requests_per_s"],
             "list_mix_rps": mixed["requests_per_s"],
             "list_mix_ratio": round(mixed["requests_per_s"] / healthz["requests_per_s"], 2),
-            "wrk": f"-t2 -c{WRK_CONNECTIONS} -d{WRK_SECONDS}s",
+            "wrk": f"-t2 -c{WRK_CONNECTIONS}, 3 rounds of -d{seconds}s per URL (mix: -d{WRK_SECONDS}s)",
             "gunicorn": f"{server.workers} workers × {server.threads} threads",
             "errors": {
                 n: r["socket_errors"] + r["non_2xx_3xx"]
