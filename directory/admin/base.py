@@ -114,6 +114,20 @@ class RuleBasedMixin:
         return actions
 
 
+class LogRules:
+    """For logs the code writes (reminders sent, SMS look-ups): nobody adds or edits a line.
+    Put it before the rule-based admin class in the bases."""
+
+    def can_change(self, user, obj) -> bool:
+        return False
+
+    def can_change_any(self, user) -> bool:
+        return False
+
+    def can_add(self, user) -> bool:
+        return False
+
+
 class RuleBasedAdmin(RuleBasedMixin, admin.ModelAdmin):
     pass
 

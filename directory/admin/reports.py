@@ -7,7 +7,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from directory import enums
-from directory.admin.base import RuleBasedAdmin
+from directory.admin.base import LogRules, RuleBasedAdmin
 from directory.models import FreshnessReminder, Report, Venue
 
 
@@ -68,17 +68,8 @@ class ReportAdmin(RuleBasedAdmin):
 
 
 @admin.register(FreshnessReminder)
-class FreshnessReminderAdmin(RuleBasedAdmin):
+class FreshnessReminderAdmin(LogRules, RuleBasedAdmin):
     """Read-only log, for superusers."""
 
     list_display = ["venue", "sent_at", "recipients"]
     list_select_related = ["venue"]
-
-    def can_change(self, user, obj):
-        return False
-
-    def can_change_any(self, user):
-        return False
-
-    def can_add(self, user):
-        return False

@@ -4,7 +4,7 @@ queries nobody could answer. Read-only; senders exist only as salted hashes."""
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from directory.admin.base import RuleBasedAdmin
+from directory.admin.base import LogRules, RuleBasedAdmin
 from directory.models import DepartementStaff, SmsExchange
 from directory.sms import stats
 
@@ -14,7 +14,7 @@ def can_see_sms_statistics(user) -> bool:
 
 
 @admin.register(SmsExchange)
-class SmsExchangeAdmin(RuleBasedAdmin):
+class SmsExchangeAdmin(LogRules, RuleBasedAdmin):
     list_display = ["created_at", "query", "answered", "venues_count", "rate_limited", "adapter"]
     list_filter = ["answered", "rate_limited", "adapter"]
     search_fields = ["query"]
@@ -31,15 +31,6 @@ class SmsExchangeAdmin(RuleBasedAdmin):
 
     def can_view(self, user, obj):
         return can_see_sms_statistics(user)
-
-    def can_change(self, user, obj):
-        return False
-
-    def can_change_any(self, user):
-        return False
-
-    def can_add(self, user):
-        return False
 
     def can_delete(self, user, obj):
         return False
