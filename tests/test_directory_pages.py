@@ -518,3 +518,27 @@ def test_commune_suggestions_prefer_names_that_start_with_the_text(client, hauts
     # a typo: no name starts with it, the look-alikes are offered
     html = page(client, f"{LIST}?q=lile")
     assert "commune=59350" in html
+
+
+def test_a_search_with_a_typo_says_what_was_searched_instead(client, hauts_de_france, django_assert_num_queries):
+    VenueFactory(name="Médiathèque Jules Verne", commune=hauts_de_france.cysoing)
+    VenueFactory(name="Maison de Lisle", commune=hauts_de_france.cysoing)
+    html = page(client, f"{LIST}?q=mediateque")
+    assert "Médiathèque Jules Verne" in html and "Maison de Lisle" not in html
+    assert "Aucun lieu ne contient « mediateque » : voici les lieux avec « mediatheque »." in html
+    # the closest word is never with « cysoing »: the next look-alike is
+    VenueFactory(name="Centre Lille", commune=hauts_de_france.arras, postal_code="62000")
+    html = page(client, f"{LIST}?q=lile+cysoing")
+    assert "Maison de Lisle" in html and "voici les lieux aux mots proches" in html
+    # words found as typed, or nothing alike: no note
+    assert "Aucun lieu ne contient" not in page(client, f"{LIST}?q=mediatheque")
+    html = page(client, f"{LIST}?q=zzzzqq")
+    assert "Aucun lieu trouvé" in html and "Aucun lieu ne contient" not in html
+    # words found as typed: the commune, one EXISTS, the page's ids and rows; a typo: + the
+    # look-up of its words (in a transaction for its threshold: SAVEPOINT, SET LOCAL, RELEASE in
+    # a test) + one EXISTS
+    cysoing = hauts_de_france.cysoing.pk
+    with django_assert_num_queries(4):
+        client.get(f"{LIST}?q=mediatheque&commune={cysoing}")
+    with django_assert_num_queries(9):
+        client.get(f"{LIST}?q=mediateque&commune={cysoing}")

@@ -1,6 +1,7 @@
 from directory.models.channels import Channel
 from directory.models.people import DepartementStaff, Invitation, Membership
 from directory.models.reports import FreshnessReminder, Report, SmsExchange
+from directory.models.search import SearchWord
 from directory.models.territories import Commune, Departement, Epci, Region
 from directory.models.venues import ClosurePeriod, Structure, Venue
 
@@ -16,6 +17,7 @@ __all__ = [
     "Membership",
     "Region",
     "Report",
+    "SearchWord",
     "SmsExchange",
     "Structure",
     "Venue",

@@ -7,12 +7,11 @@ import re
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
-from django.contrib.postgres.indexes import GinIndex, GistIndex, OpClass
+from django.contrib.postgres.indexes import GinIndex, GistIndex
 from django.contrib.postgres.search import (
     SearchQuery,
     SearchVector,
     SearchVectorField,
-    TrigramWordSimilarity,
 )
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -26,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from directory import enums
+from directory.models.search import QueryWord, look_alikes
 from directory.models.territories import Commune
 from directory.text import fold
 
@@ -147,10 +147,6 @@ class VersionConflict(Exception):
         super().__init__(f"Venue {venue.pk} changed since version {expected_version}.")
 
 
-# A search with a typo lists at most this many venues, the closest first: more look-alikes are
-# noise, not answers.
-TYPO_RESULTS = 200
-
 # A commune's département is the start of its INSEE code: 2 characters (``59``, ``2A``), 3 for
 # overseas (``974``, ``988``). SQL function ``gll_departement_code`` (migration 0006, IMMUTABLE so
 # that an index can use it); ``tests/test_territories.py`` checks the rule on every commune of
@@ -158,7 +154,23 @@ TYPO_RESULTS = 200
 DEPARTEMENT_CODE = models.Func(F("commune_id"), function="gll_departement_code", output_field=models.CharField())
 
 
+def _all_of_any_of(groups: list[list[str]]) -> SearchQuery:
+    """A French full-text query for « any word of each group »: ``(a | b) & (c | d)``."""
+    query = None
+    for group in groups:
+        alternatives = None
+        for word in dict.fromkeys(group):
+            term = SearchQuery(word, config="french", search_type="plain")
+            alternatives = term if alternatives is None else alternatives | term
+        query = alternatives if query is None else query & alternatives
+    return query
+
+
 class VenueQuerySet(models.QuerySet):
+    # What a search with typos looked for instead (``_search_look_alikes``): the closest
+    # look-alikes, « » when several were tried, None when the words were found as typed.
+    search_correction: str | None = None
+
     # --- status -----------------------------------------------------------------------------
     def with_status(self, on: datetime.date | None = None):
         on = on or timezone.localdate()
@@ -233,14 +245,15 @@ class VenueQuerySet(models.QuerySet):
         """Accent- and typo-tolerant search on name, commune, postal code and structure, plus
         French full-text (stemming: « centres sociaux » finds « centre social »).
 
-        Two tiers: venues whose text has every word of the query (French full-text on the
-        stored ``search_vector``, GIN ``venue_search_fts``), equally relevant, so in name order;
-        only when there are none, typo-tolerant word similarity on ``search_text``
-        (``search_text %> q``, GIN ``venue_search_trgm``): the ``TYPO_RESULTS`` closest, ranked
-        by similarity. One cheap ``EXISTS`` query picks the tier; the typo tier reads its ids in
-        one more. A 5-digit query is a postal code: venues of every commune that has it
+        Venues whose text has every word of the query (French full-text on the stored
+        ``search_vector``, GIN ``venue_search_fts``), equally relevant, so in name order. Only
+        when there are none, the typo tier (``_search_look_alikes``): each word replaced by the
+        venues' words that look like it (trigram similarity on the word list
+        ``SearchWord``), found by full text again. One cheap ``EXISTS`` query picks the tier;
+        the typo tier costs one look-up of the words and one ``EXISTS`` per level tried. A
+        5-digit query is a postal code: venues of every commune that has it
         (``commune_postal_codes_gin``, then the ``commune_id`` index). ``search_rank`` orders
-        results."""
+        results: 1 for words found, 0.5 for look-alikes."""
         # Punctuation separates words for residents and for trigrams alike: « d'Ascq », « d’Ascq »
         # and « d ascq » are the same query; « <script> » is just « script ».
         folded = " ".join(re.findall(r"[^\W_]+", fold(text)[:200]))
@@ -262,26 +275,38 @@ class VenueQuerySet(models.QuerySet):
             # typo-tolerant trigram search is for when words are not found: run on a short word
             # it matches everything that starts alike (« Médis » → 20,000 « médiathèques »).
             return words.annotate(search_rank=models.Value(1.0))
-        # Typos: the TYPO_RESULTS most similar venues, picked here in one pass. The trigram index
-        # only prefilters; word similarity is then computed for every candidate, thousands for
-        # a short word at national scale (« semer »: 30 ms at 200,000 venues), which the page
-        # and its count would otherwise each redo.
-        similarity = TrigramWordSimilarity(folded, "search_text")
-        closest = (
-            self.filter(search_text__trigram_word_similar=folded)
-            .annotate(similarity=similarity)
-            .order_by("-similarity", "name", "pk")
-            .values_list("pk", flat=True)[:TYPO_RESULTS]
-        )
-        ids = list(closest)
-        # Their rank is their place in that list: no second similarity computation.
-        place = models.Func(
-            models.Value(ids, output_field=ArrayField(models.BigIntegerField())),
-            F("pk"),
-            function="array_position",
-            output_field=models.FloatField(),
-        )
-        return self.filter(pk__in=ids).annotate(search_rank=models.Value(0.0) - place)
+        return self._search_look_alikes(folded)
+
+    def _search_look_alikes(self, folded: str):
+        """The typo tier of ``search``: each word of the query replaced by the venues' words
+        that look like it (``directory/models/search.py``), then found by full text like
+        words spelt right, in name order. First the closest look-alike of each word
+        (« mediateque » → médiathèque); when no venue has them all, any of each word's
+        look-alikes. Words nothing looks like are left out (« médiathèque zzzz »); French stop
+        words never decide. ``search_correction`` tells the page what was searched instead."""
+        words = [word for word in look_alikes(folded.split(), using=self.db) if not word.stop_word]
+        usable = [word for word in words if word.look_alikes]
+        tried = set()
+        for level, pick in (("closest", QueryWord.closest), ("close", QueryWord.all)):
+            groups = [[word.text, *pick(word)] for word in usable]
+            key = tuple(tuple(group) for group in groups)
+            if not groups or key in tried:
+                continue
+            tried.add(key)
+            found = self.filter(search_vector=_all_of_any_of(groups))
+            if found.exists():
+                found = found.annotate(search_rank=models.Value(0.5))
+                if level == "closest":
+                    found.search_correction = " ".join(group[1] for group in groups)
+                else:
+                    found.search_correction = ""
+                return found
+        return self.none().annotate(search_rank=models.Value(0.0))
+
+    def _clone(self):
+        clone = super()._clone()
+        clone.search_correction = self.search_correction
+        return clone
 
     def near(self, lat: float, lon: float):
         """Venues with coordinates, annotated with ``distance_order`` (straight-line distance
@@ -474,8 +499,7 @@ class Venue(models.Model):
             ),
         ]
         indexes = [
-            # Free-text search: ``search_text %> 'lile'`` (typos) and French full-text.
-            GinIndex(OpClass("search_text", name="gin_trgm_ops"), name="venue_search_trgm"),
+            # Free-text search: French full-text (typos: the word list, ``SearchWord``).
             GinIndex(fields=["search_vector"], name="venue_search_fts"),
             # ``near()``: nearest-first (KNN) on the earthdistance position.
             GistIndex(

@@ -181,6 +181,8 @@ def venue_list(request):
             "near": near,
             "commune": filterset.selected_commune,
             "commune_suggestions": _commune_suggestions(filterset),
+            # What a search with typos looked for instead (``VenueQuerySet.search``).
+            "search_correction": filterset.qs.search_correction,
             "map_points": _map_points(page_venues),
             "map_config": {"tileUrl": settings.MAP_TILE_URL, "attribution": settings.MAP_TILE_ATTRIBUTION},
         },
