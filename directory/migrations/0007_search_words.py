@@ -27,18 +27,29 @@ SYNC_FUNCTION = """
 CREATE OR REPLACE FUNCTION gll_search_words_sync() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+    IF TG_OP = 'INSERT' THEN
         INSERT INTO directory_searchword (word)
         SELECT DISTINCT w FROM new_rows, gll_search_words(new_rows.search_text) AS w
         ORDER BY w
         ON CONFLICT DO NOTHING;
-    END IF;
-    IF TG_OP = 'UPDATE' THEN
+    ELSIF TG_OP = 'UPDATE' THEN
+        -- Only the rows whose text changed: most updates (a verification date, the channel
+        -- kinds kept by migration 0008) leave it alone.
+        INSERT INTO directory_searchword (word)
+        SELECT DISTINCT w
+        FROM old_rows o JOIN new_rows n ON n.id = o.id AND n.search_text IS DISTINCT FROM o.search_text,
+             gll_search_words(n.search_text) AS w
+        ORDER BY w
+        ON CONFLICT DO NOTHING;
         DELETE FROM directory_searchword
         WHERE word IN (
-            SELECT w FROM old_rows, gll_search_words(old_rows.search_text) AS w
+            SELECT w
+            FROM old_rows o JOIN new_rows n ON n.id = o.id AND n.search_text IS DISTINCT FROM o.search_text,
+                 gll_search_words(o.search_text) AS w
             EXCEPT
-            SELECT w FROM new_rows, gll_search_words(new_rows.search_text) AS w
+            SELECT w
+            FROM old_rows o JOIN new_rows n ON n.id = o.id AND n.search_text IS DISTINCT FROM o.search_text,
+                 gll_search_words(n.search_text) AS w
         )
         AND NOT EXISTS (
             SELECT 1 FROM directory_venue v WHERE v.search_vector @@ plainto_tsquery('french', word)
@@ -105,7 +116,8 @@ class Migration(migrations.Migration):
                 migrations.AddIndex(
                     model_name="searchword",
                     index=django.contrib.postgres.indexes.GinIndex(
-                        django.contrib.postgres.indexes.OpClass("word", name="gin_trgm_ops"), name="searchword_trgm",
+                        django.contrib.postgres.indexes.OpClass("word", name="gin_trgm_ops"),
+                        name="searchword_trgm",
                         fastupdate=False,
                     ),
                 ),
