@@ -203,9 +203,9 @@ class VenueQuerySet(models.QuerySet):
         return self.filter(Exists(Channel.objects.filter(venue=OuterRef("pk"), scenario__lte=scenario)))
 
     def with_channel_kinds(self, kinds):
-        from directory.models.channels import Channel
-
-        return self.filter(Exists(Channel.objects.filter(venue=OuterRef("pk"), kind__in=list(kinds))))
+        """Venues with at least one channel of one of ``kinds`` (``channel_kinds``, kept by
+        triggers: no channel subquery)."""
+        return self.filter(channel_kinds__overlap=sorted(kinds))
 
     def serving(self, commune: Commune):
         """Venues whose service area includes ``commune`` (or located in it).
@@ -459,10 +459,17 @@ class Venue(models.Model):
         db_persist=True,
         editable=False,
     )
+    # The kinds of the venue's channels, sorted, kept by triggers from ``directory_channel``
+    # (migration 0008): the channel filter (« canal=sms ») reads it from the département or
+    # name index (INCLUDE) instead of probing the channels of every venue of a département
+    # (1,400 in the Loir-et-Cher at 200,000 venues). Every UPDATE of a venue recomputes it, so a
+    # stale copy saved by Django never overwrites it.
+    channel_kinds = ArrayField(models.CharField(max_length=20), default=list, blank=True, editable=False)
 
     objects = VenueQuerySet.as_manager()
     history = HistoricalRecords(
-        excluded_fields=["search_text", "search_vector", "updated_at"], m2m_fields=[service_area_communes]
+        excluded_fields=["search_text", "search_vector", "channel_kinds", "updated_at"],
+        m2m_fields=[service_area_communes],
     )
 
     class Meta:
@@ -511,12 +518,18 @@ class Venue(models.Model):
             # included: the list hides permanently closed venues), never the wide rows.
             models.Index(fields=["latitude", "longitude"], include=["closed_permanently_on"], name="venue_coordinates"),
             # The default order (name, id): page N is an index range, the count an index-only scan.
-            models.Index(fields=["name", "id"], include=["closed_permanently_on"], name="venue_name_id"),
+            models.Index(
+                fields=["name", "id"], include=["closed_permanently_on", "channel_kinds"], name="venue_name_id"
+            ),
             # ``departement=``: a département's venues in name order, so a page of them (with a
             # scenario or channel condition checked row by row) stops after 21 matches instead
             # of sorting all of them (5,500 in the Nord at 200,000 venues).
             models.Index(
-                DEPARTEMENT_CODE, "name", "id", include=["closed_permanently_on"], name="venue_departement_name"
+                DEPARTEMENT_CODE,
+                "name",
+                "id",
+                include=["closed_permanently_on", "channel_kinds"],
+                name="venue_departement_name",
             ),
             # ``serving()``: venues of a given service area located in the communes of an EPCI or
             # a département.
