@@ -129,9 +129,12 @@ def sample_parameters(scale: int) -> dict[str, list[str]]:
     from directory.models import Venue
 
     rng = random.Random(7)
+    # The same venues on every run of a data set (``order_by("?")`` drew new ones each time).
+    open_venues = Venue.objects.filter(closed_permanently_on__isnull=True)
+    picked = rng.sample(list(open_venues.order_by("pk").values_list("pk", flat=True)), VARIANTS * 3)
     rows = list(
-        Venue.objects.filter(closed_permanently_on__isnull=True)
-        .order_by("?")
+        open_venues.filter(pk__in=picked)
+        .order_by("pk")
         .values_list("slug", "commune_id", "commune__name", "postal_code", "commune__departement_id", "latitude",
                      "longitude", "name")[: VARIANTS * 3]
     )  # fmt: skip
