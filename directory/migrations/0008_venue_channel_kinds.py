@@ -101,7 +101,12 @@ class Migration(migrations.Migration):
             model_name="venue",
             name="channel_kinds",
             field=django.contrib.postgres.fields.ArrayField(
-                base_field=models.CharField(max_length=20), blank=True, default=list, editable=False, size=None
+                base_field=models.CharField(max_length=20),
+                blank=True,
+                db_default=models.Value("{}"),
+                default=list,
+                editable=False,
+                size=None,
             ),
         ),
         migrations.RunSQL(KINDS_FUNCTION + SYNC, DROP),

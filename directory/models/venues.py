@@ -464,7 +464,10 @@ class Venue(models.Model):
     # name index (INCLUDE) instead of probing the channels of every venue of a département
     # (1,400 in the Loir-et-Cher at 200,000 venues). Every UPDATE of a venue recomputes it, so a
     # stale copy saved by Django never overwrites it.
-    channel_kinds = ArrayField(models.CharField(max_length=20), default=list, blank=True, editable=False)
+    # ``db_default`` too: rows written outside the ORM (COPY in bulk loads) get ``{}``.
+    channel_kinds = ArrayField(
+        models.CharField(max_length=20), default=list, db_default=models.Value("{}"), blank=True, editable=False
+    )
 
     objects = VenueQuerySet.as_manager()
     history = HistoricalRecords(
