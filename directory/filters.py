@@ -29,7 +29,7 @@ result list shows: ``channels`` (only those usable in ``scenario`` when given, o
 scenario, position) and ``closures`` (current or upcoming on ``today``); as prefetches for the
 API, as JSON arrays on the rows for the HTML cards (``cards_only``).
 
-``VenuePaginator`` (a Django ``Paginator``) reads the ids of a page first (sort keys and id
+``directory.pagination.VenuePaginator`` (a Django ``Paginator``) reads the ids of a page first (sort keys and id
 only, often an index range), then the full rows of those ids only, and counts lazily (capped
 with ``count_limit``).
 """
@@ -43,13 +43,10 @@ import re
 import django_filters
 from django import forms
 from django.contrib.postgres.expressions import ArraySubquery
-from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.core.validators import RegexValidator
 from django.db.models import Case, IntegerField, OuterRef, Prefetch, Value, When
 from django.db.models.functions import JSONObject
-from django.db.models.sql.where import WhereNode
 from django.utils import timezone
-from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
@@ -390,100 +387,3 @@ def json_rows(queryset, fields, **expressions):
     ``fields`` and any extra ``expressions`` (evaluated on each row)."""
     columns = {name: name for name in fields} | expressions
     return ArraySubquery(queryset.filter(venue_id=OuterRef("pk")).values(row=JSONObject(**columns)))
-
-
-class VenuePage(Page):
-    """A page that knows from its own read whether another follows (``has_next``), so that
-    a capped total (``VenuePaginator(count_limit=…)``) never hides the « next » link nor
-    breaks the « previous » one."""
-
-    def __init__(self, object_list, number, paginator, more: bool):
-        super().__init__(object_list, number, paginator)
-        self.more = more
-
-    def has_next(self):
-        return self.more
-
-    def next_page_number(self):
-        return self.number + 1
-
-    def previous_page_number(self):
-        # Django's checks it against num_pages, which a capped count makes too small.
-        if self.number <= 1:
-            raise EmptyPage(self.paginator.error_messages["min_page"])
-        return self.number - 1
-
-
-class VenuePaginator(Paginator):
-    """A ``Paginator`` of venue querysets that filters once and counts only when it must.
-
-    ``page(n)`` reads the ids of page ``n`` plus one (sort keys and ids only, often an index
-    range), then the full rows of those ids alone: the filter conditions run once, and sorting
-    never carries whole rows. When that read ends the list (fewer ids than a page), the total
-    follows from it and no ``COUNT`` query runs: most searches by commune, postal code or name
-    fit on one page. Otherwise ``count`` runs lazily, when the page shows the total.
-
-    ``count_limit`` (the HTML list uses 500) stops counting past that many venues:
-    ``count_is_capped`` is then true and ``count`` is ``count_limit``. « More than 500 venues »
-    is all a resident needs, and a count of the whole directory grew with it (45 ms at 200,000
-    venues); ``exact_count()`` still counts all (for the last page of an over-long page number).
-    The API keeps exact counts.
-
-    Meant for ``VenueFilter`` querysets: their joins are many-to-one (commune, structure), so
-    dropping the conditions from the rows query cannot duplicate rows. ``orphans`` is not
-    supported (the public list and the API do not use it)."""
-
-    def __init__(self, object_list, per_page, orphans=0, allow_empty_first_page=True, *, count_limit=None, **kwargs):
-        if orphans:
-            raise ValueError("VenuePaginator does not support orphans")
-        super().__init__(object_list, per_page, 0, allow_empty_first_page, **kwargs)
-        self.count_limit = count_limit
-        self._capped = False
-
-    @cached_property
-    def count(self):
-        if self.count_limit is None:
-            return self.exact_count()
-        # COUNT(*) over a LIMITed subquery: at most count_limit + 1 rows are ever read.
-        found = self.object_list.order_by().values("pk")[: self.count_limit + 1].count()
-        if found > self.count_limit:
-            self._capped = True
-            return self.count_limit
-        return found
-
-    @property
-    def count_is_capped(self) -> bool:
-        self.count  # noqa: B018  (counts first if needed)
-        return self._capped
-
-    def exact_count(self) -> int:
-        return self.object_list.count()
-
-    def last_page_number(self) -> int:
-        """The number of the last page, counted exactly even past ``count_limit``."""
-        count = self.count if self.count_limit is None else self.exact_count()
-        return max(1, -(-count // self.per_page))
-
-    def page(self, number):
-        try:
-            if isinstance(number, float) and not number.is_integer():
-                raise ValueError
-            number = int(number)
-        except (TypeError, ValueError):
-            raise PageNotAnInteger(self.error_messages["invalid_page"]) from None
-        if number < 1:
-            raise EmptyPage(self.error_messages["min_page"])
-        bottom = (number - 1) * self.per_page
-        ids = list(self.object_list.values_list("pk", flat=True)[bottom : bottom + self.per_page + 1])
-        more = len(ids) > self.per_page
-        if more:
-            ids = ids[: self.per_page]  # more pages follow: the total will need a COUNT
-        elif ids or (number == 1 and self.allow_empty_first_page):
-            self.__dict__["count"] = bottom + len(ids)  # the last page: the total is known
-        else:
-            raise EmptyPage(self.error_messages["no_results"])
-        rows = self.object_list.all()
-        # The ids already satisfy every filter: the rows query keeps the select_related,
-        # annotations, ordering and prefetches, not the conditions.
-        rows.query.where = WhereNode()
-        return VenuePage(rows.filter(pk__in=ids), number, self, more)

@@ -8,8 +8,9 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from directory import enums
-from directory.filters import VenueFilter, VenuePaginator, with_page_prefetches
+from directory.filters import VenueFilter, with_page_prefetches
 from directory.models import Venue
+from directory.pagination import VenuePaginator
 from tests.factories import ChannelFactory, ClosurePeriodFactory, VenueFactory
 
 pytestmark = pytest.mark.django_db

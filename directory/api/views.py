@@ -27,8 +27,9 @@ from rest_framework.throttling import AnonRateThrottle
 from directory import enums
 from directory.api.serializers import VenueDetailSerializer, VenueSerializer
 from directory.cache import data_version
-from directory.filters import VenueFilter, VenuePaginator, with_page_prefetches
+from directory.filters import VenueFilter, with_page_prefetches
 from directory.models import Venue
+from directory.pagination import VenuePaginator
 
 CACHE_SECONDS = 60
 

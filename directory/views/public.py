@@ -26,8 +26,9 @@ from django.utils.translation import gettext as _
 from directory import hours
 from directory.cache import data_version_with
 from directory.enums import AccessScenario, Service, ServiceArea
-from directory.filters import VenueFilter, VenuePaginator, json_rows, with_page_prefetches
+from directory.filters import VenueFilter, json_rows, with_page_prefetches
 from directory.models import Channel, ClosurePeriod, Commune, Venue
+from directory.pagination import VenuePaginator
 from directory.presenters import closures_of, sheet_channels, venue_cards
 from directory.text import fold
 
