@@ -257,6 +257,15 @@ class VenueFilter(django_filters.FilterSet):
         return self.form.cleaned_data.get(name)
 
     @property
+    def is_whole_list(self) -> bool:
+        """No filter set (invalid ones are ignored too): ``qs`` is every venue not closed for
+        good, in name order."""
+        if not self.is_bound:
+            return True
+        self.errors  # noqa: B018  (runs validation once)
+        return not any(value not in (None, "", [], ()) for value in self.form.cleaned_data.values())
+
+    @property
     def selected_scenario(self) -> int | None:
         return self._cleaned("scenario") or None
 

@@ -7,6 +7,11 @@ from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db.models.sql.where import WhereNode
 from django.utils.functional import cached_property
 
+from directory.models import listing
+
+# The default order of the list: the one the name buckets describe.
+DEFAULT_ORDER = ("name", "pk")
+
 
 class VenuePage(Page):
     """A page that knows from its own read whether another follows (``has_next``), so that
@@ -45,6 +50,10 @@ class VenuePaginator(Paginator):
     venues); ``exact_count()`` still counts all (for the last page of an over-long page number).
     The API keeps exact counts.
 
+    ``buckets_on`` (a date; the HTML list gives today's when no filter is set): the list is the
+    whole directory in name order, and a page past ``listing.BUCKET_STEP`` reads from the start
+    of its name bucket instead of every entry before it (``directory/models/listing.py``).
+
     Meant for ``VenueFilter`` querysets: their joins are many-to-one (commune, structure), so
     dropping the conditions from the rows query cannot duplicate rows. ``orphans`` is not
     supported (the public list and the API do not use it)."""
@@ -57,12 +66,16 @@ class VenuePaginator(Paginator):
         allow_empty_first_page=True,
         *,
         count_limit=None,
+        buckets_on=None,
         **kwargs,
     ):
         if orphans:
             raise ValueError("VenuePaginator does not support orphans")
         super().__init__(object_list, per_page, 0, allow_empty_first_page, **kwargs)
         self.count_limit = count_limit
+        # A date when ``object_list`` is the whole list of venues not closed for good on that
+        # day, in the default order: pages past the first bucket then start from a bucket.
+        self.buckets_on = buckets_on
         self._capped = False
 
     @cached_property
@@ -99,7 +112,7 @@ class VenuePaginator(Paginator):
         if number < 1:
             raise EmptyPage(self.error_messages["min_page"])
         bottom = (number - 1) * self.per_page
-        ids = list(self.object_list.values_list("pk", flat=True)[bottom : bottom + self.per_page + 1])
+        ids = list(self._ids(bottom, self.per_page + 1))
         more = len(ids) > self.per_page
         if more:
             ids = ids[: self.per_page]  # more pages follow: the total will need a COUNT
@@ -112,3 +125,19 @@ class VenuePaginator(Paginator):
         # annotations, ordering and prefetches, not the conditions.
         rows.query.where = WhereNode()
         return VenuePage(rows.filter(pk__in=ids), number, self, more)
+
+    def _ids(self, offset: int, limit: int):
+        ids = self.object_list.values_list("pk", flat=True)
+        if (
+            self.buckets_on is None
+            or offset < listing.BUCKET_STEP
+            or tuple(self.object_list.query.order_by) != DEFAULT_ORDER
+        ):
+            return ids[offset : offset + limit]
+        bucket = listing.locate(offset, self.buckets_on, using=self.object_list.db)
+        if bucket is None:
+            return ids[offset : offset + limit]
+        start_name, position = bucket
+        # ``name >= start`` is a range of the name index: at most one bucket read.
+        start = offset - position
+        return ids.filter(name__gte=start_name)[start : start + limit]

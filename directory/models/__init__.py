@@ -1,4 +1,5 @@
 from directory.models.channels import Channel
+from directory.models.listing import VenueNameBucket
 from directory.models.people import DepartementStaff, Invitation, Membership
 from directory.models.reports import FreshnessReminder, Report, SmsExchange
 from directory.models.search import SearchWord
@@ -21,4 +22,5 @@ __all__ = [
     "SmsExchange",
     "Structure",
     "Venue",
+    "VenueNameBucket",
 ]

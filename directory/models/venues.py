@@ -539,6 +539,14 @@ class Venue(models.Model):
             models.Index(fields=["service_area", "commune"], name="venue_area_commune"),
             # ``serving_any(postal_code=…)``.
             models.Index(fields=["postal_code"], name="venue_postal_code"),
+            # The venues closing later than today, counted for a deep page's position
+            # (``directory/models/listing.py``).
+            models.Index(
+                fields=["closed_permanently_on"],
+                include=["name"],
+                condition=Q(closed_permanently_on__isnull=False),
+                name="venue_closing_later",
+            ),
             # Staleness lists and reminders.
             models.Index(fields=["verified_at"], name="venue_verified_at"),
             GinIndex(fields=["typologie"], name="venue_typologie_gin"),

@@ -44,7 +44,7 @@ from directory import enums
 from directory.cache import bump_data_version
 from directory.channels import FACEBOOK_DOMAINS, get_kind, host_matches, normalise_url
 from directory.hours import parse as parse_hours
-from directory.models import Channel, Commune, DepartementStaff, Venue
+from directory.models import Channel, Commune, DepartementStaff, Venue, listing
 from directory.opendata import standard
 from directory.opendata.copy import copy_insert_values
 from directory.opendata.exporter import STANDARD_VALUES, default_source
@@ -355,6 +355,10 @@ class LieuxImporter:
                 with transaction.atomic(), _gin_merged_once(Venue):
                     self._apply(write=True)
                 self.report.written = True
+                if self.report.created >= listing.BUCKET_STEP:
+                    # New venues by the thousand: fresh boundaries for deep pages now rather
+                    # than on the first deep page (``directory/models/listing.py``).
+                    listing.rebuild()
                 bump_data_version()
         except _HeaderInvalid:
             pass  # its problems are already in the report

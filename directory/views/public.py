@@ -159,7 +159,12 @@ def venue_list(request):
     filterset = VenueFilter(request.GET, queryset=Venue.objects.public(), today=today)
     scenario = filterset.selected_scenario
     venues = with_page_prefetches(filterset.qs, scenario, today=today, cards_only=True)
-    paginator = VenuePaginator(venues, settings.DIRECTORY_PAGE_SIZE, count_limit=settings.DIRECTORY_COUNT_LIMIT)
+    paginator = VenuePaginator(
+        venues,
+        settings.DIRECTORY_PAGE_SIZE,
+        count_limit=settings.DIRECTORY_COUNT_LIMIT,
+        buckets_on=today if filterset.is_whole_list else None,
+    )
     page, page_notice = _page(request, paginator)
     page_venues = list(page.object_list)
     near = filterset.near_point

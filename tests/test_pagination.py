@@ -1,0 +1,122 @@
+"""Deep pages of the whole list start from name buckets (``directory/models/listing.py``) and
+list exactly what OFFSET would, through every kind of write."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from directory.models import Venue, VenueNameBucket, listing
+from directory.pagination import VenuePaginator
+from tests.factories import VenueFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def small_buckets(monkeypatch):
+    monkeypatch.setattr(listing, "BUCKET_STEP", 3)
+    monkeypatch.setattr(listing, "BUCKET_MAX", 12)
+
+
+def today():
+    return timezone.localdate()
+
+
+def whole_list():
+    return Venue.objects.public().not_permanently_closed(today()).order_by("name", "pk")
+
+
+def all_pages(per_page, buckets=True):
+    paginator = VenuePaginator(whole_list(), per_page, buckets_on=today() if buckets else None)
+    found, number = [], 1
+    while True:
+        page = paginator.page(number)
+        found.extend(v.pk for v in page.object_list)
+        if not page.has_next():
+            return found
+        number += 1
+
+
+def assert_pages_match_offset():
+    expected = list(whole_list().values_list("pk", flat=True))
+    for per_page in (1, 2, 4, 5):
+        assert all_pages(per_page) == expected, per_page
+
+
+def bucket_counts():
+    return dict(VenueNameBucket.objects.values_list("start_name", "listed"))
+
+
+def test_pages_from_buckets_are_the_pages_offset_reads(hauts_de_france, small_buckets, monkeypatch):
+    # Names shared by several venues, some across a boundary; venues closed for good (left
+    # out), and closing later (still listed, not counted in the buckets).
+    for n in range(26):
+        VenueFactory(name=f"Lieu {n // 3:02d}", commune=hauts_de_france.lille)
+    VenueFactory(name="Lieu 03", closed_permanently_on=today() - datetime.timedelta(days=1))
+    VenueFactory(name="Lieu 05", closed_permanently_on=today() + datetime.timedelta(days=30))
+    VenueFactory(name="Lieu 01", closed_permanently_on=today() + datetime.timedelta(days=1))
+    listing.rebuild()
+    assert len(bucket_counts()) > 5
+    assert sum(bucket_counts().values()) == Venue.objects.filter(closed_permanently_on__isnull=True).count()
+    located = []
+    real_locate = listing.locate
+    monkeypatch.setattr(listing, "locate", lambda *args, **kwargs: located.append(args) or real_locate(*args, **kwargs))
+    assert_pages_match_offset()
+    assert len(located) > 20  # every page past the first bucket
+    # the buckets are used: page 5 of 2 starts from a bucket, reading from its first name
+    start_name, position = listing.locate(8, today())
+    assert start_name and position <= 8
+
+
+def test_bucket_counts_follow_every_write(hauts_de_france, small_buckets):
+    venues = [VenueFactory(name=f"Lieu {n:02d}", commune=hauts_de_france.lille) for n in range(15)]
+    listing.rebuild()
+    # an insert, a rename across buckets, a closure for good, a reopening, a deletion, a bulk
+    # update: after each, the counts are exact and the pages those of OFFSET
+    VenueFactory(name="Lieu 04 bis", commune=hauts_de_france.lille)
+    assert_pages_match_offset()
+    venues[1].name = "Lieu 13 bis"
+    venues[1].save()
+    assert_pages_match_offset()
+    venues[2].closed_permanently_on = today()
+    venues[2].save()
+    assert_pages_match_offset()
+    venues[2].closed_permanently_on = None
+    venues[2].save()
+    assert_pages_match_offset()
+    venues[3].delete()
+    assert_pages_match_offset()
+    Venue.objects.filter(name__lt="Lieu 05").update(name="Zone")
+    assert_pages_match_offset()
+    assert sum(bucket_counts().values()) == Venue.objects.filter(closed_permanently_on__isnull=True).count()
+
+
+def test_a_grown_bucket_is_rebuilt_on_read(hauts_de_france, small_buckets):
+    listing.rebuild()  # no venue yet: one bucket, ''
+    for n in range(20):
+        VenueFactory(name=f"Lieu {n:02d}", commune=hauts_de_france.lille)
+    assert bucket_counts() == {"": 20}
+    assert_pages_match_offset()
+    assert len(bucket_counts()) > 5 and max(bucket_counts().values()) <= 12
+
+
+def test_without_buckets_pages_use_offset(hauts_de_france, small_buckets):
+    for n in range(8):
+        VenueFactory(name=f"Lieu {n:02d}", commune=hauts_de_france.lille)
+    VenueNameBucket.objects.all().delete()  # as a test database flush leaves it
+    assert listing.locate(5, today()) is None
+    assert_pages_match_offset()
+
+
+def test_the_list_page_uses_buckets_only_without_filters(client, hauts_de_france, small_buckets, settings):
+    settings.DIRECTORY_PAGE_SIZE = 2
+    for n in range(12):
+        VenueFactory(name=f"Lieu {n:02d}", commune=hauts_de_france.lille)
+    listing.rebuild()
+    html = client.get(reverse("directory:venue_list"), {"page": 4}).content.decode()
+    assert "Lieu 06" in html and "Lieu 07" in html and "Lieu 08" not in html
+    # a filter: OFFSET on the filtered list
+    html = client.get(reverse("directory:venue_list"), {"page": 2, "departement": "59"}).content.decode()
+    assert "Lieu 02" in html and "Lieu 03" in html and "Lieu 04" not in html
