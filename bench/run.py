@@ -9,7 +9,8 @@ What is measured (production settings: DJANGO_DEBUG=0, page cache on):
 - Server time of directory queries, p50 and p95 over 20 different parameter values each (3 times
   each on an empty page cache: 60 samples), in three
   states: ``cold`` (empty cache and a new database connection for every request), ``nocache``
-  (empty page cache, the data version kept as on a running site, connection reused as with
+  (empty page cache, a data version present as on a running site — a new one, as after an
+  edit —, connection reused as with
   CONN_MAX_AGE: the figure the targets apply to) and ``warm`` (the same requests again: page
   cache hits).
 - Throughput of /lieux/ against /healthz on one gunicorn (2 workers × 4 threads, as `make
