@@ -3,8 +3,8 @@ triggers (migration 0007), and the look-up that corrects a mistyped query agains
 
 Why a word list: comparing a mistyped query with each venue's whole text (trigram word
 similarity on ``search_text``) rechecks every venue sharing a trigram with it, thousands for a
-« Saint-… » at national scale. Comparing each word of the query with the ~20,000 distinct words
-of all venues is a small index look-up (PostgreSQL's documentation suggests the same for
+« Saint-… » at national scale. Comparing each word of the query with the distinct words of all
+venues (12,500 at 20,000 venues) is a small index look-up (PostgreSQL's documentation suggests the same for
 ``similarity`` on long texts); the venues are then found by full text, in name order, like
 words spelt right.
 """
@@ -31,10 +31,9 @@ class SearchWord(models.Model):
 
     Cut by SQL function ``gll_search_words`` (the full-text parser's words and hyphenated
     parts, 2 to 40 characters, no French stop word) and kept by statement-level triggers on
-    ``directory_venue`` (migration 0007): inserts and
-    updates add their words (sorted, so concurrent writers lock them in one order); updates
-    and deletes remove the words no venue's full text matches any more. Never written by
-    Django."""
+    ``directory_venue`` (migration 0007): inserts and updates add their words (sorted, so
+    concurrent writers lock them in one order); updates and deletes remove the words no
+    venue's full text matches any more. Never written by Django."""
 
     word = models.TextField(primary_key=True)
 
