@@ -120,3 +120,53 @@ def test_the_list_page_uses_buckets_only_without_filters(client, hauts_de_france
     # a filter: OFFSET on the filtered list
     html = client.get(reverse("directory:venue_list"), {"page": 2, "departement": "59"}).content.decode()
     assert "Lieu 02" in html and "Lieu 03" in html and "Lieu 04" not in html
+
+
+# --- text searches: the bounded walk ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("walk_limit", [1, 3, 7, 1000])
+def test_search_pages_by_bounded_walk_are_the_pages_offset_reads(hauts_de_france, monkeypatch, walk_limit):
+    from directory import pagination
+
+    monkeypatch.setattr(pagination, "WALK_LIMIT", walk_limit)
+    # Médiathèques clustered late in the alphabet, after many other names; some share a name
+    # (ties at the walk's bound); one closed for good.
+    for n in range(9):
+        VenueFactory(name=f"Atelier {n}", commune=hauts_de_france.lille)
+    for n in range(11):
+        VenueFactory(name=f"Médiathèque {n // 2}", commune=hauts_de_france.lille)
+    VenueFactory(name="Médiathèque 9", closed_permanently_on=today() - datetime.timedelta(days=3))
+    for text in ("mediatheque", "atelier", "lille", "zzzz"):
+        searched = (
+            Venue.objects.public().not_permanently_closed(today()).search(text).order_by("-search_rank", "name", "pk")
+        )
+        expected = list(searched.values_list("pk", flat=True))
+        for per_page in (1, 2, 3, 5, 20):
+            paginator = VenuePaginator(searched, per_page)
+            found, number = [], 1
+            while True:
+                page = paginator.page(number)
+                found.extend(v.pk for v in page.object_list)
+                if not page.has_next():
+                    break
+                number += 1
+            assert found == expected, (text, per_page)
+
+
+def test_a_clustered_common_word_is_read_from_the_full_text_index(hauts_de_france, monkeypatch):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from directory import pagination
+
+    monkeypatch.setattr(pagination, "WALK_LIMIT", 5)
+    for n in range(6):
+        VenueFactory(name=f"Atelier {n}", commune=hauts_de_france.lille)
+        VenueFactory(name=f"Médiathèque {n}", commune=hauts_de_france.lille)
+    searched = Venue.objects.public().search("mediatheque").order_by("-search_rank", "name", "pk")
+    with CaptureQueriesContext(connection) as queries:
+        page = VenuePaginator(searched, 4).page(1)
+    # one statement for the ids: the walk, then the rest (the rows are read afterwards)
+    assert len(queries) == 1 and "WITH walk AS MATERIALIZED" in queries[0]["sql"]
+    assert [v.name for v in page.object_list] == [f"Médiathèque {n}" for n in range(4)]
