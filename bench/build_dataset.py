@@ -236,13 +236,14 @@ def build(scale: int, seed: int = SEED) -> dict:
         stats["closed_for_good"] += closed_for_good is not None
         service_area = rng.choices(["epci", "commune", "departement"], weights=[55, 35, 10])[0]
         search_text = fold(" ".join([name, commune_name, postal, structure_name]))
-        venues.append(
+        venue_row = (
             (vid, "", "", f"{21000000000000 + vid}", name, slug, sid, "", code, postal, address, "", lat, lon,
              typologie, rng.choice(HOURS), f"Aide au numérique à {commune_name}"[:280], "", [],
              rng.sample(services, rng.randint(1, 4)), rng.sample(publics, rng.randint(0, 2)), [], [], [], [], "",
              [], [], "", "", (verified_at or now).date(), service_area, closed_for_good, verified_at, None, 1, now,
              now, search_text)
         )  # fmt: skip
+        kinds = set()
 
         position = 0
         for kind, probability in CHANNEL_MIX:
@@ -255,7 +256,11 @@ def build(scale: int, seed: int = SEED) -> dict:
             channel_id += 1
             scenario = int(get_kind(kind).default_scenario)
             channels.append((channel_id, vid, kind, value, "", "", position, scenario, "", now, now))
+            kinds.add(kind)
             position += 1
+        # The kinds the channel triggers would compute: with them already there, loading the
+        # channels leaves the venue rows alone (an UPDATE of every venue doubled the table).
+        venues.append((*venue_row, sorted(kinds)))
 
         roll = rng.random()
         if roll < 0.07:  # closed today, for a known or unknown time
@@ -283,7 +288,7 @@ def build(scale: int, seed: int = SEED) -> dict:
         "frais", "dispositifs", "formations_labels", "autres_formations_labels", "modalites_acces",
         "modalites_accompagnement", "fiche_acces_libre", "prise_rdv", "date_maj", "service_area",
         "closed_permanently_on", "verified_at", "verified_by_id", "version", "created_at", "updated_at",
-        "search_text",
+        "search_text", "channel_kinds",
     ]  # fmt: skip
     t0 = time.monotonic()
     copy_rows("directory_venue", venue_columns, venues)

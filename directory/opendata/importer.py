@@ -721,6 +721,9 @@ class LieuxImporter:
             values = dict(normal.values)
             values["slug"] = self._unique_slug(f"{values['name']} {normal.commune_name}")
             values["search_text"] = _search_text(values, normal.commune_name)
+            # What the channel triggers would compute (migration 0008): loading the channels
+            # then leaves the new rows alone instead of rewriting each of them once more.
+            values["channel_kinds"] = sorted({kind for _field, kind, _value in normal.channels})
             new_rows.append(values)
         new_ids = copy_insert_values(Venue, new_rows, user=user, change_reason="import")
         changed = []
