@@ -123,6 +123,14 @@ def percentile(values: list[float], pct: float) -> float:
 # --- in-process measurements ------------------------------------------------------------------
 
 
+COMMON_WORDS = [
+    "médiathèque", "mediatheque", "centre social", "centres sociaux", "france services", "France Services",
+    "maison de quartier", "maison quartier", "tiers-lieu", "tiers lieu", "bibliothèque", "bibliotheque municipale",
+    "espace numérique", "espace numerique", "point numérique caf", "caf", "mairie", "Mairie", "association",
+    "association connexions",
+]  # fmt: skip
+
+
 def sample_parameters(scale: int) -> dict[str, list[str]]:
     """20 URLs per directory query, built from the data set (seeded, so runs compare)."""
     import random
@@ -156,6 +164,9 @@ def sample_parameters(scale: int) -> dict[str, list[str]]:
         "commune": [f"/lieux/?commune={r[1]}" for r in rows],
         "postal_code": [f"/lieux/?code_postal={r[3]}" for r in rows],
         "text_typo": [f"/lieux/?q={urllib.parse.quote(typo(r[2]))}" for r in rows],
+        # The words residents type most: kinds of venues, each in a tenth of the data set and
+        # clustered in name order (« Médiathèque … »), spelt as typed on a phone.
+        "text_common": [f"/lieux/?q={urllib.parse.quote(word)}" for word in COMMON_WORDS],
         "scenario": [f"/lieux/?departement={r[4]}&scenario={1 + i % 2}" for i, r in enumerate(rows)],
         "channel": [f"/lieux/?departement={r[4]}&canal={canals[i % 5]}" for i, r in enumerate(rows)],
         "distance": [f"/lieux/?near={r[5]:.4f},{r[6]:.4f}" for r in rows],
