@@ -266,6 +266,17 @@ class VenueFilter(django_filters.FilterSet):
         return not any(value not in (None, "", [], ()) for value in self.form.cleaned_data.values())
 
     @property
+    def is_text_search_only(self) -> bool:
+        """Only ``q`` is set: ``qs`` is a text search of the venues not closed for good."""
+        if not self.is_bound:
+            return False
+        self.errors  # noqa: B018  (runs validation once)
+        data = self.form.cleaned_data
+        return bool(data.get("q")) and not any(
+            value not in (None, "", [], ()) for name, value in data.items() if name != "q"
+        )
+
+    @property
     def selected_scenario(self) -> int | None:
         return self._cleaned("scenario") or None
 

@@ -170,3 +170,73 @@ def test_a_clustered_common_word_is_read_from_the_full_text_index(hauts_de_franc
     # one statement for the ids: the walk, then the rest (the rows are read afterwards)
     assert len(queries) == 1 and "WITH walk AS MATERIALIZED" in queries[0]["sql"]
     assert [v.name for v in page.object_list] == [f"Médiathèque {n}" for n in range(4)]
+
+
+# --- text-only searches: pages from VenueSearchEntry -----------------------------------------
+
+
+def entries():
+    from directory.models import VenueSearchEntry
+
+    return {e.venue_id: (e.name, e.closed_permanently_on) for e in VenueSearchEntry.objects.all()}
+
+
+def test_search_entries_follow_every_write(hauts_de_france):
+    venue = VenueFactory(name="Médiathèque Jules Verne", commune=hauts_de_france.lille)
+    other = VenueFactory(name="Atelier", commune=hauts_de_france.lille)
+    assert entries() == {venue.pk: ("Médiathèque Jules Verne", None), other.pk: ("Atelier", None)}
+    venue.name = "Médiathèque Victor Hugo"
+    venue.closed_permanently_on = today()
+    venue.save()
+    assert entries()[venue.pk] == ("Médiathèque Victor Hugo", today())
+    Venue.objects.filter(pk=other.pk).update(name="Atelier bis")
+    assert entries()[other.pk] == ("Atelier bis", None)
+    venue.delete()
+    assert set(entries()) == {other.pk}
+    from directory.models import VenueSearchEntry
+
+    entry = VenueSearchEntry.objects.get()
+    assert entry.search_vector == Venue.objects.values_list("search_vector", flat=True).get(pk=other.pk)
+
+
+@pytest.mark.parametrize("walk_limit", [1, 4, 1000])
+def test_text_only_search_pages_from_entries_are_the_pages_offset_reads(hauts_de_france, monkeypatch, walk_limit):
+    from directory import pagination
+
+    monkeypatch.setattr(pagination, "WALK_LIMIT", walk_limit)
+    for n in range(7):
+        VenueFactory(name=f"Atelier {n}", commune=hauts_de_france.cysoing)
+    for n in range(9):
+        VenueFactory(name=f"Médiathèque {n // 2}", commune=hauts_de_france.lille)
+    VenueFactory(name="Médiathèque 8", closed_permanently_on=today() - datetime.timedelta(days=1))
+    VenueFactory(name="Médiathèque 9", closed_permanently_on=today() + datetime.timedelta(days=9))
+    for text in ("mediatheque", "mediateque", "atelier cysoing", "lille", "zzzzqq"):
+        searched = (
+            Venue.objects.public().not_permanently_closed(today()).search(text).order_by("-search_rank", "name", "pk")
+        )
+        expected = list(searched.values_list("pk", flat=True))
+        for per_page in (1, 2, 3, 20):
+            paginator = VenuePaginator(searched, per_page, text_search_on=today())
+            found, number = [], 1
+            while True:
+                page = paginator.page(number)
+                found.extend(v.pk for v in page.object_list)
+                if not page.has_next():
+                    break
+                number += 1
+            assert found == expected, (text, per_page)
+
+
+def test_the_list_page_reads_a_text_only_search_from_entries(client, hauts_de_france):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    VenueFactory(name="Médiathèque Jules Verne", commune=hauts_de_france.lille)
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(reverse("directory:venue_list"), {"q": "mediatheque"}).content.decode()
+    assert "Médiathèque Jules Verne" in html
+    assert any("directory_venuesearchentry" in q["sql"] for q in queries.captured_queries)
+    # with another filter, the venue table
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(reverse("directory:venue_list"), {"q": "mediatheque", "scenario": "3"}).content.decode()
+    assert not any("directory_venuesearchentry" in q["sql"] for q in queries.captured_queries)

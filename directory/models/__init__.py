@@ -2,7 +2,7 @@ from directory.models.channels import Channel
 from directory.models.listing import VenueNameBucket
 from directory.models.people import DepartementStaff, Invitation, Membership
 from directory.models.reports import FreshnessReminder, Report, SmsExchange
-from directory.models.search import SearchWord
+from directory.models.search import SearchWord, VenueSearchEntry
 from directory.models.territories import Commune, Departement, Epci, Region
 from directory.models.venues import ClosurePeriod, Structure, Venue
 
@@ -23,4 +23,5 @@ __all__ = [
     "Structure",
     "Venue",
     "VenueNameBucket",
+    "VenueSearchEntry",
 ]

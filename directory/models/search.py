@@ -14,16 +14,47 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.contrib.postgres.search import SearchVectorField
 from django.db import connections, models, transaction
 
-# Words are compared by trigram similarity (0 to 1): « lile » → « lille » 0.57, « mediateque »
-# → « mediatheque » 0.64, « velleneuve » → « villeneuve » 0.57. Below 0.3 (PostgreSQL's
-# default threshold) look-alikes are noise: « lile » → « ile » 0.29.
+# Words are compared by trigram similarity (0 to 1) and by edit distance. Trigrams find the
+# candidates on the index: « lile » → « lille » 0.57, « mediateque » → « mediatheque » 0.64.
+# But a swap of two letters breaks three trigrams: « socail » is 0.27 from « social », less
+# than from « soc » (0.375). So the index is read down to CANDIDATE_SIMILARITY, and a
+# candidate is kept when it is WORD_SIMILARITY alike or within MAX_EDITS typing mistakes
+# (letters inserted, deleted, replaced or swapped); the closest are those with the fewest
+# mistakes, then the most trigrams in common.
+CANDIDATE_SIMILARITY = 0.2
+CANDIDATES_FETCHED = 20
 WORD_SIMILARITY = 0.3
-# Look-alikes kept per word of the query, the closest first.
+# One mistake in a word of up to 4 letters, two in longer ones.
+MAX_EDITS = ((4, 1), (40, 2))
+# Look-alikes kept per word of the query.
 CANDIDATES_PER_WORD = 5
 # Words of a query taken into account (the rest is ignored): a pasted paragraph stays cheap.
 MAX_QUERY_WORDS = 8
+
+
+def typing_mistakes(a: str, b: str) -> int:
+    """Letters inserted, deleted, replaced or swapped with the next one to turn ``a`` into
+    ``b`` (optimal string alignment distance): « socail » → « social » is 1."""
+    previous2, previous = None, list(range(len(b) + 1))
+    for i, char_a in enumerate(a, start=1):
+        current = [i] + [0] * len(b)
+        for j, char_b in enumerate(b, start=1):
+            current[j] = min(
+                previous[j] + 1,
+                current[j - 1] + 1,
+                previous[j - 1] + (char_a != char_b),
+            )
+            if i > 1 and j > 1 and char_a == b[j - 2] and a[i - 2] == char_b:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+def _max_edits(word: str) -> int:
+    return next(edits for length, edits in MAX_EDITS if len(word) <= length)
 
 
 class SearchWord(models.Model):
@@ -50,31 +81,41 @@ class SearchWord(models.Model):
 
 @dataclass
 class QueryWord:
-    """A word of the query and the venues' words that look like it, the closest first."""
+    """A word of the query and the venues' words that look like it, the closest first, each
+    as (word, typing mistakes, trigram similarity)."""
 
     text: str
     stop_word: bool = False
-    look_alikes: list[tuple[str, float]] = field(default_factory=list)
+    look_alikes: list[tuple[str, int, float]] = field(default_factory=list)
 
     @property
     def known(self) -> bool:
-        return any(similarity >= 1 for _, similarity in self.look_alikes)
+        return any(mistakes == 0 for _, mistakes, _ in self.look_alikes)
 
     def closest(self) -> list[str]:
-        """The look-alikes tied for closest (« lilas » and « lisle » are both 0.375 from
-        « lise »: no reason to prefer one)."""
+        """The look-alikes tied for closest (« lisle » and « lille » are both one mistake from
+        « lile », but « lille » shares more trigrams: it alone is closest)."""
         if not self.look_alikes:
             return []
-        best = self.look_alikes[0][1]
-        return [word for word, similarity in self.look_alikes if similarity >= best]
+        _, mistakes, similarity = self.look_alikes[0]
+        return [word for word, m, s in self.look_alikes if (m, s) == (mistakes, similarity)]
 
     def all(self) -> list[str]:
-        return [word for word, _ in self.look_alikes]
+        return [word for word, _, _ in self.look_alikes]
+
+    def add(self, word: str, similarity: float) -> None:
+        mistakes = typing_mistakes(self.text, word)
+        if similarity >= WORD_SIMILARITY or mistakes <= _max_edits(self.text):
+            self.look_alikes.append((word, mistakes, similarity))
+
+    def rank(self) -> None:
+        self.look_alikes.sort(key=lambda found: (found[1], -found[2], found[0]))
+        del self.look_alikes[CANDIDATES_PER_WORD:]
 
 
 def look_alikes(words: list[str], using: str = "default") -> list[QueryWord]:
-    """Each of ``words`` (folded) with up to ``CANDIDATES_PER_WORD`` venue words at least
-    ``WORD_SIMILARITY`` alike, in one query on the ``searchword_trgm`` index.
+    """Each of ``words`` (folded) with up to ``CANDIDATES_PER_WORD`` venue words that look like
+    it (see ``MAX_EDITS``), from one query on the ``searchword_trgm`` index.
 
     The threshold is set for this transaction only (``SET LOCAL``): ``word % text`` reads it,
     and the commune look-up sets another one (``Commune.objects.close_to``)."""
@@ -90,14 +131,39 @@ def look_alikes(words: list[str], using: str = "default") -> list[QueryWord]:
         ) AS c ON true
     """
     with transaction.atomic(using=using), connections[using].cursor() as cursor:
-        cursor.execute("SET LOCAL pg_trgm.similarity_threshold = %s", [WORD_SIMILARITY])
-        cursor.execute(sql, [words, CANDIDATES_PER_WORD])
+        cursor.execute("SET LOCAL pg_trgm.similarity_threshold = %s", [CANDIDATE_SIMILARITY])
+        cursor.execute(sql, [words, CANDIDATES_FETCHED])
         rows = cursor.fetchall()
     for token, stop_word, word, similarity in rows:
         query_word = found[token]
         query_word.stop_word = stop_word
         if word is not None:
-            query_word.look_alikes.append((word, similarity))
+            query_word.add(word, similarity)
     for query_word in found.values():
-        query_word.look_alikes.sort(key=lambda pair: (-pair[1], pair[0]))
+        query_word.rank()
     return list(found.values())
+
+
+class VenueSearchEntry(models.Model):
+    """A narrow copy of what a text search sorts and tests, one row per venue: id, name,
+    closing date, full-text vector (migration 0010, kept by statement-level triggers on
+    ``directory_venue``; never written by Django).
+
+    A text search's page reads the name of every match to sort them (``directory/pagination.py``,
+    bounded walk): from the venue table, one wide row per heap page, 13,600 pages for the
+    20,000 « médiathèques » at 200,000 venues; from this table, about half as many pages."""
+
+    venue = models.OneToOneField("directory.Venue", models.DO_NOTHING, primary_key=True, db_constraint=False)
+    name = models.CharField(max_length=250)
+    closed_permanently_on = models.DateField(null=True)
+    search_vector = SearchVectorField()
+
+    class Meta:
+        verbose_name = "venue search entry"
+        indexes = [
+            GinIndex(fields=["search_vector"], name="venuesearch_fts", fastupdate=False),
+            models.Index(fields=["name", "venue"], include=["closed_permanently_on"], name="venuesearch_name"),
+        ]
+
+    def __str__(self):
+        return self.name

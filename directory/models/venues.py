@@ -170,6 +170,9 @@ class VenueQuerySet(models.QuerySet):
     # What a search with typos looked for instead (``_search_look_alikes``): the closest
     # look-alikes, « » when several were tried, None when the words were found as typed.
     search_correction: str | None = None
+    # The full-text query a text search settled on (``search`` and ``_search_look_alikes``):
+    # the paginator reads a text-only list's page from ``VenueSearchEntry`` with it.
+    text_search: SearchQuery | None = None
 
     # --- status -----------------------------------------------------------------------------
     def with_status(self, on: datetime.date | None = None):
@@ -274,7 +277,9 @@ class VenueQuerySet(models.QuerySet):
             # in name order PostgreSQL walks the name index and stops at the page. The
             # typo-tolerant trigram search is for when words are not found: run on a short word
             # it matches everything that starts alike (« Médis » → 20,000 « médiathèques »).
-            return words.annotate(search_rank=models.Value(1.0))
+            found = words.annotate(search_rank=models.Value(1.0))
+            found.text_search = fts
+            return found
         return self._search_look_alikes(folded)
 
     def _search_look_alikes(self, folded: str):
@@ -293,9 +298,11 @@ class VenueQuerySet(models.QuerySet):
             if not groups or key in tried:
                 continue
             tried.add(key)
-            found = self.filter(search_vector=_all_of_any_of(groups))
+            text_search = _all_of_any_of(groups)
+            found = self.filter(search_vector=text_search)
             if found.exists():
                 found = found.annotate(search_rank=models.Value(0.5))
+                found.text_search = text_search
                 if level == "closest":
                     found.search_correction = " ".join(group[1] for group in groups)
                 else:
@@ -306,6 +313,7 @@ class VenueQuerySet(models.QuerySet):
     def _clone(self):
         clone = super()._clone()
         clone.search_correction = self.search_correction
+        clone.text_search = self.text_search
         return clone
 
     def near(self, lat: float, lon: float):
