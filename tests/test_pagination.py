@@ -240,3 +240,20 @@ def test_the_list_page_reads_a_text_only_search_from_entries(client, hauts_de_fr
     with CaptureQueriesContext(connection) as queries:
         html = client.get(reverse("directory:venue_list"), {"q": "mediatheque", "scenario": "3"}).content.decode()
     assert not any("directory_venuesearchentry" in q["sql"] for q in queries.captured_queries)
+
+
+def test_nightly_upkeep_keeps_every_page_the_same(hauts_de_france, small_buckets):
+    from django.core.management import call_command
+
+    for n in range(20):
+        VenueFactory(name=f"Médiathèque {19 - n:02d}", commune=hauts_de_france.lille)
+    listing.rebuild()
+    before = list(whole_list().search("mediatheque").values_list("pk", flat=True))
+    VenueFactory(name="Médiathèque 00 bis", commune=hauts_de_france.lille)  # buckets drift
+    call_command("maintain_directory", stdout=__import__("io").StringIO())
+    assert max(bucket_counts().values()) <= 3 * 2  # fresh boundaries
+    assert_pages_match_offset()
+    searched = whole_list().search("mediatheque").order_by("-search_rank", "name", "pk")
+    pages = VenuePaginator(searched, 4, text_search_on=today())
+    found = [v.pk for n in range(1, 7) for v in pages.page(n).object_list]
+    assert found == list(searched.values_list("pk", flat=True)) and len(found) == len(before) + 1

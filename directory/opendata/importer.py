@@ -40,7 +40,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from simple_history.utils import bulk_update_with_history
 
-from directory import enums
+from directory import enums, maintenance
 from directory.cache import bump_data_version
 from directory.channels import FACEBOOK_DOMAINS, get_kind, host_matches, normalise_url
 from directory.hours import parse as parse_hours
@@ -356,9 +356,9 @@ class LieuxImporter:
                     self._apply(write=True)
                 self.report.written = True
                 if self.report.created >= listing.BUCKET_STEP:
-                    # New venues by the thousand: fresh boundaries for deep pages now rather
-                    # than on the first deep page (``directory/models/listing.py``).
-                    listing.rebuild()
+                    # New venues by the thousand: fresh name buckets and search entries in
+                    # name order now (``directory/maintenance.py``), not at night.
+                    maintenance.after_bulk_load()
                 bump_data_version()
         except _HeaderInvalid:
             pass  # its problems are already in the report

@@ -1,0 +1,19 @@
+"""Nightly upkeep of the directory's derived tables (see ``directory/maintenance.py``)."""
+
+import time
+
+from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
+
+from directory import maintenance
+
+
+class Command(BaseCommand):
+    help = _("Entretien de nuit : tranches alphabétiques de la liste et index de recherche remis en ordre.")
+
+    def handle(self, *args, **options):
+        start = time.monotonic()
+        maintenance.after_bulk_load()
+        self.stdout.write(
+            self.style.SUCCESS(_("Entretien terminé en %(seconds).1f s.") % {"seconds": time.monotonic() - start})
+        )
