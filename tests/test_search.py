@@ -203,3 +203,23 @@ def test_postal_code_search_uses_the_commune_id_index(venues):
     plan = _plan(Venue.objects.search("59000").only("pk"))
     assert "directory_venue_commune_id" in plan, plan
     assert "Seq Scan on directory_venue" not in plan
+
+
+@pytest.mark.parametrize(
+    "typed, meant, mistakes",
+    [("socail", "social", 1), ("lile", "lille", 1), ("mediateque", "mediatheque", 1), ("lile", "lilas", 2),
+     ("ab", "ba", 1), ("", "abc", 3), ("cysoing", "cysoing", 0)],
+)  # fmt: skip
+def test_typing_mistakes_count_a_swap_as_one(typed, meant, mistakes):
+    from directory.models.search import typing_mistakes
+
+    assert typing_mistakes(typed, meant) == mistakes
+
+
+def test_two_swapped_letters_are_forgiven(hauts_de_france):
+    # « socail » shares few trigrams with « social » (0.27) but is one typing mistake away
+    VenueFactory(name="Centre social de Fives", commune=hauts_de_france.lille)
+    VenueFactory(name="Centre de loisirs", commune=hauts_de_france.lille)
+    results = Venue.objects.search("centre socail")
+    assert [v.name for v in results] == ["Centre social de Fives"]
+    assert results.search_correction == "centre social"
