@@ -26,12 +26,12 @@ SEARCH_ORDER = ("-search_rank", "name", "pk")
 # walk fell short; its ``name || ''`` (same value, same collation) keeps PostgreSQL from
 # reading a name index for it. Pages past WALK_LIMIT results keep the plain walk.
 WALK_LIMIT = 3000
+# The WALK_LIMIT-th name of the directory.
+WALK_BOUND_SQL = "SELECT max(f.name) FROM (SELECT name FROM directory_venue ORDER BY name, id LIMIT %s) AS f"
 BOUNDED_WALK_SQL = """
 WITH walk AS MATERIALIZED (
     SELECT m.pk, m.name FROM ({matches}) AS m(pk, name)
-    WHERE m.name <= (
-        SELECT max(f.name) FROM (SELECT name FROM directory_venue ORDER BY name, id LIMIT %s) AS f
-    )
+    WHERE m.name <= ({bound})
     ORDER BY m.name, m.pk
     LIMIT %s
 )
@@ -40,40 +40,16 @@ SELECT page.pk FROM (
     UNION ALL
     SELECT m.pk, m.name FROM ({matches}) AS m(pk, name)
     WHERE (SELECT count(*) FROM walk) < %s
-      AND (m.name || '') > (
-        SELECT max(f.name) FROM (SELECT name FROM directory_venue ORDER BY name, id LIMIT %s) AS f
-      )
+      AND (m.name || '') > ({bound})
 ) AS page
 ORDER BY page.name, page.pk
 OFFSET %s LIMIT %s
 """
-
-# The same for a list that is only a text search, on the narrow ``VenueSearchEntry`` rows (id,
-# name, closing date, vector): half the pages of the venue table for the same matches.
-ENTRIES_WALK_SQL = """
-WITH bound AS MATERIALIZED (
-    SELECT max(f.name) AS name
-    FROM (SELECT name FROM directory_venuesearchentry ORDER BY name, venue_id LIMIT %s) AS f
-),
-walk AS MATERIALIZED (
-    SELECT e.venue_id AS pk, e.name FROM directory_venuesearchentry e
-    WHERE e.search_vector @@ {query}
-      AND (e.closed_permanently_on IS NULL OR e.closed_permanently_on > %s)
-      AND e.name <= (SELECT name FROM bound)
-    ORDER BY e.name, e.venue_id
-    LIMIT %s
-)
-SELECT page.pk FROM (
-    SELECT pk, name FROM walk
-    UNION ALL
-    SELECT e.venue_id, e.name FROM directory_venuesearchentry e
-    WHERE (SELECT count(*) FROM walk) < %s
-      AND e.search_vector @@ {query}
-      AND (e.closed_permanently_on IS NULL OR e.closed_permanently_on > %s)
-      AND (e.name || '') > (SELECT name FROM bound)
-) AS page
-ORDER BY page.name, page.pk
-OFFSET %s LIMIT %s
+# The matches of a list that is only a text search, from the narrow ``VenueSearchEntry`` rows
+# (id, name, closing date, vector): half the pages of the venue table for the same matches.
+ENTRIES_MATCHES_SQL = """
+SELECT e.venue_id, e.name FROM directory_venuesearchentry e
+WHERE e.search_vector @@ {query} AND (e.closed_permanently_on IS NULL OR e.closed_permanently_on > %s)
 """
 
 
@@ -196,13 +172,10 @@ class VenuePaginator(Paginator):
 
     def _ids(self, offset: int, limit: int):
         ids = self.object_list.values_list("pk", flat=True)
-        if tuple(self.object_list.query.order_by) == SEARCH_ORDER and offset + limit <= WALK_LIMIT:
+        order = tuple(self.object_list.query.order_by)
+        if order == SEARCH_ORDER and offset + limit <= WALK_LIMIT:
             return self._search_ids(offset, limit)
-        if (
-            self.buckets_on is None
-            or offset < listing.BUCKET_STEP
-            or tuple(self.object_list.query.order_by) != DEFAULT_ORDER
-        ):
+        if self.buckets_on is None or offset < listing.BUCKET_STEP or order != DEFAULT_ORDER:
             return ids[offset : offset + limit]
         bucket = listing.locate(offset, self.buckets_on, using=self.object_list.db)
         if bucket is None:
@@ -213,31 +186,24 @@ class VenuePaginator(Paginator):
         return ids.filter(name__gte=start_name)[start : start + limit]
 
     def _search_ids(self, offset: int, limit: int) -> list[int]:
-        """The ids of a text search's page, by the bounded walk (``BOUNDED_WALK_SQL``, or
-        ``ENTRIES_WALK_SQL`` for a list that is only a text search)."""
+        """The ids of a text search's page, by the bounded walk (``BOUNDED_WALK_SQL``) over its
+        matches: Django's SQL for the list, or ``ENTRIES_MATCHES_SQL`` for a list that is only
+        a text search."""
         text_search = getattr(self.object_list, "text_search", None)
         if self.text_search_on is not None and text_search is not None:
-            return self._entries_ids(text_search, offset, limit)
-        try:
-            matches, params = self.object_list.order_by().values_list("pk", "name").query.sql_with_params()
-        except EmptyResultSet:  # ``none()``: a search nothing looks like
-            return []
+            compiler = self.object_list.query.get_compiler(using=self.object_list.db)
+            query, query_params = compiler.compile(text_search)
+            matches, params = ENTRIES_MATCHES_SQL.format(query=query), [*query_params, self.text_search_on]
+        else:
+            try:
+                matches, params = self.object_list.order_by().values_list("pk", "name").query.sql_with_params()
+            except EmptyResultSet:  # ``none()``: a search nothing looks like
+                return []
         wanted = offset + limit
-        sql = BOUNDED_WALK_SQL.format(matches=matches)
+        sql = BOUNDED_WALK_SQL.format(matches=matches, bound=WALK_BOUND_SQL)
         arguments = [*params, WALK_LIMIT, wanted, *params, wanted, WALK_LIMIT, offset, limit]
         with connections[self.object_list.db].cursor() as cursor:
-            # Django's own SQL for the filters, with its parameters; the frame is constant.
-            cursor.execute(sql, arguments)  # nosec B608
-            return [row[0] for row in cursor.fetchall()]
-
-    def _entries_ids(self, text_search, offset: int, limit: int) -> list[int]:
-        compiler = self.object_list.query.get_compiler(using=self.object_list.db)
-        query, query_params = compiler.compile(text_search)
-        wanted = offset + limit
-        today = self.text_search_on
-        sql = ENTRIES_WALK_SQL.format(query=query)
-        arguments = [WALK_LIMIT, *query_params, today, wanted, wanted, *query_params, today, offset, limit]
-        with connections[self.object_list.db].cursor() as cursor:
-            # The full-text query is Django's SQL with its parameters; the frame is constant.
+            # Django's own SQL for the filters or the full-text query, with their parameters;
+            # the frame is constant.
             cursor.execute(sql, arguments)  # nosec B608
             return [row[0] for row in cursor.fetchall()]
