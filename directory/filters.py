@@ -256,25 +256,22 @@ class VenueFilter(django_filters.FilterSet):
         self.errors  # noqa: B018  (runs validation once)
         return self.form.cleaned_data.get(name)
 
+    def _set_filters(self) -> set[str]:
+        """The parameters given a valid value (invalid ones are ignored by ``qs``)."""
+        if not self.is_bound:
+            return set()
+        self.errors  # noqa: B018  (runs validation once)
+        return {name for name, value in self.form.cleaned_data.items() if value not in (None, "", [], ())}
+
     @property
     def is_whole_list(self) -> bool:
-        """No filter set (invalid ones are ignored too): ``qs`` is every venue not closed for
-        good, in name order."""
-        if not self.is_bound:
-            return True
-        self.errors  # noqa: B018  (runs validation once)
-        return not any(value not in (None, "", [], ()) for value in self.form.cleaned_data.values())
+        """No filter set: ``qs`` is every venue not closed for good, in name order."""
+        return not self._set_filters()
 
     @property
     def is_text_search_only(self) -> bool:
         """Only ``q`` is set: ``qs`` is a text search of the venues not closed for good."""
-        if not self.is_bound:
-            return False
-        self.errors  # noqa: B018  (runs validation once)
-        data = self.form.cleaned_data
-        return bool(data.get("q")) and not any(
-            value not in (None, "", [], ()) for name, value in data.items() if name != "q"
-        )
+        return self._set_filters() == {"q"}
 
     @property
     def selected_scenario(self) -> int | None:
