@@ -88,10 +88,6 @@ class QueryWord:
     stop_word: bool = False
     look_alikes: list[tuple[str, int, float]] = field(default_factory=list)
 
-    @property
-    def known(self) -> bool:
-        return any(mistakes == 0 for _, mistakes, _ in self.look_alikes)
-
     def closest(self) -> list[str]:
         """The look-alikes tied for closest (« lisle » and « lille » are both one mistake from
         « lile », but « lille » shares more trigrams: it alone is closest)."""

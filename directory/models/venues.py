@@ -292,7 +292,7 @@ class VenueQuerySet(models.QuerySet):
         words = [word for word in look_alikes(folded.split(), using=self.db) if not word.stop_word]
         usable = [word for word in words if word.look_alikes]
         tried = set()
-        for level, pick in (("closest", QueryWord.closest), ("close", QueryWord.all)):
+        for pick in (QueryWord.closest, QueryWord.all):
             groups = [[word.text, *pick(word)] for word in usable]
             key = tuple(tuple(group) for group in groups)
             if not groups or key in tried:
@@ -303,10 +303,8 @@ class VenueQuerySet(models.QuerySet):
             if found.exists():
                 found = found.annotate(search_rank=models.Value(0.5))
                 found.text_search = text_search
-                if level == "closest":
-                    found.search_correction = " ".join(group[1] for group in groups)
-                else:
-                    found.search_correction = ""
+                # The closest look-alikes can be named; several per word cannot.
+                found.search_correction = " ".join(group[1] for group in groups) if pick is QueryWord.closest else ""
                 return found
         return self.none().annotate(search_rank=models.Value(0.0))
 
