@@ -28,8 +28,8 @@ def whole_list():
     return Venue.objects.public().not_permanently_closed(today()).order_by("name", "pk")
 
 
-def all_pages(per_page, buckets=True):
-    paginator = VenuePaginator(whole_list(), per_page, buckets_on=today() if buckets else None)
+def every_page(paginator):
+    """The ids of every page, in order, following the « next » links."""
     found, number = [], 1
     while True:
         page = paginator.page(number)
@@ -37,6 +37,10 @@ def all_pages(per_page, buckets=True):
         if not page.has_next():
             return found
         number += 1
+
+
+def all_pages(per_page, buckets=True):
+    return every_page(VenuePaginator(whole_list(), per_page, buckets_on=today() if buckets else None))
 
 
 def assert_pages_match_offset():
@@ -143,14 +147,7 @@ def test_search_pages_by_bounded_walk_are_the_pages_offset_reads(hauts_de_france
         )
         expected = list(searched.values_list("pk", flat=True))
         for per_page in (1, 2, 3, 5, 20):
-            paginator = VenuePaginator(searched, per_page)
-            found, number = [], 1
-            while True:
-                page = paginator.page(number)
-                found.extend(v.pk for v in page.object_list)
-                if not page.has_next():
-                    break
-                number += 1
+            found = every_page(VenuePaginator(searched, per_page))
             assert found == expected, (text, per_page)
 
 
@@ -216,14 +213,7 @@ def test_text_only_search_pages_from_entries_are_the_pages_offset_reads(hauts_de
         )
         expected = list(searched.values_list("pk", flat=True))
         for per_page in (1, 2, 3, 20):
-            paginator = VenuePaginator(searched, per_page, text_search_on=today())
-            found, number = [], 1
-            while True:
-                page = paginator.page(number)
-                found.extend(v.pk for v in page.object_list)
-                if not page.has_next():
-                    break
-                number += 1
+            found = every_page(VenuePaginator(searched, per_page, text_search_on=today()))
             assert found == expected, (text, per_page)
 
 
