@@ -255,9 +255,10 @@ def measure_latency(urls: dict[str, list[str]]) -> dict[str, dict[str, float]]:
         for url in variants:
             for _ in range(NOCACHE_REPEATS):
                 cache.clear()
-                # Only the pages go: the data version is a persistent key (no timeout) that a
-                # running site always has; clear() took it too, and re-creating it cost every
-                # « nocache » request three more cache round trips.
+                # Only the pages should go: a running site always has a data version (a key
+                # without timeout), but clear() took it too. Re-created here (a new value, as
+                # after an edit), outside the timing, so the request does not pay the three
+                # cache round trips of creating it.
                 data_version()
                 start = time.perf_counter()
                 client.get(url)
