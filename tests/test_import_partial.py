@@ -292,3 +292,126 @@ def test_command_says_how_many_problems_were_not_listed(marne, tmp_path):
     with pytest.raises(CommandError, match=f"{MAX_LISTED_PROBLEMS + 5} problème"):
         call_command("import_lieux", str(write_csv(tmp_path / "l.csv", data)), no_progress=True, stderr=err)
     assert "… et 5 autres problèmes non listés." in err.getvalue()
+
+
+# --- staff upload -------------------------------------------------------------------------------
+
+IMPORT_URL = "/gestion/import/"
+
+
+def _upload(client, content: bytes, name="lieux.csv"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return client.post(IMPORT_URL, {"step": "upload", "file": SimpleUploadedFile(name, content, "text/csv")})
+
+
+def _kept(settings, tmp_path):
+    settings.IMPORT_UPLOAD_DIR = str(tmp_path / "kept")
+    return tmp_path / "kept"
+
+
+def test_upload_offers_the_valid_rows_and_the_rejects(client, marne, tmp_path, settings):
+    kept = _kept(settings, tmp_path)
+    client.force_login(UserFactory(is_superuser=True))
+    data = rows(5)
+    data[1]["code_postal"] = "5110"
+    content = write_csv(tmp_path / "lieux.csv", data).read_bytes()
+
+    checked = _upload(client, content)
+
+    page = checked.content.decode()
+    assert "Importer les 4 lignes valides" in page
+    assert "4 lignes valides (standard v1.0.2) : 4 lieux seraient créés" in page
+    assert "Ligne 3, champ code_postal" in page
+    assert Venue.objects.count() == 0
+    rejects_url = f"/gestion/import/rejets/{checked.context['rejects_token']}/"
+    assert rejects_url in page
+    assert all(oct(p.stat().st_mode)[-3:] == "600" for p in kept.iterdir())  # private files
+
+    download = client.get(rejects_url)
+    assert download.status_code == 200 and download["Content-Disposition"].startswith("attachment")
+    body = b"".join(download.streaming_content).decode("utf-8-sig")
+    assert '"3"' in body and "5110" in body
+    assert client.get(rejects_url).status_code == 404  # downloaded once, then gone
+    assert not list(kept.glob("*.rejects.csv"))
+
+    done = client.post(IMPORT_URL, {"step": "confirm", "token": checked.context["token"], "partial": "1"})
+
+    assert "4 lignes importées : 4 lieux créés" in done.content.decode()
+    assert "1 ligne refusée, non importée." in done.content.decode()
+    assert Venue.objects.count() == 4
+    assert not list(kept.glob("*.upload"))
+
+
+def test_confirm_without_partial_stays_all_or_nothing(client, marne, tmp_path, settings):
+    _kept(settings, tmp_path)
+    client.force_login(UserFactory(is_superuser=True))
+    data = rows(3)
+    data[0]["code_postal"] = "5110"
+    checked = _upload(client, write_csv(tmp_path / "lieux.csv", data).read_bytes())
+
+    done = client.post(IMPORT_URL, {"step": "confirm", "token": checked.context["token"]})
+
+    assert "aucun lieu n'a été importé" in done.content.decode()
+    assert Venue.objects.count() == 0
+
+
+def test_rejects_of_another_session_are_not_served(client, marne, tmp_path, settings):
+    _kept(settings, tmp_path)
+    client.force_login(UserFactory(is_superuser=True))
+    data = rows(2)
+    data[0]["pivot"] = "x"
+    token = _upload(client, write_csv(tmp_path / "lieux.csv", data).read_bytes()).context["rejects_token"]
+    other = type(client)()
+    other.force_login(UserFactory(is_superuser=True))
+    assert other.get(f"/gestion/import/rejets/{token}/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"[" * 100_000 + b"]" * 100_000, "imbriqués trop profondément"),
+        (b'[{"id": ' + b"9" * 5000 + b"}]", "un nombre comporte trop de chiffres"),
+    ],
+    ids=["deep-nesting", "5000-digit-number"],
+)
+def test_hostile_uploads_get_a_french_message_and_leave_nothing(client, marne, tmp_path, settings, content, message):
+    kept = _kept(settings, tmp_path)
+    client.force_login(UserFactory(is_superuser=True))
+    response = _upload(client, content, name="lieux.json")
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not list(kept.iterdir())
+
+
+def test_nul_and_surrogates_are_refused_at_the_check_and_the_confirm_does_not_fail(client, marne, tmp_path, settings):
+    kept = _kept(settings, tmp_path)
+    client.force_login(UserFactory(is_superuser=True))
+    data = rows(3)
+    data[1]["nom"] = "Lieu\x00nul"
+    data[2]["adresse"] = "1 rue \ud800"
+    checked = _upload(client, json.dumps(data).encode(), name="lieux.json")
+    assert checked.status_code == 200
+    assert "Importer la ligne valide" in checked.content.decode()
+
+    done = client.post(IMPORT_URL, {"step": "confirm", "token": checked.context["token"], "partial": "1"})
+    assert done.status_code == 200
+    assert Venue.objects.count() == 1
+    assert not list(kept.glob("*.upload"))
+
+
+def test_an_unexpected_failure_deletes_the_kept_files(client, marne, tmp_path, settings, monkeypatch):
+    kept = _kept(settings, tmp_path)
+    client.force_login(UserFactory(is_superuser=True))
+    checked = _upload(client, write_csv(tmp_path / "lieux.csv", rows(2)).read_bytes())
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("database gone")
+
+    monkeypatch.setattr("directory.opendata.admin_views.import_file", broken)
+    done = client.post(IMPORT_URL, {"step": "confirm", "token": checked.context["token"]})
+
+    assert done.status_code == 500
+    assert "erreur inattendue" in done.content.decode()
+    assert not list(kept.iterdir())
+    assert Venue.objects.count() == 0

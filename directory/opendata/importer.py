@@ -166,6 +166,12 @@ class Report:
         return not self.error_count
 
     @property
+    def format_label(self) -> str:
+        if self.version == "france-services":
+            return _("liste France Services")
+        return _("standard v%(version)s") % {"version": self.version}
+
+    @property
     def partial(self) -> bool:
         """Some rows were refused, the others are (or can be) imported."""
         return bool(self.error_count) and not self.aborted and self.rows > 0
