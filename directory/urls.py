@@ -15,6 +15,7 @@ urlpatterns = [
     path("lieux/<slug:slug>/signaler/", reports.report_venue, name="venue_report"),
     path("lieux/<slug:slug>/signaler/merci/", reports.report_thanks, name="venue_report_thanks"),
     path("invitation/<uidb64>/<token>/", invitations.accept_invitation, name="invitation_accept"),
+    path("invitations/<int:pk>/", invitations.respond_to_invitation, name="invitation_respond"),
     path("territoires/<str:code>/fiche/", printing.territory_sheet, name="territory_sheet"),
     path("sms/entrant/", sms.incoming, name="sms_incoming"),
     path("gestion/import/", opendata_admin.import_view, name="opendata_import"),
