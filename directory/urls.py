@@ -1,7 +1,7 @@
 from django.urls import path
 
 from directory.opendata import admin_views as opendata_admin
-from directory.views import coverage, invitations, opendata, printing, public, reports, sms
+from directory.views import coverage, feeds, invitations, opendata, printing, public, reports, sms
 
 app_name = "directory"
 
@@ -17,6 +17,7 @@ urlpatterns = [
     path("invitation/<uidb64>/<token>/", invitations.accept_invitation, name="invitation_accept"),
     path("invitations/<int:pk>/", invitations.respond_to_invitation, name="invitation_respond"),
     path("territoires/<str:code>/fiche/", printing.territory_sheet, name="territory_sheet"),
+    path("territoires/<str:code>/changements.atom", feeds.TerritoryChangesFeed(), name="territory_changes"),
     path("sms/entrant/", sms.incoming, name="sms_incoming"),
     path("gestion/import/", opendata_admin.import_view, name="opendata_import"),
     path("open-data/schemas/<str:name>", opendata.schema_file, name="opendata_schema"),
