@@ -1,4 +1,4 @@
-from directory.models.channels import Channel
+from directory.models.channels import Channel, ChannelCheck
 from directory.models.listing import VenueNameBucket
 from directory.models.people import DepartementStaff, Invitation, Membership
 from directory.models.reports import FreshnessReminder, Report, SmsExchange
@@ -8,6 +8,7 @@ from directory.models.venues import ClosurePeriod, Structure, Venue
 
 __all__ = [
     "Channel",
+    "ChannelCheck",
     "ClosurePeriod",
     "Commune",
     "Departement",
