@@ -49,13 +49,12 @@ import math
 import re
 import threading
 import time
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.utils.translation import gettext as _
-
-from directory.text import fold
 
 POSITIONS_FILE = Path(__file__).resolve().parent / "data" / "commune_positions.json.gz"
 
@@ -75,6 +74,7 @@ WORD = re.compile(r"[a-z0-9]+")
 ORDINAL = re.compile(r"^(\d{1,2})(?:er|re|e|eme|ieme|em|me|d|nd)?$")
 ARRONDISSEMENT_WORDS = {"arrondissement", "arrondissements", "arr", "arrt", "ardt", "arrdt", "arrond"}
 ARTICLES = {"le", "la", "les", "l"}
+_NO_ACCENTS = dict.fromkeys(range(0x300, 0x370))
 
 
 # --- names ------------------------------------------------------------------------------------
@@ -86,7 +86,9 @@ def name_words(text: str) -> tuple[str, ...]:
     « CEDEX » and what follows dropped, postal codes dropped, and a trailing arrondissement
     number (« 4E ARRONDISSEMENT », « 15e », « 3EME », « 01 ») turned into ``#4``."""
     words = []
-    for word in WORD.findall(fold(text)):
+    folded = unicodedata.normalize("NFKD", text.lower().replace("œ", "oe").replace("æ", "ae"))
+    # Combining accents removed with one C-level translate (35,000 names per index build).
+    for word in WORD.findall(folded.translate(_NO_ACCENTS)):
         if word == "cedex":
             break
         if len(word) == 5 and word.isdigit():
@@ -675,19 +677,21 @@ class CommuneIndex:
             if commune is not None and all(r.commune.code != commune.code for r in results):
                 results.append(Candidate(commune, alias))
 
-        if INSEE_CODE.match(upper):
-            add(self.by_code.get(upper))
-            for alias in self.aliases_by_code.get(upper, ()):
-                add(self.by_code.get(alias.commune), alias)
         postal = next((t for t in re.findall(r"\b\d{5}\b", text)), "")
         words = name_words(text)
         full, loose = _keys(words)
         if postal and words:
             for code, alias in self.at_postal.get((postal, full)) or self.at_postal.get((postal, loose)) or ():
                 add(self.by_code[code], alias)
-        if postal and not results:
+        if postal and not words:
+            # Five digits typed alone: a postal code first (what residents know), then the
+            # commune whose INSEE code it is.
             for commune in sorted(self._communes((c, None) for c in self.by_postal.get(postal, ())), key=_by_size):
                 add(commune)
+        if INSEE_CODE.match(upper):
+            add(self.by_code.get(upper))
+            for alias in self.aliases_by_code.get(upper, ()):
+                add(self.by_code.get(alias.commune), alias)
         if words and not results:
             entries = self.national.get(full) or self.national.get(loose) or ()
             for code, alias in sorted(entries, key=lambda e: _by_size(self.by_code[e[0]])):
