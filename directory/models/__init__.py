@@ -3,7 +3,7 @@ from directory.models.listing import VenueNameBucket
 from directory.models.people import DepartementStaff, Invitation, Membership
 from directory.models.reports import FreshnessReminder, Report, SmsExchange
 from directory.models.search import SearchWord, VenueSearchEntry
-from directory.models.territories import Commune, Departement, Epci, Region
+from directory.models.territories import Commune, CommuneAlias, Departement, Epci, Region
 from directory.models.venues import ClosurePeriod, Structure, Venue
 
 __all__ = [
@@ -11,6 +11,7 @@ __all__ = [
     "ChannelCheck",
     "ClosurePeriod",
     "Commune",
+    "CommuneAlias",
     "Departement",
     "DepartementStaff",
     "Epci",
