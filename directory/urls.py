@@ -20,6 +20,9 @@ urlpatterns = [
     path("territoires/<str:code>/changements.atom", feeds.TerritoryChangesFeed(), name="territory_changes"),
     path("sms/entrant/", sms.incoming, name="sms_incoming"),
     path("gestion/import/", opendata_admin.import_view, name="opendata_import"),
+    path("gestion/import/rejets/<str:token>/", opendata_admin.rejects_view, name="opendata_import_rejects"),
+    path("open-data/valider/", opendata.validator, name="opendata_validator"),
+    path("open-data/valider/rejets/<str:token>/", opendata.validator_rejects, name="opendata_validator_rejects"),
     path("open-data/schemas/<str:name>", opendata.schema_file, name="opendata_schema"),
     path("open-data/<str:name>", opendata.download, name="opendata_download"),
 ]

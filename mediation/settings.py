@@ -253,6 +253,9 @@ SPECTACULAR_SETTINGS = {
 }
 # Open data: files larger than this are refused before being read (import command and staff upload).
 IMPORT_MAX_BYTES = envint("IMPORT_MAX_BYTES", 50 * 1024 * 1024)
+# Public validator (/open-data/valider/): size of a checked file, checks per client and hour.
+VALIDATOR_MAX_BYTES = envint("VALIDATOR_MAX_BYTES", 10 * 1024 * 1024)
+VALIDATOR_RATE_LIMIT_PER_HOUR = envint("VALIDATOR_RATE_LIMIT_PER_HOUR", 20)
 CORS_URLS_REGEX = r"^/(api|open-data)/.*$"
 CORS_ALLOW_ALL_ORIGINS = True
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
