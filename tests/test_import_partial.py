@@ -41,7 +41,7 @@ def read_rejects(path: Path) -> tuple[bytes, list[dict]]:
 
 def test_skip_invalid_imports_the_valid_rows_and_rejects_the_others(marne, tmp_path):
     data = rows(10)
-    data[2]["code_postal"] = "5110"  # line 4
+    data[2]["code_postal"] = "511"  # line 4
     data[5]["date_maj"] = "02/04/2024"  # line 7
     data[8]["id"] = "lieu-1"  # line 10: the later of two rows with one id
     source = write_csv(tmp_path / "lieux.csv", data)
@@ -65,7 +65,7 @@ def test_skip_invalid_imports_the_valid_rows_and_rejects_the_others(marne, tmp_p
 
 def test_without_skip_invalid_nothing_is_written_but_rejects_are(marne, tmp_path):
     data = rows(3)
-    data[1]["code_postal"] = "5110"
+    data[1]["code_postal"] = "511"
     rejects = tmp_path / "rejets.csv"
     before = snapshot()
 
@@ -78,7 +78,7 @@ def test_without_skip_invalid_nothing_is_written_but_rejects_are(marne, tmp_path
 
 def test_a_fixed_rejects_file_imports_again(marne, tmp_path):
     data = rows(4)
-    data[3]["code_postal"] = "5110"
+    data[3]["code_postal"] = "511"
     rejects = tmp_path / "rejets.csv"
     import_file(write_csv(tmp_path / "lieux.csv", data, delimiter=";"), skip_invalid=True, rejects=rejects)
     assert Venue.objects.count() == 3
@@ -86,7 +86,7 @@ def test_a_fixed_rejects_file_imports_again(marne, tmp_path):
     # The person fixes the postal code in a spreadsheet and imports the same file again.
     text = rejects.read_bytes().decode("utf-8-sig")
     assert text.splitlines()[0].startswith('"ligne_origine";"motifs_refus";"id";')  # the file's own « ; »
-    rejects.write_bytes(text.replace('"5110"', '"51100"').encode("utf-8-sig"))
+    rejects.write_bytes(text.replace('"511"', '"51100"').encode("utf-8-sig"))
     again = tmp_path / "rejets-2.csv"
     report = import_file(rejects, rejects=again)
 
@@ -144,7 +144,7 @@ def test_rows_refused_for_rights_are_rejected_rows(marne, tmp_path):
 def test_the_first_of_two_rows_with_one_id_wins_even_when_invalid(marne, tmp_path):
     data = rows(2)
     data[1]["id"] = "lieu-0"
-    data[0]["code_postal"] = "5110"
+    data[0]["code_postal"] = "511"
     report = import_file(write_csv(tmp_path / "lieux.csv", data), skip_invalid=True)
     assert (report.created, report.rejected) == (0, 2)
     assert not report.written and Venue.objects.count() == 0
@@ -172,7 +172,7 @@ def test_partial_import_keeps_search_coverage_and_exports_in_step(marne, tmp_pat
 
 def test_command_skip_invalid_and_rejects(marne, tmp_path):
     data = rows(3)
-    data[0]["code_postal"] = "5110"
+    data[0]["code_postal"] = "511"
     source = write_csv(tmp_path / "lieux.csv", data)
     rejects = tmp_path / "rejets.csv"
     out, err = io.StringIO(), io.StringIO()
@@ -197,7 +197,7 @@ def test_command_skip_invalid_and_rejects(marne, tmp_path):
 
 def test_command_dry_run_with_rejects_writes_only_the_rejects(marne, tmp_path):
     data = rows(3)
-    data[2]["code_postal"] = "5110"
+    data[2]["code_postal"] = "511"
     rejects = tmp_path / "rejets.csv"
     with pytest.raises(CommandError, match="aucun lieu ne serait importé"):
         call_command("import_lieux", str(write_csv(tmp_path / "l.csv", data)), "--dry-run", "--rejects", str(rejects))
@@ -273,7 +273,7 @@ def test_problems_are_listed_up_to_a_bound_and_counted_beyond(marne, tmp_path):
     count = MAX_LISTED_PROBLEMS + 200
     data = rows(count)
     for row in data:
-        row["code_postal"] = "5110"
+        row["code_postal"] = "511"
     rejects = tmp_path / "rejets.csv"
 
     report = import_file(write_csv(tmp_path / "lieux.csv", data), rejects=rejects, dry_run=True)
@@ -314,7 +314,7 @@ def test_upload_offers_the_valid_rows_and_the_rejects(client, marne, tmp_path, s
     kept = _kept(settings, tmp_path)
     client.force_login(UserFactory(is_superuser=True))
     data = rows(5)
-    data[1]["code_postal"] = "5110"
+    data[1]["code_postal"] = "511"
     content = write_csv(tmp_path / "lieux.csv", data).read_bytes()
 
     checked = _upload(client, content)
@@ -331,7 +331,7 @@ def test_upload_offers_the_valid_rows_and_the_rejects(client, marne, tmp_path, s
     download = client.get(rejects_url)
     assert download.status_code == 200 and download["Content-Disposition"].startswith("attachment")
     body = b"".join(download.streaming_content).decode("utf-8-sig")
-    assert '"3"' in body and "5110" in body
+    assert '"3"' in body and "511" in body
     assert client.get(rejects_url).status_code == 404  # downloaded once, then gone
     assert not list(kept.glob("*.rejects.csv"))
 
@@ -347,7 +347,7 @@ def test_confirm_without_partial_stays_all_or_nothing(client, marne, tmp_path, s
     _kept(settings, tmp_path)
     client.force_login(UserFactory(is_superuser=True))
     data = rows(3)
-    data[0]["code_postal"] = "5110"
+    data[0]["code_postal"] = "511"
     checked = _upload(client, write_csv(tmp_path / "lieux.csv", data).read_bytes())
 
     done = client.post(IMPORT_URL, {"step": "confirm", "token": checked.context["token"]})

@@ -62,14 +62,14 @@ def test_problems_warnings_and_rejects_download(client, marne, tmp_path):
         row = example_row()
         row.update(id=f"v-{n}")
         rows.append(row)
-    rows[2]["code_postal"] = "5110"
+    rows[2]["code_postal"] = "511"
     content = write_csv(tmp_path / "lieux.csv", rows, delimiter=";").read_bytes()
 
     response = _post(client, content)
 
     page = response.content.decode()
     assert "3 lignes valides et 1 lignes refusées" in page
-    assert "Ligne 4, champ code_postal, valeur « 5110 » : le code postal doit comporter 5 chiffres" in page
+    assert "Ligne 4, champ code_postal, valeur « 511 » : le code postal doit comporter 5 chiffres" in page
     link = response.context["rejects_url"]
     assert link in page
     download = client.get(link)

@@ -54,7 +54,7 @@ from directory.models import Channel, Commune, DepartementStaff, Venue, listing
 from directory.opendata import france_services, standard
 from directory.opendata.copy import copy_insert_values
 from directory.opendata.exporter import STANDARD_VALUES, default_source
-from directory.text import fold
+from directory.territories import CommuneIndex
 
 BATCH_SIZE = 1000
 PROGRESS_MIN_BYTES = 1_000_000
@@ -442,45 +442,6 @@ def _encoding_message(error: UnicodeDecodeError) -> str:
     ) % {"byte": error.object[error.start], "position": error.start}
 
 
-# --- reference data --------------------------------------------------------------------------
-
-
-class Communes:
-    """Every commune in memory, keyed by INSEE code and by (postal code, folded name):
-    35,000 small tuples, loaded once per import instead of one query per row."""
-
-    def __init__(self):
-        self.by_code: dict[str, tuple[str, str, tuple[str, ...]]] = {}
-        self.by_postal_name: dict[tuple[str, str], str] = {}
-        for code, name, search_name, departement, postal_codes in Commune.objects.values_list(
-            "code", "name", "search_name", "departement_id", "postal_codes"
-        ).iterator(chunk_size=5000):
-            self.by_code[code] = (name, departement, tuple(postal_codes))
-            key = _folded_name_key(search_name or fold(name))
-            for postal in postal_codes:
-                self.by_postal_name[(postal, key)] = code
-
-    def resolve(self, insee: str, postal: str, name: str) -> str | None:
-        if insee:
-            return insee if insee in self.by_code else None
-        return self.by_postal_name.get((postal, _name_key(name)))
-
-
-def _name_key(name: str) -> str:
-    return _folded_name_key(fold(name))
-
-
-SAINT_PATTERN = re.compile(r"^(st|ste)\b")
-NOT_ALPHANUMERIC = re.compile(r"[^a-z0-9]+")
-
-
-def _folded_name_key(folded: str) -> str:
-    # Precompiled: called for every commune (35,000) when an import starts.
-    if folded.startswith("st"):
-        folded = SAINT_PATTERN.sub(lambda m: "saint" if m.group(1) == "st" else "sainte", folded)
-    return NOT_ALPHANUMERIC.sub("", folded)
-
-
 # --- the importer ----------------------------------------------------------------------------
 
 
@@ -505,7 +466,7 @@ class LieuxImporter:
         self.skip_invalid = skip_invalid
         self.rejects = RejectsWriter(rejects) if rejects is not None else None
         self.report = Report()
-        self._communes: Communes | None = None
+        self._communes: CommuneIndex | None = None
         # None: every département (no user, i.e. the command line, or a superuser).
         self.allowed_departements = None if user is None else DepartementStaff.departements_of(user)
         self.is_v0 = False
@@ -553,9 +514,9 @@ class LieuxImporter:
         return self.report
 
     @property
-    def communes(self) -> Communes:
+    def communes(self) -> CommuneIndex:
         if self._communes is None:
-            self._communes = Communes()
+            self._communes = CommuneIndex.from_database()
         return self._communes
 
     # -- pass 1 --
@@ -769,40 +730,38 @@ class LieuxImporter:
                 line, "horaires", values["opening_hours"], _("horaires illisibles (format OpenStreetMap attendu)")
             )
 
+        # Commune: one set of rules, in directory/territories.py (docs/open-data.md).
         postal = get("code_postal", "")
+        if len(postal) == 4 and postal.isdigit():
+            # A spreadsheet dropped the leading zero (« 6370 » for 06370).
+            self._warn(
+                line, "code_postal", postal, _("code postal complété d'un zéro : 0%(postal)s") % {"postal": postal}
+            )
+            postal = "0" + postal
         if postal and not standard.POSTAL_CODE_PATTERN.match(postal):
             self._error(line, "code_postal", postal, _("le code postal doit comporter 5 chiffres"))
         values["postal_code"] = postal
         insee = get("code_insee", "").upper()
+        if len(insee) == 4 and insee.isdigit():
+            self._warn(line, "code_insee", insee, _("code INSEE complété d'un zéro : 0%(insee)s") % {"insee": insee})
+            insee = "0" + insee
         if insee and not standard.INSEE_PATTERN.match(insee):
             self._error(line, "code_insee", insee, _("code INSEE invalide (5 caractères, ex. 59350 ou 2A004)"))
             insee = ""
         commune_name, departement = "", ""
         commune_text = get("commune", "")
         postal_usable = bool(postal and standard.POSTAL_CODE_PATTERN.match(postal))
-        if insee or (postal_usable and commune_text):
-            code = self.communes.resolve(insee, postal, commune_text)
-            if code is None:
-                if insee:
-                    self._error(line, "code_insee", insee, _("commune inconnue pour ce code INSEE"))
-                else:
-                    self._error(
-                        line,
-                        "commune",
-                        commune_text,
-                        _("aucune commune de ce nom avec le code postal %(postal)s ; indiquez le code INSEE")
-                        % {"postal": postal},
-                    )
-            else:
-                commune_name, departement, postal_codes = self.communes.by_code[code]
-                values["commune_id"] = code
-                if postal_usable and postal_codes and postal not in postal_codes:
-                    self._error(
-                        line,
-                        "code_postal",
-                        postal,
-                        _("ne correspond pas à la commune %(name)s (%(code)s)") % {"name": commune_name, "code": code},
-                    )
+        if insee or (postal_usable and commune_text) or standard.POSTAL_CODE_PATTERN.match(commune_text):
+            found = self.communes.resolve(
+                insee, postal if postal_usable else "", commune_text, get("latitude", ""), get("longitude", "")
+            )
+            for note in found.warnings:
+                self._warn(line, note.column, note.value, note.text)
+            for note in found.errors:
+                self._error(line, note.column, note.value, note.text)
+            if found.commune is not None and not found.errors:
+                commune_name, departement = found.commune.name, found.commune.departement
+                values["commune_id"] = found.commune.code
 
         values["latitude"] = self._coordinate(line, "latitude", get("latitude", ""), 90)
         values["longitude"] = self._coordinate(line, "longitude", get("longitude", ""), 180)
