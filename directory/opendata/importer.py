@@ -475,6 +475,7 @@ class LieuxImporter:
         self._normalised: dict[tuple[str, str], tuple[bool, str]] = {}
         # Reasons of the rows read but not yet sent to the spool or the rejects file, by line.
         self._row_reasons: dict[int, list[str]] = {}
+        self._count_inline = False
 
     # -- entry point --
     def run(self, dry_run: bool = False) -> Report:
@@ -487,25 +488,27 @@ class LieuxImporter:
                     self.rejects.close(discard=self.report.aborted)
 
     def _run(self, dry_run: bool) -> Report:
+        # A dry run counts each batch of valid rows as soon as it is checked: no spool file to
+        # write and read back (a third of the validator's time on 20,000 rows).
+        self._count_inline = dry_run
         try:
             self.source.check(self.max_bytes)
             self.report.format = self.source.format
             self._validate()
             if self.report.error_count and not self.skip_invalid:
+                # All or nothing: nothing would be imported, so nothing is counted.
+                self.report.created = self.report.updated = self.report.unchanged = 0
                 return self.report
-            if not self.report.rows:
+            if not self.report.rows or dry_run:
                 return self.report
-            if dry_run:
-                self._apply(write=False)
-            else:
-                with transaction.atomic(), _gin_merged_once(Venue):
-                    self._apply(write=True)
-                self.report.written = True
-                if self.report.created >= listing.BUCKET_STEP:
-                    # New venues by the thousand: fresh name buckets and search entries in
-                    # name order now (``directory/maintenance.py``), not at night.
-                    maintenance.after_bulk_load()
-                bump_data_version()
+            with transaction.atomic(), _gin_merged_once(Venue):
+                self._apply(write=True)
+            self.report.written = True
+            if self.report.created >= listing.BUCKET_STEP:
+                # New venues by the thousand: fresh name buckets and search entries in
+                # name order now (``directory/maintenance.py``), not at night.
+                maintenance.after_bulk_load()
+            bump_data_version()
         except _HeaderInvalid:
             self.report.aborted = True  # its problems are already in the report
         except ImportAborted as error:
@@ -553,11 +556,14 @@ class LieuxImporter:
         in the file's order."""
         if self.allowed_departements is not None:
             self._check_rights([normal for line, raw, normal in pending if normal and line not in self._row_reasons])
+        accepted = []
         for line, raw, normal in pending:
             reasons = self._row_reasons.pop(line, None)
             if normal is not None and reasons is None:
                 self.report.rows += 1
-                if self.skip_invalid or not self.report.error_count:
+                if self._count_inline:
+                    accepted.append(normal)
+                elif self.skip_invalid or not self.report.error_count:
                     # Valid rows go to a spool file: the second pass reads them back instead of
                     # parsing and normalising the file again, and memory stays flat.
                     pickle.dump(normal, self._spool, protocol=pickle.HIGHEST_PROTOCOL)
@@ -565,6 +571,8 @@ class LieuxImporter:
                 self.report.rejected += 1
                 if self.rejects is not None:
                     self.rejects.write(line, raw, reasons or [])
+        if accepted and (self.skip_invalid or not self.report.error_count):
+            self._apply_batch(accepted, write=False)
 
     def _storable(self, line: int, row: dict[str, str]) -> bool:
         """False (with a problem per column) when a value holds NUL or a lone surrogate: PostgreSQL
