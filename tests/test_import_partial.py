@@ -415,3 +415,13 @@ def test_an_unexpected_failure_deletes_the_kept_files(client, marne, tmp_path, s
     assert "erreur inattendue" in done.content.decode()
     assert not list(kept.iterdir())
     assert Venue.objects.count() == 0
+
+
+def test_command_refuses_a_rejects_file_that_would_overwrite_the_input(marne, tmp_path):
+    source = write_csv(tmp_path / "lieux.csv", rows(2))
+    before = source.read_bytes()
+    with pytest.raises(CommandError, match="ne peut pas être le fichier importé"):
+        call_command("import_lieux", str(source), "--rejects", str(source))
+    with pytest.raises(CommandError, match="n'existe pas"):
+        call_command("import_lieux", str(source), "--rejects", str(tmp_path / "absent" / "r.csv"))
+    assert source.read_bytes() == before
