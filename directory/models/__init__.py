@@ -1,4 +1,5 @@
 from directory.models.channels import Channel
+from directory.models.duplicates import LikelyDuplicate, VenueRedirect
 from directory.models.listing import VenueNameBucket
 from directory.models.people import DepartementStaff, Invitation, Membership
 from directory.models.reports import FreshnessReminder, Report, SmsExchange
@@ -15,6 +16,7 @@ __all__ = [
     "Epci",
     "FreshnessReminder",
     "Invitation",
+    "LikelyDuplicate",
     "Membership",
     "Region",
     "Report",
@@ -23,5 +25,6 @@ __all__ = [
     "Structure",
     "Venue",
     "VenueNameBucket",
+    "VenueRedirect",
     "VenueSearchEntry",
 ]

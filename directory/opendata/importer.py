@@ -366,6 +366,13 @@ class LieuxImporter:
             self.report.errors.append(Problem(None, "", "", str(error)))
         return self.report
 
+    @functools.cached_property
+    def duplicates(self):
+        # Likely duplicates (``directory/duplicates.py``): a warning per row, pairs for staff.
+        from directory.duplicates import ImportDuplicates
+
+        return ImportDuplicates()
+
     @property
     def communes(self) -> Communes:
         if self._communes is None:
@@ -392,6 +399,7 @@ class LieuxImporter:
                 continue
             seen[normal.values["external_id"]] = line
             self.report.rows += 1
+            self.duplicates.add(normal)
             if not self.report.errors:
                 # Valid rows go to a spool file: the second pass reads them back instead of
                 # parsing and normalising the file again, and memory stays flat.
@@ -405,6 +413,7 @@ class LieuxImporter:
             self._check_rights(batch)
         if not self.report.errors and self.report.rows == 0:
             self.report.errors.append(Problem(None, "", "", _("Le fichier ne contient aucun lieu.")))
+        self.duplicates.warn(self._warn)
 
     def _rows(self, desc: str):
         rows = self.source.rows()
@@ -726,6 +735,7 @@ class LieuxImporter:
             values["channel_kinds"] = sorted({kind for _field, kind, _value in normal.channels})
             new_rows.append(values)
         new_ids = copy_insert_values(Venue, new_rows, user=user, change_reason="import")
+        self.duplicates.record(new_ids, to_create)
         changed = []
         for venue, normal in to_update:
             for attribute, value in normal.values.items():
