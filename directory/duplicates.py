@@ -557,7 +557,9 @@ class MergeRefused(Exception):
 
 def mark_distinct(pair, user) -> None:
     if not pair.can_mark_distinct(user):
-        raise MergeRefused(_("Vous ne pouvez pas traiter cette paire : aucun des deux lieux n'est dans vos départements."))
+        raise MergeRefused(
+            _("Vous ne pouvez pas traiter cette paire : aucun des deux lieux n'est dans vos départements.")
+        )
     pair.status = enums.DuplicateStatus.DISTINCT
     pair.decided_by = user
     pair.decided_at = timezone.now()

@@ -125,7 +125,9 @@ class LikelyDuplicateAdmin(RuleBasedAdmin):
                 mark_distinct(pair, request.user)
                 count += 1
         self.message_user(
-            request, gettext("%(count)d paire(s) marquée(s) comme lieux distincts.") % {"count": count}, messages.SUCCESS
+            request,
+            gettext("%(count)d paire(s) marquée(s) comme lieux distincts.") % {"count": count},
+            messages.SUCCESS,
         )
 
     # --- the review page: merge or mark distinct -----------------------------------------
@@ -191,8 +193,7 @@ class LikelyDuplicateAdmin(RuleBasedAdmin):
             "pair": pair,
             "venues": [venues[pair.first_id], venues[pair.second_id]],
             "can_merge": pair.can_merge(request.user) and pair.status == enums.DuplicateStatus.PROPOSED,
-            "can_mark_distinct": pair.can_mark_distinct(request.user)
-            and pair.status == enums.DuplicateStatus.PROPOSED,
+            "can_mark_distinct": pair.can_mark_distinct(request.user) and pair.status == enums.DuplicateStatus.PROPOSED,
             "list_url": list_url,
         }
         return TemplateResponse(request, "admin/directory/likelyduplicate/review.html", context)
