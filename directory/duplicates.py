@@ -29,6 +29,7 @@ with each other in Python, by commune and by 150 m grid cell.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import defaultdict
@@ -38,6 +39,7 @@ from typing import NamedTuple
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from directory import enums
@@ -127,8 +129,20 @@ def distance_m(lat1, lon1, lat2, lon2) -> float | None:
     return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
 
 
+@functools.lru_cache(maxsize=100_000)
+def name_trigrams(name: str) -> frozenset[str]:
+    return trigrams(fold(name))
+
+
+@functools.lru_cache(maxsize=100_000)
+def address_parts(address: str) -> tuple[str, frozenset[str]]:
+    key = address_key(address)
+    return key, trigrams(key)
+
+
 class Facts(NamedTuple):
-    """What the score reads of a venue or a row, computed once."""
+    """What the score reads of a venue or a row. Plain values: the folded forms and trigrams
+    are computed (and cached) only for the pairs actually compared."""
 
     key: int  # venue id, or line of a file
     name: str
@@ -137,25 +151,11 @@ class Facts(NamedTuple):
     latitude: float | None
     longitude: float | None
     pivot: str  # usable pivot or ""
-    name_trigrams: frozenset
-    address: str  # address_key
-    address_trigrams: frozenset
+    address: str
 
     @classmethod
     def build(cls, key, name, ref, commune_id, latitude, longitude, pivot, address) -> Facts:
-        folded_address = address_key(address)
-        return cls(
-            key=key,
-            name=name,
-            ref=ref,
-            commune_id=commune_id or "",
-            latitude=latitude,
-            longitude=longitude,
-            pivot=usable_pivot(pivot),
-            name_trigrams=trigrams(fold(name)),
-            address=folded_address,
-            address_trigrams=trigrams(folded_address),
-        )
+        return cls(key, name, ref, commune_id or "", latitude, longitude, usable_pivot(pivot), address or "")
 
 
 @dataclass(frozen=True)
@@ -170,14 +170,16 @@ class Features:
 
     @classmethod
     def of(cls, a: Facts, b: Facts) -> Features:
+        address_a, address_a_trigrams = address_parts(a.address)
+        address_b, address_b_trigrams = address_parts(b.address)
         return cls(
             same_pivot=bool(a.pivot) and a.pivot == b.pivot,
-            name_similarity=round(trigram_similarity(a.name_trigrams, b.name_trigrams), 3),
-            address_similarity=round(trigram_similarity(a.address_trigrams, b.address_trigrams), 3),
-            same_address=bool(a.address) and a.address == b.address,
+            name_similarity=round(trigram_similarity(name_trigrams(a.name), name_trigrams(b.name)), 3),
+            address_similarity=round(trigram_similarity(address_a_trigrams, address_b_trigrams), 3),
+            same_address=bool(address_a) and address_a == address_b,
             same_commune=bool(a.commune_id) and a.commune_id == b.commune_id,
             distance_m=distance_m(a.latitude, a.longitude, b.latitude, b.longitude),
-            has_addresses=bool(a.address and b.address),
+            has_addresses=bool(address_a and address_b),
         )
 
     @property
@@ -212,28 +214,47 @@ class Features:
     def is_likely(self) -> bool:
         return self.is_candidate and self.score >= THRESHOLD
 
-    def explain(self) -> str:
+    def explain(self, labels: dict | None = None) -> str:
+        labels = labels or _labels(get_language())
         parts = []
         if self.same_pivot:
-            parts.append(_("même pivot"))
+            parts.append(labels["pivot"])
         if self.name_similarity >= 0.999:
-            parts.append(_("même nom"))
+            parts.append(labels["name"])
         elif self.name_similarity >= 0.3:
-            parts.append(_("noms proches (%(percent)d %%)") % {"percent": round(100 * self.name_similarity)})
+            parts.append(labels["names"] % {"percent": round(100 * self.name_similarity)})
         if self.same_address:
-            parts.append(_("même adresse"))
+            parts.append(labels["address"])
         elif self.address_similarity >= 0.6:
-            parts.append(_("adresses proches"))
+            parts.append(labels["addresses"])
         elif self.address_similarity < 0.3 and self.has_addresses:
-            parts.append(_("adresses différentes"))
+            parts.append(labels["other_address"])
         if self.distance_m is not None:
             if self.distance_m < 1000:
-                parts.append(_("à %(metres)d m") % {"metres": round(self.distance_m)})
+                parts.append(labels["metres"] % {"metres": round(self.distance_m)})
             else:
-                parts.append(_("à %(km).1f km") % {"km": self.distance_m / 1000})
+                parts.append(labels["km"] % {"km": self.distance_m / 1000})
         if self.same_commune:
-            parts.append(_("même commune"))
-        return ", ".join(str(p) for p in parts)
+            parts.append(labels["commune"])
+        return ", ".join(parts)
+
+
+@functools.lru_cache(maxsize=8)
+def _labels(language: str | None) -> dict[str, str]:
+    # Translated once per language: an import explains thousands of pairs.
+    return {
+        "pivot": _("même pivot"),
+        "name": _("même nom"),
+        "names": _("noms proches (%(percent)d %%)"),
+        "address": _("même adresse"),
+        "addresses": _("adresses proches"),
+        "other_address": _("adresses différentes"),
+        "metres": _("à %(metres)d m"),
+        "km": _("à %(km).1f km"),
+        "commune": _("même commune"),
+        "message": _("doublon probable de « %(name)s » (%(ref)s, score %(score)s : %(reasons)s)"),
+        "line": _("ligne %(line)s"),
+    }
 
 
 class Match(NamedTuple):
@@ -248,12 +269,13 @@ class Match(NamedTuple):
     def score(self) -> int:
         return self.features.score
 
-    def message(self) -> str:
-        return _("doublon probable de « %(name)s » (%(ref)s, score %(score)s : %(reasons)s)") % {
+    def message(self, labels: dict | None = None) -> str:
+        labels = labels or _labels(get_language())
+        return labels["message"] % {
             "name": self.other.name,
-            "ref": self.other.ref,
+            "ref": labels["line"] % {"line": self.other.key} if self.in_file else self.other.ref,
             "score": self.score,
-            "reasons": self.features.explain(),
+            "reasons": self.features.explain(labels),
         }
 
 
@@ -289,12 +311,12 @@ ROWS_PAIRS_SQL = """
 WITH r AS MATERIALIZED (
     SELECT * FROM unnest(%(lines)s::int[], %(names)s::text[], %(pivots)s::text[], %(communes)s::text[],
                          %(lats)s::float8[], %(lons)s::float8[], %(selves)s::bigint[])
-        AS r(line, folded_name, pivot, commune_id, latitude, longitude, self_id)
+        AS r(line, name, pivot, commune_id, latitude, longitude, self_id)
 )
 SELECT r.line, v.id FROM r JOIN directory_venue v ON v.commune_id = r.commune_id
 WHERE v.id IS DISTINCT FROM r.self_id
     AND ((r.pivot = v.pivot AND r.pivot <> '' AND r.pivot !~ '^(.)\\1*$')
-    OR similarity(r.folded_name, lower(unaccent(v.name))) >= %(name)s
+    OR similarity(lower(unaccent(r.name)), lower(unaccent(v.name))) >= %(name)s
     OR (r.latitude IS NOT NULL AND v.latitude IS NOT NULL AND earth_distance(
         ll_to_earth(r.latitude, r.longitude), ll_to_earth(v.latitude, v.longitude)) <= %(near)s))
 UNION
@@ -359,7 +381,7 @@ def duplicates_of_rows(rows: list[Facts], selves: dict[int, int] | None = None) 
         by_line = {row.key: row for row in chunk}
         params = _params(
             lines=[r.key for r in chunk],
-            names=[fold(r.name) for r in chunk],
+            names=[r.name for r in chunk],
             pivots=[r.pivot for r in chunk],
             communes=[r.commune_id for r in chunk],
             lats=[r.latitude for r in chunk],
@@ -383,7 +405,7 @@ def row_facts(line: int, values: dict) -> Facts:
     return Facts.build(
         line,
         values.get("name", ""),
-        _("ligne %(line)s") % {"line": line},
+        "",  # a row is named by its line (``Match.message``)
         values.get("commune_id", ""),
         values.get("latitude"),
         values.get("longitude"),
@@ -528,11 +550,12 @@ class ImportDuplicates:
         for match in duplicates_within(new_rows):
             matches.setdefault(match.key, []).append(match)
         names = {facts.key: facts.name for facts in new_rows}
+        labels = _labels(get_language())
         for line in sorted(matches):
             best = sorted(matches[line], key=lambda m: (-m.score, m.in_file, m.other.key))[: self.MAX_PER_ROW]
             matches[line] = best
             for match in best:
-                warn(line, "nom", names[line], match.message())
+                warn(line, "nom", names[line], match.message(labels))
         self.matches = matches
 
     def record(self, new_ids: list[int], created) -> int:
