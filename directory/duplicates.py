@@ -254,6 +254,10 @@ def _labels(language: str | None) -> dict[str, str]:
         "commune": _("même commune"),
         "message": _("doublon probable de « %(name)s » (%(ref)s, score %(score)s : %(reasons)s)"),
         "line": _("ligne %(line)s"),
+        "merged": _(
+            "ce lieu a été fusionné dans « %(name)s » : la ligne le crée de nouveau ; retirez-la du "
+            "fichier, ou fusionnez-le encore après l'import"
+        ),
     }
 
 
@@ -540,17 +544,22 @@ class ImportDuplicates:
         from directory.models import Venue
         from directory.opendata.importer import _find_existing
 
-        new_rows = []
+        new_rows, merged = [], {}
         for start in range(0, len(self.rows), 1000):
             chunk = self.rows[start : start + 1000]
             keyed = [_Keyed(facts.key, key) for facts, key in chunk]
             existing = _find_existing(keyed, Venue.objects.values("source", "external_id", "slug"))
-            new_rows.extend(facts for facts, key in chunk if key not in existing)
+            new = [(facts, key) for facts, key in chunk if key not in existing]
+            new_rows.extend(facts for facts, _key in new)
+            merged.update(_merged_away(new))
+        labels = _labels(get_language())
+        for line, redirect in sorted(merged.items()):
+            # The venue of this source and id was merged into another: the row brings it back.
+            warn(line, "id", redirect.external_id, labels["merged"] % {"name": redirect.venue.name})
         matches = duplicates_of_rows(new_rows)
         for match in duplicates_within(new_rows):
             matches.setdefault(match.key, []).append(match)
         names = {facts.key: facts.name for facts in new_rows}
-        labels = _labels(get_language())
         for line in sorted(matches):
             best = sorted(matches[line], key=lambda m: (-m.score, m.in_file, m.other.key))[: self.MAX_PER_ROW]
             matches[line] = best
@@ -569,6 +578,23 @@ class ImportDuplicates:
                 if other is not None:
                     pairs.append(pair_values(ids[line], other, match.features, enums.DuplicateOrigin.IMPORT))
         return store_pairs(pairs)
+
+
+def _merged_away(rows: list[tuple[Facts, tuple[str, str]]]) -> dict:
+    """``{line: VenueRedirect}`` for rows whose (source, id) is a venue merged away."""
+    from directory.models import VenueRedirect
+
+    keys = {key: facts for facts, key in rows if key[1]}
+    if not keys:
+        return {}
+    found = {}
+    for redirect in VenueRedirect.objects.select_related("venue").filter(
+        source__in={k[0] for k in keys}, external_id__in={k[1] for k in keys}
+    ):
+        facts = keys.get((redirect.source, redirect.external_id))
+        if facts is not None:
+            found[facts.key] = redirect
+    return found
 
 
 class _Keyed(NamedTuple):

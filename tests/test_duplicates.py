@@ -668,3 +668,20 @@ def test_the_review_page_shows_both_venues(client, world, django_assert_max_num_
     assert page.status_code == 200
     assert "Espace numérique Wazemmes" in text and "ESPACE NUMERIQUE WAZEMMES" in text
     assert 'name="survivor"' in text and "Ce sont deux lieux distincts" in text
+
+
+def test_a_row_bringing_back_a_merged_venue_is_told(client, tmp_path, world):
+    a, b, pair = world["a"], world["b"], world["pair"]
+    duplicates.merge(pair, a.pk, {a.pk: a.version, b.pk: b.version}, world["superuser"])
+    path = _write(
+        tmp_path / "region.csv",
+        [_row(id="reg-1", source="Région", pivot=b.pivot, nom=b.name, adresse=b.address, latitude="", longitude="")],
+    )
+    report = import_file(path, dry_run=True)
+    assert report.ok
+    messages = [str(w) for w in report.warnings]
+    assert messages[0] == (
+        "Ligne 2, champ id, valeur « reg-1 » : ce lieu a été fusionné dans « Espace numérique Wazemmes » : "
+        "la ligne le crée de nouveau ; retirez-la du fichier, ou fusionnez-le encore après l'import"
+    )
+    assert "doublon probable de « Espace numérique Wazemmes »" in messages[1]
