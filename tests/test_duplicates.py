@@ -685,3 +685,12 @@ def test_a_row_bringing_back_a_merged_venue_is_told(client, tmp_path, world):
         "la ligne le crée de nouveau ; retirez-la du fichier, ou fusionnez-le encore après l'import"
     )
     assert "doublon probable de « Espace numérique Wazemmes »" in messages[1]
+
+
+def test_the_pair_page_is_read_only(client, world):
+    client.force_login(world["staff_59"])
+    page = client.get(reverse("admin:directory_likelyduplicate_change", args=[world["pair"].pk]))
+    assert page.status_code == 200
+    assert 'name="score"' not in page.content.decode()
+    client.force_login(world["staff_62"])
+    assert client.get(reverse("admin:directory_likelyduplicate_change", args=[world["pair"].pk])).status_code == 302
