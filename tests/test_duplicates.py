@@ -594,6 +594,10 @@ def test_mark_distinct_is_never_proposed_again(client, world):
 
 def test_scan_proposes_updates_and_drops_pairs(world):
     world["pair"].delete()
+    assert [(a.key, b.key) for a, b, _f in duplicates.directory_pairs([world["b"].pk])] == [
+        (world["a"].pk, world["b"].pk)
+    ]
+    assert duplicates.directory_pairs([VenueFactory(commune=world["hdf"].arras, postal_code="62000").pk]) == []
     assert duplicates.refresh_directory() == {"found": 1, "created": 1, "updated": 0, "dropped": 0}
     b = world["b"]
     b.name, b.address, b.latitude = "Atelier de couture", "99 rue Solférino", 50.70
