@@ -112,3 +112,16 @@ class ReportTopic(models.TextChoices):
 class ReportStatus(models.TextChoices):
     OPEN = "open", _("À traiter")
     CLOSED = "closed", _("Traité")
+
+
+class DuplicateStatus(models.TextChoices):
+    """A likely duplicate pair (``directory/duplicates.py``): proposed to staff until merged
+    (the pair disappears with the absorbed venue) or marked distinct (never proposed again)."""
+
+    PROPOSED = "proposed", _("À examiner")
+    DISTINCT = "distinct", _("Lieux distincts")
+
+
+class DuplicateOrigin(models.TextChoices):
+    IMPORT = "import", _("Import")
+    SCAN = "scan", _("Recherche dans l'annuaire")

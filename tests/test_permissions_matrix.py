@@ -240,3 +240,47 @@ def test_import_matrix(client, db, world, role, settings, tmp_path):
             client.post("/gestion/import/", {"step": "confirm", "token": token, "partial": "1"})
     imported = set(Venue.objects.filter(external_id__startswith="matrice-").values_list("commune_id", flat=True))
     assert imported == communes
+
+
+# --- likely duplicates: review, merge, mark distinct (directory/admin/duplicates.py) ---------
+
+
+def expected_for_duplicates(role, op, target):
+    """Superusers, and département staff for pairs of their départements; mediators and
+    structure managers never (they tell their département staff)."""
+    return role == "superuser" or target in STAFF_OF.get(role, set())
+
+
+@pytest.mark.parametrize(
+    ("role", "op", "target"),
+    [(role, op, target) for role in ROLES for op in ["review", "merge", "distinct"] for target in TARGETS],
+)
+def test_duplicates_matrix(client, db, world, role, op, target):
+    from directory.duplicates import Features, pair_values
+    from directory.models import LikelyDuplicate
+    from tests.factories import VenueFactory
+
+    venue = world.objects[target].venue
+    twin = VenueFactory(
+        name=venue.name, address=venue.address, structure=venue.structure, commune=venue.commune,
+        postal_code=venue.postal_code,
+    )  # fmt: skip
+    pair = LikelyDuplicate.objects.create(
+        **pair_values(venue.pk, twin.pk, Features(name_similarity=1.0, same_address=True, same_commune=True), "scan")
+    )
+    login(client, world, role)
+    allowed = expected_for_duplicates(role, op, target)
+    review = reverse("admin:directory_likelyduplicate_review", args=[pair.pk])
+    if op == "review":
+        assert (client.get(review).status_code == 200) is allowed
+        return
+    if op == "merge":
+        data = {"merge": "1", "survivor": str(venue.pk)}
+        data |= {f"version_{v.pk}": str(Venue.objects.get(pk=v.pk).version) for v in (venue, twin)}
+        client.post(review, data)
+        assert (not Venue.objects.filter(pk=twin.pk).exists()) is allowed
+        assert Venue.objects.filter(pk=venue.pk).exists()
+        return
+    client.post(review, {"distinct": "1"})
+    distinct = LikelyDuplicate.objects.get(pk=pair.pk).status == enums.DuplicateStatus.DISTINCT
+    assert distinct is allowed

@@ -1,4 +1,5 @@
 from directory.models.channels import Channel, ChannelCheck
+from directory.models.duplicates import LikelyDuplicate, VenueRedirect
 from directory.models.listing import VenueNameBucket
 from directory.models.people import DepartementStaff, Invitation, Membership
 from directory.models.reports import FreshnessReminder, Report, SmsExchange
@@ -17,6 +18,7 @@ __all__ = [
     "Epci",
     "FreshnessReminder",
     "Invitation",
+    "LikelyDuplicate",
     "Membership",
     "Region",
     "Report",
@@ -25,5 +27,6 @@ __all__ = [
     "Structure",
     "Venue",
     "VenueNameBucket",
+    "VenueRedirect",
     "VenueSearchEntry",
 ]

@@ -516,6 +516,13 @@ class LieuxImporter:
             self.report.add_error(Problem(None, "", "", str(error)))
         return self.report
 
+    @functools.cached_property
+    def duplicates(self):
+        # Likely duplicates (``directory/duplicates.py``): a warning per row, pairs for staff.
+        from directory.duplicates import ImportDuplicates
+
+        return ImportDuplicates()
+
     @property
     def communes(self) -> CommuneIndex:
         if self._communes is None:
@@ -550,6 +557,7 @@ class LieuxImporter:
         self._settle(pending)
         if not self.report.error_count and self.report.rows == 0:
             self.report.add_error(Problem(None, "", "", _("Le fichier ne contient aucun lieu.")))
+        self.duplicates.warn(self._warn)
 
     def _settle(self, pending) -> None:
         """Rights of a batch of rows, then each row to the spool (valid) or the rejects file,
@@ -561,6 +569,7 @@ class LieuxImporter:
             reasons = self._row_reasons.pop(line, None)
             if normal is not None and reasons is None:
                 self.report.rows += 1
+                self.duplicates.add(normal)
                 if self._count_inline:
                     accepted.append(normal)
                 elif self.skip_invalid or not self.report.error_count:
@@ -960,6 +969,7 @@ class LieuxImporter:
             values["channel_kinds"] = sorted({kind for _field, kind, _value in normal.channels})
             new_rows.append(values)
         new_ids = copy_insert_values(Venue, new_rows, user=user, change_reason="import")
+        self.duplicates.record(new_ids, to_create)
         changed = []
         for venue, normal in to_update:
             for attribute, value in normal.values.items():

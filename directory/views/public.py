@@ -16,8 +16,8 @@ from django.contrib.postgres.expressions import ArraySubquery
 from django.core.cache import cache
 from django.core.paginator import EmptyPage
 from django.db.models import OuterRef
-from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -27,7 +27,7 @@ from directory import hours
 from directory.cache import data_version_with
 from directory.enums import AccessScenario, Service, ServiceArea
 from directory.filters import VenueFilter, json_rows, with_page_prefetches
-from directory.models import Channel, ClosurePeriod, Commune, Venue
+from directory.models import Channel, ClosurePeriod, Commune, Venue, VenueRedirect
 from directory.pagination import VenuePaginator
 from directory.presenters import closures_of, sheet_channels, venue_cards
 from directory.text import fold
@@ -234,13 +234,24 @@ def _sheet_annotations(today):
     }
 
 
+def _merged_venue_redirect(request, slug):
+    """A venue merged into another (``VenueRedirect``): 301 to the survivor, else 404."""
+    redirect = VenueRedirect.objects.select_related("venue").filter(old_slug=slug).first()
+    if redirect is None:
+        raise Http404(_("Ce lieu n'existe pas."))
+    query = request.META.get("QUERY_STRING", "")
+    return HttpResponsePermanentRedirect(redirect.venue.get_absolute_url() + (f"?{query}" if query else ""))
+
+
 @cache_public_page
 def venue_detail(request, slug):
     today = timezone.localdate()
     # The commune's EPCI and département are read (one query) only by the sheets of venues serving
     # them (service_area_text): most sheets spare the two joins.
     queryset = Venue.objects.select_related("commune", "structure").annotate(**_sheet_annotations(today))
-    venue = get_object_or_404(queryset, slug=slug)
+    venue = queryset.filter(slug=slug).first()
+    if venue is None:
+        return _merged_venue_redirect(request, slug)
     raw_scenario = request.GET.get("scenario", "")
     scenario = int(raw_scenario) if raw_scenario in {"1", "2", "3"} else None
     scenario_error = "" if scenario or not raw_scenario else _("Situation inconnue : choisissez 1, 2 ou 3.")
