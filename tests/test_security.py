@@ -31,3 +31,90 @@ def test_a_huge_api_page_number_is_a_404_like_other_pages_past_the_end(client, h
     response = client.get(API, {"page": number})
     assert response.status_code == 404
     assert "detail" in response.json()
+
+
+# --- 3: formulas in CSV exports ------------------------------------------------------------
+
+FORMULAS = ['=HYPERLINK("http://evil.example","Cliquez")', "+SUM(A1)", "-2+3", "@SUM(A1)", "\tx", "\rx", "-"]
+HARMLESS = ["+33353010000", "-3.5", "49.25", "Centre social", "", "'déjà cité", "'+33353010000"]
+
+
+@pytest.mark.parametrize("value", FORMULAS + HARMLESS + ["'=1+1", "''@x", "'", "''"])
+def test_neutralise_and_restore_are_exact_inverses(value):
+    from directory.opendata import csvsafe
+
+    safe = csvsafe.neutralise(value)
+    assert csvsafe.restore(safe) == value
+    assert not (safe[:1] and safe[0] in "=+-@\t\r") or value in HARMLESS
+
+
+@pytest.mark.parametrize("value", HARMLESS)
+def test_numbers_and_e164_are_left_as_they_are(value):
+    from directory.opendata import csvsafe
+
+    assert csvsafe.neutralise(value) == value
+
+
+def _csv_cells(text):
+    import csv
+    import io
+
+    return [cell for row in csv.reader(io.StringIO(text)) for cell in row]
+
+
+@pytest.mark.parametrize("name", ["lieux.csv", "lieux-enrichis.csv"])
+def test_open_data_csv_cells_never_start_a_formula(client, hauts_de_france, name):
+    from tests.factories import ChannelFactory
+
+    venue = VenueFactory(
+        name='=HYPERLINK("http://evil.example","Lieu")',
+        commune=hauts_de_france.lille,
+        address="+1+1",
+        presentation_resume="@SUM(A1:A9)",
+        presentation_detail="-2+3",
+        longitude=-1.5,
+        latitude=49.1,
+    )
+    ChannelFactory(venue=venue)  # a phone number in E.164: left as it is
+    response = client.get(f"/open-data/{name}")
+    cells = _csv_cells(b"".join(response.streaming_content).decode())
+    assert '\'=HYPERLINK("http://evil.example","Lieu")' in cells
+    assert {"'+1+1", "'@SUM(A1:A9)", "'-2+3", "-1.5"} <= set(cells)
+    assert not [c for c in cells if c[:1] in ("=", "@", "\t", "\r") or (c[:1] in ("+", "-") and not _number(c))]
+
+
+def _number(cell):
+    import re
+
+    return re.fullmatch(r"[+-]?\d+(\.\d+)?|\+\d{6,15}", cell)
+
+
+def test_export_import_round_trip_keeps_formula_like_text(hauts_de_france, tmp_path):
+    from django.core.management import call_command
+
+    from directory.models import Venue
+    from directory.opendata.importer import import_file
+
+    VenueFactory(
+        name="=Lieu égal",
+        commune=hauts_de_france.lille,
+        postal_code="59000",
+        address="'=déjà protégé",
+        presentation_resume="@tous",
+        presentation_detail="-moins",
+    )
+    first = tmp_path / "first.csv"
+    call_command("export_lieux", format="csv", profile="standard", output=str(first))
+    Venue.objects.all().delete()
+    report = import_file(first)
+    assert report.ok, [str(e) for e in report.errors]
+    venue = Venue.objects.get()
+    assert (venue.name, venue.address, venue.presentation_resume, venue.presentation_detail) == (
+        "=Lieu égal",
+        "'=déjà protégé",
+        "@tous",
+        "-moins",
+    )
+    second = tmp_path / "second.csv"
+    call_command("export_lieux", format="csv", profile="standard", output=str(second))
+    assert second.read_bytes() == first.read_bytes()

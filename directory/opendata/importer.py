@@ -45,7 +45,7 @@ from directory.cache import bump_data_version
 from directory.channels import FACEBOOK_DOMAINS, get_kind, host_matches, normalise_url
 from directory.hours import parse as parse_hours
 from directory.models import Channel, Commune, DepartementStaff, Venue, listing
-from directory.opendata import standard
+from directory.opendata import csvsafe, standard
 from directory.opendata.copy import copy_insert_values
 from directory.opendata.exporter import STANDARD_VALUES, default_source
 from directory.text import fold
@@ -223,7 +223,8 @@ class Source:
                             },
                         )
                         continue
-                    yield line, dict(zip(self.header, values, strict=True))
+                    # Undo the exporter's formula neutralisation: the round trip stays exact.
+                    yield line, dict(zip(self.header, map(csvsafe.restore, values), strict=True))
             except UnicodeDecodeError as error:
                 raise ImportAborted(_encoding_message(error)) from None
             except csv.Error as error:
