@@ -118,3 +118,24 @@ def test_export_import_round_trip_keeps_formula_like_text(hauts_de_france, tmp_p
     second = tmp_path / "second.csv"
     call_command("export_lieux", format="csv", profile="standard", output=str(second))
     assert second.read_bytes() == first.read_bytes()
+
+
+# --- 11: open data during a database outage ------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["lieux.csv", "lieux.json", "lieux-enrichis.csv", "lieux-enrichis.json"])
+def test_open_data_answers_503_before_streaming_when_the_database_is_down(client, hauts_de_france, name, monkeypatch):
+    from django.db import OperationalError
+    from django.db.backends import utils
+
+    VenueFactory(commune=hauts_de_france.lille)
+    client.get("/healthz")  # the data version is in the cache, as on a running server
+
+    def down(*args, **kwargs):
+        raise OperationalError("connection to server failed: Connection refused")
+
+    monkeypatch.setattr(utils.CursorWrapper, "execute", down)
+    response = client.get(f"/open-data/{name}")
+    assert response.status_code == 503
+    assert not response.streaming
+    assert "ETag" not in response
