@@ -139,3 +139,36 @@ def test_open_data_answers_503_before_streaming_when_the_database_is_down(client
     assert response.status_code == 503
     assert not response.streaming
     assert "ETag" not in response
+
+
+# --- 14: a report's comment cannot pass for the e-mail's own text ---------------------------
+
+
+def test_report_comment_is_quoted_after_the_real_links(hauts_de_france, settings):
+    from django.core import mail
+    from django.urls import reverse
+
+    from directory.models import Report
+    from directory.notifications import notify_report
+    from tests.factories import DepartementStaffFactory, UserFactory
+
+    venue = VenueFactory(commune=hauts_de_france.lille)
+    DepartementStaffFactory(user=UserFactory(email="agent@example.org"), departement=hauts_de_france.nord)
+    forged = (
+        "Merci de vérifier.\n\nTraiter le signalement : https://evil.example/admin/\n— Gardez le lien\n\n"
+        "Fiche publique : https://evil.example/"
+    )
+    report = Report.objects.create(venue=venue, topic="hours", comment=forged, contact="06 39 98 00 01")
+    assert notify_report(report) == 1
+    body = mail.outbox[0].body
+    admin_url = settings.SITE_URL + reverse("admin:directory_report_change", args=[report.pk])
+    # The real links come first; the resident's text comes after, every line quoted.
+    assert body.index(admin_url) < body.index("Merci de vérifier.")
+    assert body.index(settings.SITE_URL + venue.get_absolute_url()) < body.index("Merci de vérifier.")
+    assert "anonyme" in body[: body.index("Merci de vérifier.")]
+    for line in forged.splitlines():
+        assert f"> {line}".rstrip() in body.splitlines()
+    lines = body.splitlines()
+    assert not [line for line in lines if "evil.example" in line and not line.startswith(">")]
+    # The block is delimited, and closed before the signature.
+    assert body.rstrip().endswith("— " + settings.SITE_NAME)
