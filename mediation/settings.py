@@ -148,12 +148,19 @@ AUTH_PASSWORD_VALIDATORS = [
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
-# Login hardening (django-axes): lock a username+IP pair after 5 failures for 1 hour.
+# Proxies in front of the app servers (load balancer, TLS terminator) that append the client's
+# address to X-Forwarded-For: 0 reads REMOTE_ADDR. One setting for django-axes, the report and
+# SMS limits and the API throttle (directory.ratelimit.client_ip).
+TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
+
+# Login hardening (django-axes): lock a username+IP pair after 5 failures for 1 hour. With the
+# client's real address (TRUSTED_PROXY_COUNT), only the attacker's address is locked out.
 AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = envint("AXES_COOLOFF_HOURS", 1)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
+AXES_CLIENT_IP_CALLABLE = "directory.ratelimit.client_ip"
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("Français")), ("en", _("Anglais"))]
@@ -221,7 +228,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
+    # Atomic counters in PostgreSQL (directory.ratelimit), not in the evictable cache.
+    "DEFAULT_THROTTLE_CLASSES": ["directory.api.throttling.ApiThrottle"],
     "DEFAULT_THROTTLE_RATES": {"anon": envstr("API_RATE_LIMIT", "600/minute")},
 }
 SPECTACULAR_SETTINGS = {

@@ -1,6 +1,7 @@
 from directory.models.channels import Channel
 from directory.models.listing import VenueNameBucket
 from directory.models.people import DepartementStaff, Invitation, Membership
+from directory.models.ratelimits import RateCounter
 from directory.models.reports import FreshnessReminder, Report, SmsExchange
 from directory.models.search import SearchWord, VenueSearchEntry
 from directory.models.territories import Commune, Departement, Epci, Region
@@ -16,6 +17,7 @@ __all__ = [
     "FreshnessReminder",
     "Invitation",
     "Membership",
+    "RateCounter",
     "Region",
     "Report",
     "SearchWord",

@@ -6,7 +6,8 @@ import hashlib
 import re
 
 from django.conf import settings
-from django.core.cache import cache
+
+from directory import ratelimit
 
 WINDOW_SECONDS = 3600
 
@@ -19,11 +20,6 @@ def sender_hash(number: str) -> str:
 
 
 def hit(sender_digest: str) -> int:
-    """Count one message from this sender in the current hour window; return the count."""
-    key = f"sms:rate:{sender_digest}"
-    cache.add(key, 0, WINDOW_SECONDS)
-    try:
-        return cache.incr(key)
-    except ValueError:  # expired between add() and incr()
-        cache.set(key, 1, WINDOW_SECONDS)
-        return 1
+    """Count one message from this sender in the current hour window; return the count
+    (atomic, in PostgreSQL: ``directory.ratelimit.hit``)."""
+    return ratelimit.hit("sms", sender_digest, WINDOW_SECONDS).count
