@@ -77,6 +77,7 @@ messages: install
 check-deploy: install
 	DJANGO_DEBUG=0 DJANGO_SECURE=1 DJANGO_ALLOWED_HOSTS=example.org \
 	DJANGO_SECRET_KEY=$$($(PY) -c "import secrets; print(secrets.token_urlsafe(64))") \
+	SMS_HASH_SECRET=$$($(PY) -c "import secrets; print(secrets.token_urlsafe(48))") \
 	$(PY) manage.py check --deploy --fail-level WARNING
 	$(MAKE) --no-print-directory bandit
 

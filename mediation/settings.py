@@ -261,7 +261,17 @@ CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
 SMS_WEBHOOK_SECRET = os.environ.get("SMS_WEBHOOK_SECRET", "dev-sms-secret" if DEBUG else "")
 TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN", "")
 SMS_RATE_LIMIT_PER_HOUR = envint("SMS_RATE_LIMIT_PER_HOUR", 10)
-SMS_HASH_SALT = os.environ.get("SMS_HASH_SALT", SECRET_KEY)
+# Key of the HMAC that turns a sender's number into a pseudonym (directory/sms/ratelimit.py):
+# required in production (``check --deploy``: directory.E001); the webhook refuses every
+# message without it. Changing it resets per-sender limits and statistics.
+SMS_HASH_SECRET = os.environ.get("SMS_HASH_SECRET", "dev-only-sms-hash-secret" if DEBUG or TESTING else "")
+# Generic adapter: a signed X-Timestamp further than this from now is refused (replays).
+SMS_WEBHOOK_MAX_AGE_SECONDS = envint("SMS_WEBHOOK_MAX_AGE_SECONDS", 300)
+# Nonces (generic X-Nonce, Twilio MessageSid) are remembered this long: a replay within it is refused.
+SMS_NONCE_SECONDS = envint("SMS_NONCE_SECONDS", 7 * 86400)
+# What residents typed, the reply and the sender pseudonym are erased after this many days
+# (maintain_directory, nightly); the counts per day and département stay.
+SMS_TEXT_RETENTION_DAYS = envint("SMS_TEXT_RETENTION_DAYS", 30)
 # Said in SMS replies when a département has no contact of its own.
 SMS_FALLBACK_CONTACT = envstr("SMS_FALLBACK_CONTACT", "Allo Service Public, 39 39")
 
