@@ -72,6 +72,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "directory.middleware.RequestSizeLimitMiddleware",
     "directory.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -253,6 +254,10 @@ SPECTACULAR_SETTINGS = {
 }
 # Open data: files larger than this are refused before being read (import command and staff upload).
 IMPORT_MAX_BYTES = envint("IMPORT_MAX_BYTES", 50 * 1024 * 1024)
+# Request bodies (RequestSizeLimitMiddleware, by Content-Length): forms and the admin; the
+# open-data upload takes IMPORT_MAX_BYTES; the SMS webhook SMS_MAX_BYTES.
+REQUEST_MAX_BYTES = envint("REQUEST_MAX_BYTES", 1024 * 1024)
+SMS_MAX_BYTES = envint("SMS_MAX_BYTES", 64 * 1024)
 CORS_URLS_REGEX = r"^/(api|open-data)/.*$"
 CORS_ALLOW_ALL_ORIGINS = True
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]

@@ -172,3 +172,45 @@ def test_report_comment_is_quoted_after_the_real_links(hauts_de_france, settings
     assert not [line for line in lines if "evil.example" in line and not line.startswith(">")]
     # The block is delimited, and closed before the signature.
     assert body.rstrip().endswith("— " + settings.SITE_NAME)
+
+
+# --- 16: request bodies bounded per path ---------------------------------------------------
+
+
+def _post_declaring(client, path, length, body=b"x"):
+    return client.generic(
+        "POST", path, body, content_type="multipart/form-data; boundary=x", CONTENT_LENGTH=str(length)
+    )
+
+
+@pytest.mark.parametrize(
+    ("path", "length", "refused"),
+    [
+        ("/lieux/un-lieu/signaler/", 100 * 1024 * 1024, True),
+        ("/lieux/un-lieu/signaler/", 2 * 1024 * 1024, True),
+        ("/sms/entrant/", 1024 * 1024, True),
+        ("/gestion/import/", 100 * 1024 * 1024, True),
+        ("/admin/login/", 5 * 1024 * 1024, True),
+        ("/sms/entrant/", 2000, False),
+        ("/lieux/un-lieu/signaler/", 5000, False),
+    ],
+)
+def test_oversized_bodies_are_refused_before_being_read(client, path, length, refused, settings):
+    settings.IMPORT_MAX_BYTES = 50 * 1024 * 1024
+    # Refused requests only declare their size; accepted ones send it.
+    response = _post_declaring(client, path, length, b"x" * (1 if refused else length))
+    assert (response.status_code == 413) is refused, response.status_code
+    if refused:
+        assert "trop volumineuse" in response.content.decode()
+
+
+def test_an_import_up_to_its_own_limit_passes_the_size_check(settings):
+    from directory.middleware import body_limit
+
+    settings.IMPORT_MAX_BYTES = 50 * 1024 * 1024
+    assert body_limit("/gestion/import/") > 50 * 1024 * 1024 > settings.REQUEST_MAX_BYTES == body_limit("/lieux/x/")
+
+
+def test_a_malformed_content_length_is_a_400(client):
+    response = client.generic("POST", "/lieux/un-lieu/signaler/", b"x", CONTENT_LENGTH="abc")
+    assert response.status_code == 400
