@@ -47,6 +47,12 @@ run: demo
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 serve: demo
+	@echo "================================================================================"
+	@echo " ATTENTION : serveur de DÉMONSTRATION, à ne pas exposer hors de cette machine."
+	@echo " Comptes de démo au mot de passe PUBLIC « gardezlelien » : admin (superutilisateur),"
+	@echo " mediatrice.lille, mediateur.pevele, agent.nord. Clé secrète prévisible, SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)}."
+	@echo " Production : voir README, « Deploy and scale out » (la démo y est refusée)."
+	@echo "================================================================================"
 	DJANGO_DEBUG=0 DJANGO_SECURE=$${DJANGO_SECURE:-0} \
 	DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-local-serve-only-not-secret-$$(hostname)} \
 	DJANGO_ALLOWED_HOSTS=$${DJANGO_ALLOWED_HOSTS:-127.0.0.1,localhost} \

@@ -188,6 +188,9 @@ WHITENOISE_MAX_AGE = 31536000 if not DEBUG else 0
 # The admin lives at a configurable path so it is not where scanners look first.
 ADMIN_URL = envstr("DJANGO_ADMIN_URL", "admin/").strip("/") + "/"
 LOGIN_URL = "admin:login"
+# Where a sign-in without (or with a rejected) « next » lands: Django's default,
+# /accounts/profile/, does not exist here.
+LOGIN_REDIRECT_URL = "admin:index"
 
 SITE_NAME = "Gardez le lien"
 SITE_URL = envstr("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
@@ -252,6 +255,12 @@ SPECTACULAR_SETTINGS = {
         "AccessScenarioEnum": "directory.enums.AccessScenario",
     },
 }
+# The staff upload keeps files here between the dry run and the import: private to the app's
+# user (0700, files 0600, random names), never the shared temporary directory.
+IMPORT_UPLOAD_DIR = envstr("IMPORT_UPLOAD_DIR", str(BASE_DIR / "var" / "imports"))
+# load_demo creates venues and accounts with a published password: refused when DJANGO_DEBUG=0
+# unless DJANGO_ALLOW_DEMO=1 (or load_demo --force-demo).
+DEMO_ALLOWED = DEBUG or envbool("DJANGO_ALLOW_DEMO", False)
 # Open data: files larger than this are refused before being read (import command and staff upload).
 IMPORT_MAX_BYTES = envint("IMPORT_MAX_BYTES", 50 * 1024 * 1024)
 # Request bodies (RequestSizeLimitMiddleware, by Content-Length): forms and the admin; the

@@ -214,3 +214,134 @@ def test_an_import_up_to_its_own_limit_passes_the_size_check(settings):
 def test_a_malformed_content_length_is_a_400(client):
     response = client.generic("POST", "/lieux/un-lieu/signaler/", b"x", CONTENT_LENGTH="abc")
     assert response.status_code == 400
+
+
+# --- 18: smaller findings ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("next_url", [None, "", "https://evil.example/", "//evil.example/x"])
+def test_login_without_or_with_a_rejected_next_lands_on_a_real_page(client, next_url):
+    from django.urls import reverse
+
+    from tests.factories import UserFactory
+
+    UserFactory(username="agent", is_staff=True)
+    data = {"username": "agent", "password": "gardezlelien"}
+    if next_url is not None:
+        data["next"] = next_url
+    response = client.post(reverse("admin:login"), data)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:index")
+    assert client.get(response["Location"]).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Centre social\u202e evil",  # right-to-left override
+        "Médiathèque\u200b",  # zero-width space
+        "Espace\u2066numérique\u2069",  # isolates
+        "Lieu\ufeff",
+        "Lieu\u200d",
+        "Lieu\u061c",
+    ],
+)
+def test_venue_names_refuse_bidi_and_zero_width_characters(hauts_de_france, name):
+    from django.core.exceptions import ValidationError
+
+    venue = VenueFactory.build(name=name, commune=hauts_de_france.lille, structure=None)
+    with pytest.raises(ValidationError) as error:
+        venue.full_clean()
+    assert "invisible" in " ".join(error.value.message_dict["name"])
+
+
+def test_venue_names_with_ordinary_characters_pass(hauts_de_france):
+    venue = VenueFactory.build(name="Médiathèque « L'Odyssée » – Œuvre d'art", commune=hauts_de_france.lille)
+    venue.full_clean(exclude=["structure", "slug"])
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "https://user:pass@example.org/",
+        "https://mairie.example.fr@evil.example/",
+        "https://xn--pple-43d.com/",  # « аpple »: Cyrillic а then Latin
+        "https://аpple.com/",
+        "https://gооgle.fr/",  # Cyrillic о
+    ],
+)
+def test_websites_with_credentials_or_mixed_script_hosts_are_refused(raw):
+    from django.core.exceptions import ValidationError
+
+    from directory.channels import get_kind
+
+    with pytest.raises(ValidationError) as error:
+        get_kind("website").normalise(raw)
+    assert error.value.messages[0]
+
+
+@pytest.mark.parametrize("raw", ["https://médiathèque.fr/", "https://www.müller.de/x", "https://例え.jp/"])
+def test_single_script_idn_hosts_are_accepted_and_shown_in_punycode(raw):
+    from directory.channels import get_kind
+
+    spec = get_kind("website")
+    value = spec.normalise(raw)
+    assert spec.display(value).isascii()
+    assert "xn--" in spec.display(value)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ['"a?cc=victim@example.org"@example.fr', "contact?cc=x@example.fr", "a&b@example.fr", '"quoted"@example.fr'],
+)
+def test_email_channels_with_quoted_local_parts_or_query_characters_are_refused(raw):
+    from django.core.exceptions import ValidationError
+
+    from directory.channels import get_kind
+
+    with pytest.raises(ValidationError):
+        get_kind("email").normalise(raw)
+
+
+def test_the_upload_directory_and_files_are_private(settings, tmp_path):
+    import stat
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from directory.opendata import admin_views
+
+    settings.IMPORT_UPLOAD_DIR = str(tmp_path / "imports")
+    token, path = admin_views._store(SimpleUploadedFile("lieux.csv", b"id,nom\n"))
+    token2, path2 = admin_views._store(SimpleUploadedFile("lieux.csv", b"id,nom\n"))
+    assert path != path2 and token not in {"", token2}
+    assert stat.S_IMODE((tmp_path / "imports").stat().st_mode) == 0o700
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_a_shared_or_redirected_upload_directory_is_refused(settings, tmp_path):
+    from directory.opendata import admin_views
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (tmp_path / "imports").symlink_to(elsewhere)
+    settings.IMPORT_UPLOAD_DIR = str(tmp_path / "imports")
+    with pytest.raises(OSError):
+        admin_views.upload_dir()
+
+
+def test_the_default_upload_directory_is_not_in_the_shared_temporary_directory(settings):
+    import tempfile
+
+    from directory.opendata import admin_views
+
+    settings.IMPORT_UPLOAD_DIR = ""
+    assert not str(admin_views.upload_dir()).startswith(tempfile.gettempdir())
+
+
+def test_demo_loading_is_refused_in_production_unless_forced(settings, hauts_de_france):
+    from django.core.management import CommandError, call_command
+
+    settings.DEMO_ALLOWED = False
+    with pytest.raises(CommandError) as error:
+        call_command("load_demo", no_accounts=True)
+    assert "production" in str(error.value)

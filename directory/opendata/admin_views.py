@@ -12,8 +12,9 @@ importer refuses the other rows).
 
 from __future__ import annotations
 
+import os
 import secrets
-import tempfile
+import stat
 import time
 from pathlib import Path
 
@@ -35,8 +36,16 @@ MAX_LISTED_PROBLEMS = 500
 
 
 def upload_dir() -> Path:
-    path = Path(getattr(settings, "IMPORT_UPLOAD_DIR", "") or Path(tempfile.gettempdir()) / "gll-imports")
+    """The private directory of kept uploads (``IMPORT_UPLOAD_DIR``, by default under var/):
+    a real directory owned by this process's user, mode 0700. A shared temporary directory let
+    other local users predict, pre-create or read it (files were world-readable)."""
+    path = Path(settings.IMPORT_UPLOAD_DIR or Path(settings.BASE_DIR) / "var" / "imports")
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    info = path.lstat()
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
+        raise PermissionError(f"{path} n'est pas un dossier privé de ce compte : import refusé.")
+    if stat.S_IMODE(info.st_mode) != 0o700:
+        path.chmod(0o700)
     return path
 
 
@@ -77,7 +86,9 @@ def _store(uploaded) -> tuple[str, Path]:
     token = secrets.token_urlsafe(24)
     suffix = ".json" if Path(uploaded.name).suffix.lower() == ".json" else ".csv"
     path = upload_dir() / f"{token}{suffix}.upload"
-    with path.open("wb") as handle:
+    # A new file (O_EXCL, never through a link), readable by this user only.
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
         for chunk in uploaded.chunks():
             handle.write(chunk)
     return token, path
