@@ -232,8 +232,11 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
-    # Atomic counters in PostgreSQL (directory.ratelimit), not in the evictable cache.
-    "DEFAULT_THROTTLE_CLASSES": ["directory.api.throttling.ApiThrottle"],
+    # The venue endpoints use directory.api.throttling.ApiThrottle (atomic counters in
+    # PostgreSQL); this default covers the schema and its documentation pages.
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
+    # DRF's own client address (the default throttle): the same trusted proxies as everywhere.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_THROTTLE_RATES": {"anon": envstr("API_RATE_LIMIT", "600/minute")},
 }
 SPECTACULAR_SETTINGS = {
