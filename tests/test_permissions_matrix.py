@@ -284,3 +284,43 @@ def test_duplicates_matrix(client, db, world, role, op, target):
     client.post(review, {"distinct": "1"})
     distinct = LikelyDuplicate.objects.get(pk=pair.pk).status == enums.DuplicateStatus.DISTINCT
     assert distinct is allowed
+
+
+# --- SMS exchanges (issue 17, finding 12) --------------------------------------------------
+# What residents typed by SMS: the staff of the département it was about read it, superusers
+# read all (alone those about no département); nobody adds, edits or deletes an exchange.
+SMS_TARGETS = {"59": "59", "62": "62", "none": None}
+SMS_STAFF_OF = {"staff_59": "59", "staff_62": "62"}
+
+
+def sms_expected(role, op, target):
+    if op != "view":
+        return False
+    return role == "superuser" or (target != "none" and SMS_STAFF_OF.get(role) == target)
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("target", list(SMS_TARGETS))
+@pytest.mark.parametrize("op", ["view", "add", "change", "delete"])
+def test_sms_exchange_matrix(client, db, world, role, target, op):
+    from directory.models import SmsExchange
+
+    exchange = SmsExchange.objects.create(
+        sender_hash="f" * 64, adapter="generic", query=f"texte {target}", reply="…", departement_id=SMS_TARGETS[target]
+    )
+    login(client, world, role)
+    allowed = sms_expected(role, op, target)
+    if op == "view":
+        response = client.get(url("smsexchange", "change", exchange.pk))
+        assert (response.status_code == 200) is allowed, response.status_code
+        listed = client.get(url("smsexchange", "changelist"))
+        shown = listed.status_code == 200 and exchange in listed.context["cl"].result_list
+        assert shown is allowed
+    elif op == "add":
+        assert client.get(url("smsexchange", "add")).status_code != 200
+    elif op == "change":
+        client.post(url("smsexchange", "change", exchange.pk), {"query": "modifié"})
+        assert SmsExchange.objects.get(pk=exchange.pk).query == f"texte {target}"
+    else:
+        client.post(url("smsexchange", "delete", exchange.pk), {"post": "yes"})
+        assert SmsExchange.objects.filter(pk=exchange.pk).exists()

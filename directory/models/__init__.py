@@ -2,6 +2,7 @@ from directory.models.channels import Channel, ChannelCheck
 from directory.models.duplicates import LikelyDuplicate, VenueRedirect
 from directory.models.listing import VenueNameBucket
 from directory.models.people import DepartementStaff, Invitation, Membership
+from directory.models.ratelimits import RateCounter
 from directory.models.reports import FreshnessReminder, Report, SmsExchange
 from directory.models.search import SearchWord, VenueSearchEntry
 from directory.models.territories import Commune, CommuneAlias, Departement, Epci, Region
@@ -20,6 +21,7 @@ __all__ = [
     "Invitation",
     "LikelyDuplicate",
     "Membership",
+    "RateCounter",
     "Region",
     "Report",
     "SearchWord",

@@ -51,7 +51,7 @@ from directory.cache import bump_data_version
 from directory.channels import FACEBOOK_DOMAINS, get_kind, host_matches, normalise_url
 from directory.hours import parse as parse_hours
 from directory.models import Channel, Commune, DepartementStaff, Venue, listing
-from directory.opendata import france_services, standard
+from directory.opendata import csvsafe, france_services, standard
 from directory.opendata.copy import copy_insert_values
 from directory.opendata.exporter import STANDARD_VALUES, default_source
 from directory.territories import CommuneIndex
@@ -307,7 +307,8 @@ class Source:
                             values,
                         )
                         continue
-                    yield line, dict(zip(self.header, values, strict=True)), values
+                    # Undo the exporter's formula neutralisation: the round trip stays exact.
+                    yield line, dict(zip(self.header, map(csvsafe.restore, values), strict=True)), values
             except UnicodeDecodeError as error:
                 raise ImportAborted(_encoding_message(error)) from None
             except csv.Error as error:

@@ -3,6 +3,7 @@ streamed so a national file costs no memory, with conditional-GET headers so re-
 an unchanged directory cost nothing."""
 
 import hashlib
+import itertools
 import re
 import secrets
 from pathlib import Path
@@ -44,6 +45,15 @@ def _etag(name: str) -> str:
     return quote_etag(hashlib.sha256(f"{data_version()}:{name}".encode()).hexdigest()[:32])
 
 
+def _started(chunks):
+    """The stream with its first venue already read: when the database is down, the first query
+    fails here, in the view, and the middleware answers its 503 page. Streamed first, the header
+    row (or « [ ») went out with a 200 and the current ETag, and harvesters kept the truncated
+    file as current."""
+    head = list(itertools.islice(chunks, 2))  # the header row (or « [ »), then the first venue
+    return itertools.chain(head, chunks)
+
+
 @require_safe
 def download(request, name):
     if name not in DOWNLOADS:
@@ -53,7 +63,7 @@ def download(request, name):
     if etag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
         response = HttpResponseNotModified()
     else:
-        response = StreamingHttpResponse(exporter.stream(fmt, profile), content_type=CONTENT_TYPES[fmt])
+        response = StreamingHttpResponse(_started(exporter.stream(fmt, profile)), content_type=CONTENT_TYPES[fmt])
         response["Content-Disposition"] = f'attachment; filename="{name}"'
     response["ETag"] = etag
     response["Cache-Control"] = f"public, max-age={MAX_AGE}"
