@@ -425,3 +425,29 @@ def test_command_refuses_a_rejects_file_that_would_overwrite_the_input(marne, tm
     with pytest.raises(CommandError, match="n'existe pas"):
         call_command("import_lieux", str(source), "--rejects", str(tmp_path / "absent" / "r.csv"))
     assert source.read_bytes() == before
+
+
+def test_rejects_cells_never_start_a_formula_and_import_back_exactly(marne, tmp_path):
+    """The rejects file is opened in a spreadsheet like the exports (issue 17, finding 3)."""
+    data = rows(2)
+    data[0]["nom"] = "=HYPERLINK(\"http://example.org\",\"Cliquez\")"
+    data[0]["code_postal"] = "511"  # refused, so it lands in the rejects
+    source = write_csv(tmp_path / "lieux.csv", data)
+    rejects = tmp_path / "rejets.csv"
+    import_file(source, skip_invalid=True, rejects=rejects)
+    _raw, refused = read_rejects(rejects)
+    assert refused[0]["nom"] == "'=HYPERLINK(\"http://example.org\",\"Cliquez\")"
+    # Fixed and imported again, the name is the one the file had.
+    text = rejects.read_bytes().decode("utf-8-sig").replace('"511"', '"51100"')
+    rejects.write_bytes(text.encode("utf-8-sig"))
+    import_file(rejects, skip_invalid=True)
+    assert Venue.objects.filter(name="=HYPERLINK(\"http://example.org\",\"Cliquez\")").exists()
+
+
+def test_names_with_invisible_characters_are_refused_as_the_admin_refuses_them(marne, tmp_path):
+    data = rows(2)
+    data[1]["nom"] = "Centre social\u202e enimalP"
+    report = import_file(write_csv(tmp_path / "lieux.csv", data), skip_invalid=True)
+    assert report.rejected == 1
+    assert any("U+202E" in str(problem) for problem in report.errors)
+    assert not Venue.objects.filter(name__contains="\u202e").exists()

@@ -163,8 +163,8 @@ def test_deploy_check_requires_a_dedicated_hash_secret(settings):
     "body",
     [
         b'{"from": "+33639981111", "text": "' + b"[" * 100 + b'"}',
-        b"[" * 100_000 + b"]" * 100_000,
-        b'{"from": ' + b'{"a":' * 50_000 + b"1" + b"}" * 50_000 + b', "text": "x"}',
+        b"[" * 30_000 + b"]" * 30_000,  # under SMS_MAX_BYTES, so the parser meets it
+        b'{"from": ' + b'{"a":' * 10_000 + b"1" + b"}" * 10_000 + b', "text": "x"}',
         b'{"from": "+33639981111", "text": "\xff\xfe"}',
         b'{"from": 12, "text": "59000"}',
     ],

@@ -55,6 +55,7 @@ from directory.opendata import csvsafe, france_services, standard
 from directory.opendata.copy import copy_insert_values
 from directory.opendata.exporter import STANDARD_VALUES, default_source
 from directory.territories import CommuneIndex
+from directory.text import invisible_characters
 
 BATCH_SIZE = 1000
 PROGRESS_MIN_BYTES = 1_000_000
@@ -425,7 +426,11 @@ class RejectsWriter:
         shown = reasons[:MAX_REASONS_PER_ROW]
         if len(reasons) > MAX_REASONS_PER_ROW:
             shown.append(_("… et %(count)s autres") % {"count": len(reasons) - MAX_REASONS_PER_ROW})
-        self._writer.writerow([line, " ; ".join(shown), *(printable(cell) for cell in cells)])
+        # Opened in a spreadsheet like the exports, so formula-like cells are neutralised the
+        # same way; reading the file back restores them (csvsafe.restore in _csv_rows).
+        self._writer.writerow(
+            [line, csvsafe.neutralise(" ; ".join(shown)), *(csvsafe.neutralise(printable(c)) for c in cells)]
+        )
         self.count += 1
 
     def close(self, discard: bool = False) -> None:
@@ -739,6 +744,17 @@ class LieuxImporter:
                     % {"length": len(value), "max": max_length},
                 )
             values[attribute] = value
+
+        # The model's validator (directory/text.py) does not run on bulk writes: same rule here.
+        hidden = invisible_characters(values["name"])
+        if hidden:
+            self._error(
+                line,
+                "nom",
+                values["name"],
+                _("caractère invisible ou qui inverse le sens d'écriture (%(characters)s) : retirez-le")
+                % {"characters": ", ".join(hidden)},
+            )
 
         pivot = values["pivot"]
         if pivot and not standard.PIVOT_PATTERN.match(pivot):

@@ -10,7 +10,6 @@ from pathlib import Path
 
 from django import forms
 from django.conf import settings
-from django.core.cache import cache
 from django.http import FileResponse, Http404, HttpResponseNotModified, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -123,18 +122,13 @@ def validator_dir() -> Path:
 
 
 def take_validator_slot(request) -> bool:
-    """Count one check for this client (hashed address, as the report form does); False when
-    over ``VALIDATOR_RATE_LIMIT_PER_HOUR``: a check costs seconds of CPU."""
-    address = request.META.get("REMOTE_ADDR", "")
-    digest = hashlib.sha256(f"{settings.SECRET_KEY}:{address}".encode()).hexdigest()[:32]
-    key = f"validator-rate:{digest}"
-    cache.add(key, 0, 3600)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, 3600)
-        count = 1
-    return count <= settings.VALIDATOR_RATE_LIMIT_PER_HOUR
+    """Count one check for this client; False when over ``VALIDATOR_RATE_LIMIT_PER_HOUR`` (a check
+    costs seconds of CPU). Same atomic counters as the report form (``directory/ratelimit.py``):
+    no visitor can evict them, and concurrent checks are counted exactly."""
+    from directory import ratelimit
+
+    hit = ratelimit.hit("validator", ratelimit.client_key(request), 3600)
+    return hit.count <= settings.VALIDATOR_RATE_LIMIT_PER_HOUR
 
 
 def _render_validator(request, form, status=200, **context):
