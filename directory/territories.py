@@ -325,13 +325,17 @@ class CommuneIndex:
     # -- helpers --
     def departements_of_postal(self, postal: str) -> list[str]:
         """The départements a postal code points to: those of its communes, else (CEDEX and
-        company codes) the one its first digits name (Corsica 200–201 → 2A, 202– → 2B;
-        overseas, three digits)."""
+        company codes) the one its first digits name (Corsica: both 2A and 2B, 2A first for
+        200–201; overseas, three digits)."""
         found = dict.fromkeys(self.by_code[code].departement for code in self.by_postal.get(postal, ()))
         if postal[:2] in ("97", "98"):
             prefix = postal[:3] if postal[:3] in OVERSEAS else ""  # 980: Monaco
         elif postal[:2] == "20":
+            # Corsica: 200–201 is mostly Corse-du-Sud, but a CEDEX code may be either.
             prefix = "2A" if postal[2] in "01" else "2B"
+            if not found:
+                found.setdefault(prefix)
+                found.setdefault("2B" if prefix == "2A" else "2A")
         else:
             prefix = postal[:2] if postal[:2] != "00" else ""
         if prefix:
@@ -563,7 +567,22 @@ class CommuneIndex:
         longest = max(n for n, _entry in hits)
         return self._communes(entry for n, entry in hits if n == longest)
 
+    @staticmethod
+    def _most_trusted(entries):
+        """A commune's own name wins over the aliases, and the COG's aliases over La Poste's
+        delivery labels: « MAZAMET » 81200 is the commune Mazamet, not a neighbour whose mail
+        is labelled « MAZAMET »."""
+        for tier in (
+            lambda alias: alias is None,
+            lambda alias: alias is not None and alias.kind != "libelle-acheminement",
+        ):
+            found = [(code, alias) for code, alias in entries if tier(alias)]
+            if found:
+                return found
+        return entries
+
     def _decided(self, entries, column, value, warnings) -> _Base | None:
+        entries = self._most_trusted(entries)
         communes = self._communes(entries)
         if len(communes) != 1:
             return None
@@ -585,7 +604,7 @@ class CommuneIndex:
                 decided = self._decided(entries, "commune", name, warnings)
                 if decided is not None:
                     return decided
-                return self._undecided(self._communes(entries), name, postal, warnings)
+                return self._undecided(self._communes(self._most_trusted(entries)), name, postal, warnings)
             contained = self._contained(postal, words)
             if len(contained) == 1:
                 warnings.append(
@@ -603,6 +622,7 @@ class CommuneIndex:
                     (departement, loose), []
                 )
             if found:
+                found = self._most_trusted(found)
                 communes = self._communes(found)
                 if len(communes) == 1:
                     commune = communes[0]

@@ -130,6 +130,12 @@ RESOLVED = {
     "overseas homonym by its postal code": (("", "97400", "ST DENIS"), "97411", []),
     "metropolitan homonym by its postal code": (("", "93200", "SAINT-DENIS"), "93066", []),
     "Corsica": (("", "20090", "AJACCIO CEDEX"), "2A004", []),
+    "Corsican CEDEX code of the other département": (
+        ("", "20928", "SORBOLLANO CEDEX"),
+        "2A285",
+        ["code postal 20928 (CEDEX ou code d'entreprise) : commune trouvée par son nom dans le département 2A"],
+    ),
+    "a commune's own name wins over a neighbour's delivery label": (("", "81200", "MAZAMET"), "81163", []),
     "postal code alone names one commune": (
         ("", "84140", "AGROPARC"),  # 84140 is Montfavet, in Avignon only
         "84007",
