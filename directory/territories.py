@@ -74,6 +74,8 @@ WORD = re.compile(r"[a-z0-9]+")
 ORDINAL = re.compile(r"^(\d{1,2})(?:er|re|e|eme|ieme|em|me|d|nd)?$")
 ARRONDISSEMENT_WORDS = {"arrondissement", "arrondissements", "arr", "arrt", "ardt", "arrdt", "arrond"}
 ARTICLES = {"le", "la", "les", "l"}
+# « ST », « STE », and La Poste's « S/ » (« BOULOGNE S/ MER »).
+ABBREVIATIONS = {"st": "saint", "ste": "sainte", "s": "sur"}
 _NO_ACCENTS = dict.fromkeys(range(0x300, 0x370))
 
 
@@ -82,7 +84,7 @@ _NO_ACCENTS = dict.fromkeys(range(0x300, 0x370))
 
 def name_words(text: str) -> tuple[str, ...]:
     """The words that identify a commune name, so that every spelling of a name gives the
-    same words: accents and case folded, punctuation dropped, « St/Ste » → « saint/sainte »,
+    same words: accents and case folded, punctuation dropped, « St/Ste/S/ » → « saint/sainte/sur »,
     « CEDEX » and what follows dropped, postal codes dropped, and a trailing arrondissement
     number (« 4E ARRONDISSEMENT », « 15e », « 3EME », « 01 ») turned into ``#4``."""
     words = []
@@ -93,7 +95,7 @@ def name_words(text: str) -> tuple[str, ...]:
             break
         if len(word) == 5 and word.isdigit():
             continue  # a postal code written with the name
-        words.append("saint" if word == "st" else "sainte" if word == "ste" else word)
+        words.append(ABBREVIATIONS.get(word, word))
     if len(words) >= 2 and words[-1] in ARRONDISSEMENT_WORDS:
         words.pop()
     if len(words) >= 2 and words[-2] in ARRONDISSEMENT_WORDS:  # « arrondissement 4 »
@@ -374,6 +376,8 @@ class CommuneIndex:
         lat, lon = _parse_number(latitude), _parse_number(longitude)
         point = (lat, lon) if lat is not None and lon is not None and abs(lat) <= 90 and abs(lon) <= 180 else None
         refuse = base.weak
+        if result.commune is None and base.undecided is not None and not base.candidates:
+            result.errors.append(base.undecided)
         if result.commune is None and base.candidates:
             refuse = True
             chosen = self._closest(base.candidates, point) if point else None
@@ -434,13 +438,17 @@ class CommuneIndex:
         if position is not None:
             km = distance_km(point, position)
             if km > self.near_km(commune):
-                result.warnings.append(
-                    Note(
-                        "latitude",
-                        str(latitude_text),
-                        _("coordonnées à %(km).0f km de %(commune)s : vérifiez-les")
-                        % {"km": km, "commune": commune.label},
+                # Far from a commune found by a fallback: perhaps a hamlet of another commune
+                # that bears this commune's name; refused rather than guessed.
+                if refuse:
+                    text = _(
+                        "coordonnées à %(km).0f km de %(commune)s, trouvée sans que le nom et le code postal "
+                        "concordent : vérifiez la commune, le code postal et les coordonnées"
                     )
+                else:
+                    text = _("coordonnées à %(km).0f km de %(commune)s : vérifiez-les")
+                (result.errors if refuse else result.warnings).append(
+                    Note("latitude", str(latitude_text), text % {"km": km, "commune": commune.label})
                 )
 
     def _base(self, insee: str, postal: str, name: str) -> _Base:
@@ -605,17 +613,6 @@ class CommuneIndex:
                 if decided is not None:
                     return decided
                 return self._undecided(self._communes(self._most_trusted(entries)), name, postal, warnings)
-            contained = self._contained(postal, words)
-            if len(contained) == 1:
-                warnings.append(
-                    Note(
-                        "commune",
-                        name,
-                        _("« %(name)s » lu comme %(commune)s (mots en plus ignorés)")
-                        % {"name": name, "commune": contained[0].label},
-                    )
-                )
-                return _Base(contained[0], None, tuple(warnings), weak=True)
             found = []
             for departement in departements:
                 found += self.in_departement.get((departement, full)) or self.in_departement.get(
@@ -647,6 +644,44 @@ class CommuneIndex:
                     decided = self._decided(alias_entries, "commune", name, warnings)
                     return dataclasses.replace(decided, weak=True)
                 return self._undecided(communes, name, postal, warnings)
+            elsewhere = self._communes(self.national.get(full) or self.national.get(loose) or ())
+            if elsewhere and in_postal:
+                # The name is another département's commune: the postal code alone (or a name
+                # inside it) must not overrule it, unless the coordinates point to one of the
+                # postal code's communes.
+                guesses = self._contained(postal, words) or in_postal
+                return _Base(
+                    warnings=tuple(warnings),
+                    candidates=tuple(guesses),
+                    weak=True,
+                    undecided=Note(
+                        "commune",
+                        name,
+                        _(
+                            "« %(name)s » est le nom de %(elsewhere)s, hors du département du code postal "
+                            "%(postal)s (%(departement)s) : corrigez la commune ou le code postal"
+                        )
+                        % {
+                            "name": name,
+                            "elsewhere": _listing(elsewhere),
+                            "postal": postal,
+                            "departement": ", ".join(departements) or "?",
+                        },
+                    ),
+                )
+            # After an exact name in the département: a hamlet written before or after its
+            # commune's name is less sure than another commune's exact name.
+            contained = self._contained(postal, words)
+            if len(contained) == 1:
+                warnings.append(
+                    Note(
+                        "commune",
+                        name,
+                        _("« %(name)s » lu comme %(commune)s (mots en plus ignorés)")
+                        % {"name": name, "commune": contained[0].label},
+                    )
+                )
+                return _Base(contained[0], None, tuple(warnings), weak=True)
         if len(in_postal) == 1:
             commune = in_postal[0]
             if words:

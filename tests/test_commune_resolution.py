@@ -53,6 +53,7 @@ def resolve(france, insee="", postal="", name="", lat=None, lon=None):
         ("L'Île-Rousse", "lilerousse"),
         ("ANGOULEME CEDEX 9", "angouleme"),
         ("LILLE 59000", "lille"),
+        ("BOULOGNE S/ MER", "boulognesurmer"),
     ],
 )
 def test_every_spelling_of_a_name_gives_one_key(text, key):
@@ -136,6 +137,11 @@ RESOLVED = {
         ["code postal 20928 (CEDEX ou code d'entreprise) : commune trouvée par son nom dans le département 2A"],
     ),
     "a commune's own name wins over a neighbour's delivery label": (("", "81200", "MAZAMET"), "81163", []),
+    "name of a commune of another département, coordinates in the postal code's commune": (
+        ("", "06400", "CANNES ET CLAIRAN", "43.5513", "7.0127"),
+        "06029",
+        ["Cannes (06029) choisie d'après les coordonnées (à 0 km), parmi : Cannes (06029, 06)"],
+    ),
     "postal code alone names one commune": (
         ("", "84140", "AGROPARC"),  # 84140 is Montfavet, in Avignon only
         "84007",
@@ -188,6 +194,15 @@ REFUSED = {
     "postal code alone and coordinates elsewhere": (
         ("", "06370", "06370", "48.85", "2.35"),
         "hors du département 06 de la commune Mouans-Sartoux (06084)",
+    ),
+    "postal code alone and coordinates far from its only commune": (
+        ("", "84140", "AGROPARC", "43.55", "4.75"),  # 45 km away, still in the Vaucluse's box
+        "coordonnées à 45 km de Avignon (84007), trouvée sans que le nom et le code postal concordent",
+    ),
+    "name of a commune of another département, postal code of one commune": (
+        ("", "06400", "CANNES ET CLAIRAN"),
+        "« CANNES ET CLAIRAN » est le nom de Cannes-et-Clairan (30066, 30), hors du département du code postal "
+        "06400 (06) : corrigez la commune ou le code postal",
     ),
     "coordinates far from every candidate": (
         ("", "16120", "MALAVILLE", "50.6", "3.0"),
