@@ -778,6 +778,14 @@ def shared_index() -> CommuneIndex:
         return _shared[1]
 
 
+def forget_shared_index() -> None:
+    """Drops the process-wide index (after ``load_territories``, and between tests that
+    build different communes)."""
+    global _shared
+    with _shared_lock:
+        _shared = None
+
+
 def find_communes(text: str, limit: int = 10) -> list[Candidate]:
     """Current communes that free text typed by a person names, most populated first:
     « st etienne » (every Saint-Étienne), « MARSEILLE 4E ARRONDISSEMENT », « Paris 15e »,

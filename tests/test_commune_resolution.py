@@ -369,3 +369,16 @@ def test_a_wrong_commune_is_refused_and_nothing_is_written(communes, tmp_path):
         "988 de la commune Le Mont-Dore (98817) : vérifiez la latitude, la longitude, le code postal et la commune"
     ]
     assert not Venue.objects.exists()
+
+
+def test_find_communes_reads_the_database_once_and_forgets_after_a_load(communes, django_assert_num_queries):
+    from directory.territories import find_communes, forget_shared_index
+
+    forget_shared_index()
+    # No commune has the postal code 16016 (a CEDEX): the commune whose INSEE code it is.
+    assert [c.commune.name for c in find_communes("16016")] == ["Ansac-sur-Vienne"]
+    with django_assert_num_queries(0):
+        found = find_communes("mansle")
+    assert [(c.commune.name, c.alias.kind) for c in found] == [("Mansle-les-Fontaines", "commune-deleguee")]
+    call_command("load_territories", departements="42", no_progress=True, verbosity=0)
+    assert [c.commune.code for c in find_communes("st etienne")] == ["42218"]
