@@ -86,7 +86,8 @@ def name_words(text: str) -> tuple[str, ...]:
     """The words that identify a commune name, so that every spelling of a name gives the
     same words: accents and case folded, punctuation dropped, « St/Ste/S/ » → « saint/sainte/sur »,
     « CEDEX » and what follows dropped, postal codes dropped, and a trailing arrondissement
-    number (« 4E ARRONDISSEMENT », « 15e », « 3EME », « 01 ») turned into ``#4``."""
+    number (« 4E ARRONDISSEMENT », « 15e », « 3EME », « 01 ») turned into ``#4``, and an
+    article written after the name (« HAVRE (LE) ») put back first."""
     words = []
     folded = unicodedata.normalize("NFKD", text.lower().replace("œ", "oe").replace("æ", "ae"))
     # Combining accents removed with one C-level translate (35,000 names per index build).
@@ -96,6 +97,9 @@ def name_words(text: str) -> tuple[str, ...]:
         if len(word) == 5 and word.isdigit():
             continue  # a postal code written with the name
         words.append(ABBREVIATIONS.get(word, word))
+    if len(words) >= 2 and words[-1] in ARTICLES and "(" in text:
+        # The old INSEE style « HAVRE (LE) », « ROCHELLE (LA) »: the article goes first.
+        words.insert(0, words.pop())
     if len(words) >= 2 and words[-1] in ARRONDISSEMENT_WORDS:
         words.pop()
     if len(words) >= 2 and words[-2] in ARRONDISSEMENT_WORDS:  # « arrondissement 4 »
@@ -375,6 +379,8 @@ class CommuneIndex:
         result = Resolution(base.commune, base.alias, list(base.warnings), list(base.errors))
         lat, lon = _parse_number(latitude), _parse_number(longitude)
         point = (lat, lon) if lat is not None and lon is not None and abs(lat) <= 90 and abs(lon) <= 180 else None
+        if point == (0.0, 0.0):
+            point = None  # a placeholder some exports write for « no coordinates »
         refuse = base.weak
         if result.commune is None and base.undecided is not None and not base.candidates:
             result.errors.append(base.undecided)
@@ -410,7 +416,7 @@ class CommuneIndex:
         # candidate without a position could be closer, so the winner must then be very close.
         if len(placed) > 1 and (placed[1][0] < 2 * km or placed[1][0] - km < 5):
             return None
-        if unplaced and km > 5:
+        if unplaced and km > 3:
             return None
         return commune, km
 

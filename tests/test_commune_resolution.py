@@ -54,6 +54,8 @@ def resolve(france, insee="", postal="", name="", lat=None, lon=None):
         ("ANGOULEME CEDEX 9", "angouleme"),
         ("LILLE 59000", "lille"),
         ("BOULOGNE S/ MER", "boulognesurmer"),
+        ("HAVRE (LE)", "lehavre"),
+        ("MONT-DORE (LE)", "lemontdore"),
     ],
 )
 def test_every_spelling_of_a_name_gives_one_key(text, key):
@@ -117,6 +119,11 @@ RESOLVED = {
         ["code postal écrit à la place du nom de la commune : 06370", "commune déduite du code postal 06370"],
     ),
     "postal code only in the commune field": (("", "", "06370"), "06084", ["code postal écrit", "déduite"]),
+    "coordinates 0, 0 are a placeholder, not a place": (
+        ("", "06370", "06370", "0.0", "0.0"),
+        "06084",
+        ["code postal écrit", "déduite"],
+    ),
     "ST": (("", "42000", "ST ETIENNE"), "42218", []),
     "STE and spaces": (("", "69110", "STE FOY LES LYON"), "69202", []),
     "overseas main-town postal code": (
