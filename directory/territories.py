@@ -16,11 +16,13 @@ Two entry points:
        apostrophes, « CEDEX », arrondissement forms (« MARSEILLE 4E ARRONDISSEMENT »,
        « Paris 15e », « LYON 3EME ») and the aliases above, including La Poste's delivery labels
        (« CANNES LA BOCCA », « MONTFAVET »);
-    3. a commune of the postal code whose name is inside the given name (« CANNES LA BOCCA »),
-       warning;
-    4. the name within the département (or overseas collectivity) of the postal code: the
+    3. the name within the département (or overseas collectivity) of the postal code: the
        postal code of another commune (98800 for Le Mont-Dore) or a CEDEX / company code
-       (16016), warning;
+       (16016), warning; a commune of another département is never taken, and its name is
+       not overruled by the postal code alone (only the coordinates may pick one of the
+       postal code's communes);
+    4. a commune of the postal code whose name is inside the given name (« CANNES
+       CALIFORNIE »), or spelt almost alike (« VILLENEUVE D ASQ »), warning;
     5. the postal code alone when it names exactly one commune, warning;
     6. the coordinates, to choose between the communes of the postal code (warning), else an
        error listing the candidates.
@@ -43,6 +45,7 @@ Every message is French (gettext), with the column it is about, for the importer
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import gzip
 import json
 import math
@@ -595,6 +598,21 @@ class CommuneIndex:
                 return found
         return entries
 
+    def _close_spelling(self, postal, key) -> CommuneInfo | None:
+        """The one commune of the postal code whose name (or alias) is spelt almost like
+        ``key`` (« VILLENEUVE D ASQ »): a similarity of at least 0.85, and clearly ahead of the
+        next commune's."""
+        if len(key) < 4:
+            return None
+        best: dict[str, float] = {}
+        for words, (code, _alias) in self.words_at_postal.get(postal, ()):
+            ratio = difflib.SequenceMatcher(None, key, "".join(words)).ratio()
+            best[code] = max(ratio, best.get(code, 0.0))
+        ranked = sorted(best.items(), key=lambda item: -item[1])
+        if not ranked or ranked[0][1] < 0.85 or (len(ranked) > 1 and ranked[1][1] > ranked[0][1] - 0.1):
+            return None
+        return self.by_code[ranked[0][0]]
+
     def _decided(self, entries, column, value, warnings) -> _Base | None:
         entries = self._most_trusted(entries)
         communes = self._communes(entries)
@@ -688,6 +706,17 @@ class CommuneIndex:
                     )
                 )
                 return _Base(contained[0], None, tuple(warnings), weak=True)
+            close = self._close_spelling(postal, full)
+            if close is not None:
+                warnings.append(
+                    Note(
+                        "commune",
+                        name,
+                        _("« %(name)s » lu comme %(commune)s (orthographe approchée)")
+                        % {"name": name, "commune": close.label},
+                    )
+                )
+                return _Base(close, None, tuple(warnings), weak=True)
         if len(in_postal) == 1:
             commune = in_postal[0]
             if words:

@@ -125,6 +125,16 @@ RESOLVED = {
         ["code postal écrit", "déduite"],
     ),
     "ST": (("", "42000", "ST ETIENNE"), "42218", []),
+    "a typo among the communes of a postal code": (
+        ("", "59650", "VILLENEUVE D ASQ"),
+        "59009",
+        ["« VILLENEUVE D ASQ » lu comme Villeneuve-d'Ascq (59009) (orthographe approchée)"],
+    ),
+    "a typo in a postal code of several communes": (
+        ("", "16230", "MANSSLE LES FONTAINES"),
+        "16206",
+        ["(orthographe approchée)"],
+    ),
     "STE and spaces": (("", "69110", "STE FOY LES LYON"), "69202", []),
     "overseas main-town postal code": (
         ("", "98800", "MONT-DORE"),
