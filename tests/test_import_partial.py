@@ -425,3 +425,26 @@ def test_command_refuses_a_rejects_file_that_would_overwrite_the_input(marne, tm
     with pytest.raises(CommandError, match="n'existe pas"):
         call_command("import_lieux", str(source), "--rejects", str(tmp_path / "absent" / "r.csv"))
     assert source.read_bytes() == before
+
+
+def test_v0_json_lists_are_read_with_the_v0_separator(marne, tmp_path):
+    """Real regional files in v0.1 are JSON with lists (« services »: [...]): joined with « ; »,
+    the separator v0.1 splits on, not the « | » of v1.0.2."""
+    from directory.opendata import standard
+
+    with standard.EXAMPLE_V0_PATH.open(encoding="utf-8") as handle:
+        row = next(csv.DictReader(handle))
+    record = {key: value for key, value in row.items() if value}
+    for column in ("services", "labels_nationaux", "typologie"):
+        record[column] = [part for part in row[column].split(";") if part]
+    record["latitude"], record["longitude"] = float(row["latitude"]), float(row["longitude"])
+    source = tmp_path / "lieux.json"
+    source.write_text(json.dumps([record], ensure_ascii=False), encoding="utf-8")
+
+    report = import_file(source)
+
+    assert report.ok, [str(e) for e in report.errors]
+    venue = Venue.objects.get()
+    assert venue.services == ["Aide aux démarches administratives", "Maîtrise des outils numériques du quotidien"]
+    assert venue.dispositifs == ["France Services", "Point d'accès numérique CAF"]
+    assert venue.typologie == ["TIERS_LIEUX", "ASSO"]

@@ -248,6 +248,7 @@ class Source:
         self.header: list[str] = []
         self.raw_header: list[str] = []
         self.delimiter = ","
+        self.list_separator = standard.SEPARATOR
         self.row_label = gettext_noop("Ligne")
 
     def check(self, max_bytes: int) -> None:
@@ -344,17 +345,20 @@ class Source:
             if isinstance(item, dict):
                 header.update(dict.fromkeys(item))
         self.header = self.raw_header = list(header)
+        # A JSON list becomes the text of a multi-valued cell: joined with the separator its
+        # version splits on (« ; » in v0.1, « | » in v1.0.2).
+        self.list_separator = standard.SEPARATOR_V0 if standard.is_v0_header(self.header) else standard.SEPARATOR
         for number, item in enumerate(data, start=1):
             if not isinstance(item, dict):
                 yield number, {"__width__": _("chaque enregistrement doit être un objet JSON")}, item
                 continue
             try:
-                yield number, {key: _json_text(value) for key, value in item.items()}, item
+                yield number, {key: _json_text(value, self.list_separator) for key, value in item.items()}, item
             except (RecursionError, ValueError):
                 yield number, {"__width__": _("valeur illisible (imbriquée trop profondément ou trop longue)")}, item
 
 
-def _json_text(value) -> str:
+def _json_text(value, separator: str = standard.SEPARATOR) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -363,7 +367,7 @@ def _json_text(value) -> str:
         return repr(value)
     if isinstance(value, list):
         # One level: the standard's lists hold plain values; anything deeper is shown as JSON.
-        return standard.SEPARATOR.join(_json_scalar(v) for v in value)
+        return separator.join(_json_scalar(v) for v in value)
     if isinstance(value, dict):
         return json.dumps(value, ensure_ascii=False)
     return str(value)
@@ -375,14 +379,14 @@ def _json_scalar(value) -> str:
     return _json_text(value)
 
 
-def json_cells(header: list[str], item) -> list[str]:
+def json_cells(header: list[str], item, separator: str = standard.SEPARATOR) -> list[str]:
     """A JSON record as the cells of ``header`` (for the rejects file)."""
     if not isinstance(item, dict):
         return ["" for _column in header]
     cells = []
     for column in header:
         try:
-            cells.append(_json_text(item.get(column)))
+            cells.append(_json_text(item.get(column), separator))
         except (RecursionError, ValueError):
             cells.append("")
     return cells
@@ -420,7 +424,7 @@ class RejectsWriter:
         if self._source.format == "csv":
             cells = [raw[i] for i in self._keep if i < len(raw)] if len(raw) == len(self._source.header) else raw
         else:
-            cells = json_cells([self._source.header[i] for i in self._keep], raw)
+            cells = json_cells([self._source.header[i] for i in self._keep], raw, self._source.list_separator)
         shown = reasons[:MAX_REASONS_PER_ROW]
         if len(reasons) > MAX_REASONS_PER_ROW:
             shown.append(_("… et %(count)s autres") % {"count": len(reasons) - MAX_REASONS_PER_ROW})
