@@ -42,7 +42,7 @@ def read_rejects(path: Path) -> tuple[bytes, list[dict]]:
 def test_skip_invalid_imports_the_valid_rows_and_rejects_the_others(marne, tmp_path):
     data = rows(10)
     data[2]["code_postal"] = "511"  # line 4
-    data[5]["date_maj"] = "02/04/2024"  # line 7
+    data[5]["date_maj"] = "31/02/2024"  # line 7
     data[8]["id"] = "lieu-1"  # line 10: the later of two rows with one id
     source = write_csv(tmp_path / "lieux.csv", data)
     rejects = tmp_path / "rejets.csv"
@@ -448,3 +448,24 @@ def test_v0_json_lists_are_read_with_the_v0_separator(marne, tmp_path):
     assert venue.services == ["Aide aux démarches administratives", "Maîtrise des outils numériques du quotidien"]
     assert venue.dispositifs == ["France Services", "Point d'accès numérique CAF"]
     assert venue.typologie == ["TIERS_LIEUX", "ASSO"]
+
+
+@pytest.mark.parametrize(
+    "text, expected, warning",
+    [
+        ("2024-04-02", "2024-04-02", None),
+        ("02/04/2024", "2024-04-02", "date JJ/MM/AAAA lue comme le 2024-04-02"),
+        ("2/4/2024", "2024-04-02", "date JJ/MM/AAAA lue comme le 2024-04-02"),
+        ("2024-04-02T10:30:00Z", "2024-04-02", "seule la date est gardée"),
+        ("2024-04-02 10:30", "2024-04-02", "seule la date est gardée"),
+    ],
+)
+def test_dates_a_spreadsheet_writes_back_are_read_with_a_warning(marne, tmp_path, text, expected, warning):
+    """A rejects file fixed in French Excel comes back with « 02/04/2024 »: it must import."""
+    data = rows(1)
+    data[0]["date_maj"] = text
+    report = import_file(write_csv(tmp_path / "lieux.csv", data))
+    assert report.ok, [str(e) for e in report.errors]
+    assert Venue.objects.get().date_maj.isoformat() == expected
+    warnings = [str(w) for w in report.warnings if w.column == "date_maj"]
+    assert warnings == ([] if warning is None else [warnings[0]]) and all(warning in w for w in warnings), warnings

@@ -70,6 +70,8 @@ UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 # Columns the rejects file adds in front of the original ones; ignored when it is imported again.
 REJECT_COLUMNS = ("ligne_origine", "motifs_refus")
 DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+FRENCH_DATE_PATTERN = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+DATETIME_PATTERN = re.compile(r"^(\d{4}-\d{2}-\d{2})[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
 NUMBER_PATTERN = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
 # Venue attributes an import sets (the rest — structure, closures, service area, freshness —
@@ -783,12 +785,7 @@ class LieuxImporter:
         date_text = get("date_maj", "")
         values["date_maj"] = None
         if date_text:
-            try:
-                if not DATE_PATTERN.match(date_text):
-                    raise ValueError
-                values["date_maj"] = datetime.date.fromisoformat(date_text)
-            except ValueError:
-                self._error(line, "date_maj", date_text, _("date invalide (format attendu : AAAA-MM-JJ)"))
+            values["date_maj"] = self._date(line, date_text)
 
         for vocabulary in standard.VOCABULARIES:
             text = get(vocabulary.column, "")
@@ -832,6 +829,26 @@ class LieuxImporter:
             commune_name=commune_name,
             departement=departement,
         )
+
+    def _date(self, line, text) -> datetime.date | None:
+        """``date_maj``: AAAA-MM-JJ; also, with a warning, JJ/MM/AAAA (what a French spreadsheet
+        writes back when a rejects file is fixed and saved) and a date-time (the date is kept)."""
+        try:
+            if DATE_PATTERN.match(text):
+                return datetime.date.fromisoformat(text)
+            if match := FRENCH_DATE_PATTERN.match(text):
+                day, month, year = (int(g) for g in match.groups())
+                date = datetime.date(year, month, day)
+                self._warn(line, "date_maj", text, _("date JJ/MM/AAAA lue comme le %(date)s") % {"date": date})
+                return date
+            if match := DATETIME_PATTERN.match(text):
+                date = datetime.date.fromisoformat(match.group(1))
+                self._warn(line, "date_maj", text, _("date et heure : seule la date est gardée"))
+                return date
+        except ValueError:
+            pass
+        self._error(line, "date_maj", text, _("date invalide (format attendu : AAAA-MM-JJ)"))
+        return None
 
     def _coordinate(self, line, column, text, bound):
         if not text:
