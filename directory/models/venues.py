@@ -433,9 +433,13 @@ class Venue(models.Model):
     date_maj = models.DateField(_("date de mise à jour (standard)"), default=datetime.date.today)
 
     # What this product adds.
+    # ``db_default`` too: rows written outside the ORM (COPY in bulk loads, the benchmark's
+    # builder) that do not name the column get "" instead of violating NOT NULL.
     staff_comment = models.TextField(
         _("commentaire interne"),
         blank=True,
+        default="",
+        db_default="",
         help_text=_("Pour l'équipe seulement, jamais publié (ex. « commentaire » de la liste France Services)."),
     )
     service_area = models.CharField(
