@@ -671,7 +671,7 @@ def test_list_queries_do_not_grow_with_pairs(client, world, django_assert_num_qu
 
 def test_the_review_page_shows_both_venues(client, world, django_assert_max_num_queries):
     client.force_login(world["staff_59"])
-    with django_assert_max_num_queries(31):
+    with django_assert_max_num_queries(32):
         page = client.get(reverse("admin:directory_likelyduplicate_review", args=[world["pair"].pk]))
     text = page.content.decode()
     assert page.status_code == 200
