@@ -726,9 +726,10 @@ class Venue(models.Model):
         return self.history.select_related("history_user").order_by("-history_date", "-history_id").first()
 
     def mark_verified(self, user, when=None):
-        self.verified_at = when or timezone.now()
-        self.verified_by = user if user and user.is_authenticated else None
-        Venue.objects.filter(pk=self.pk).update(verified_at=self.verified_at, verified_by=self.verified_by)
+        # The shared write path: a history row and a new public data version.
+        from directory.actions import confirm_venue
+
+        confirm_venue(self, user, when=when)
 
 
 def _serving_ids_sql(codes_sql: str, codes_params: list, postal_code: str = "") -> RawSQL:

@@ -16,7 +16,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -26,7 +25,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from directory import enums, hours
+from directory import actions, enums, hours
 from directory.channels import MAX_TEXT_LENGTH, OFFLINE_KINDS, display_phone, get_kind
 from directory.models import Channel, ClosurePeriod, Commune, Epci, Venue
 
@@ -207,16 +206,7 @@ def _publish_signage(request, venue, today):
         return redirect("directory:venue_poster", slug=venue.slug)
     with translation.override("fr"):
         label = str(SIGNAGE_LABEL)
-    with transaction.atomic():
-        channel = venue.channels.select_for_update().filter(kind=Kind.SIGNAGE, label=label).first()
-        if channel is None:
-            Channel.objects.create(
-                venue=venue, kind=Kind.SIGNAGE, value=value, label=label, scenario=enums.AccessScenario.OFFLINE
-            )
-        else:
-            channel.value = value
-            channel.scenario = enums.AccessScenario.OFFLINE
-            channel.save(update_fields=["value", "scenario", "updated_at"])
+    actions.publish_signage(venue, request.user, value=value, label=label)
     messages.success(request, _("Le texte de l'affiche est publié comme canal « Affichage à l'entrée » du lieu."))
     return redirect("directory:venue_poster", slug=venue.slug)
 
