@@ -2,6 +2,7 @@ from django.urls import path
 
 from directory.opendata import admin_views as opendata_admin
 from directory.views import coverage, invitations, opendata, printing, public, reports, sms
+from directory.workspace import views as workspace
 
 app_name = "directory"
 
@@ -14,6 +15,8 @@ urlpatterns = [
     path("lieux/<slug:slug>/affiche/", printing.venue_poster, name="venue_poster"),
     path("lieux/<slug:slug>/signaler/", reports.report_venue, name="venue_report"),
     path("lieux/<slug:slug>/signaler/merci/", reports.report_thanks, name="venue_report_thanks"),
+    path("mon-lieu/", workspace.workspace_home, name="workspace"),
+    path("mon-lieu/<int:pk>/", workspace.workspace_venue, name="workspace_venue"),
     path("invitation/<uidb64>/<token>/", invitations.accept_invitation, name="invitation_accept"),
     path("territoires/<str:code>/fiche/", printing.territory_sheet, name="territory_sheet"),
     path("sms/entrant/", sms.incoming, name="sms_incoming"),
