@@ -172,3 +172,55 @@ def publish_signage(venue: Venue, user, *, value: str, label: str) -> Channel:
         channel.save()
         _bump_now_and_after_commit()
     return channel
+
+
+# --- suggestions from the public ------------------------------------------------------------
+
+
+def _proposed_by(suggestion) -> str:
+    # Stored in the history row (its « reason »), in the site's language.
+    return f"Proposition n° {suggestion.pk} de {suggestion.contact or 'un habitant (anonyme)'}"
+
+
+def _add_channel_once(venue, user, kind: str, value: str):
+    if value and not venue.channels.filter(kind=kind, value=value).exists():
+        save_channel(Channel(venue=venue, kind=kind, value=value), user, confirm=False)
+
+
+def accept_suggestion(suggestion, user, *, fields: dict) -> Venue:
+    """Apply a suggestion, as proposed or as edited by the moderator (``fields``: name, address,
+    postal_code, commune, opening_hours, phone, email, site_web), through the same write path:
+    the venue's history row names the moderator (user) and the proposer (reason)."""
+    from directory.models import Suggestion
+
+    with transaction.atomic():
+        suggestion = Suggestion.objects.select_for_update().get(pk=suggestion.pk)
+        if suggestion.status != enums.SuggestionStatus.OPEN:
+            raise ValueError("suggestion already decided")
+        if suggestion.kind == enums.SuggestionKind.CHANGE:
+            venue = Venue.objects.select_for_update().get(pk=suggestion.venue_id)
+        else:
+            venue = Venue(commune=fields["commune"], postal_code=fields["postal_code"], pivot="")
+        for name in ("name", "address", "postal_code", "opening_hours"):
+            if fields.get(name):
+                setattr(venue, name, fields[name])
+        if "commune" in fields and fields["commune"] is not None:
+            venue.commune = fields["commune"]
+        save_venue(venue, user, reason=_proposed_by(suggestion))
+        _add_channel_once(venue, user, enums.ChannelKind.PHONE, fields.get("phone", ""))
+        _add_channel_once(venue, user, enums.ChannelKind.EMAIL, fields.get("email", ""))
+        _add_channel_once(venue, user, enums.ChannelKind.WEBSITE, fields.get("site_web", ""))
+        suggestion.status = enums.SuggestionStatus.ACCEPTED
+        suggestion.venue = venue
+        suggestion.decided_by = _actor(user)
+        suggestion.decided_at = timezone.now()
+        suggestion.save(update_fields=["status", "venue", "decided_by", "decided_at"])
+        _bump_now_and_after_commit()
+    return venue
+
+
+def refuse_suggestion(suggestion, user) -> None:
+    suggestion.status = enums.SuggestionStatus.REFUSED
+    suggestion.decided_by = _actor(user)
+    suggestion.decided_at = timezone.now()
+    suggestion.save(update_fields=["status", "decided_by", "decided_at"])

@@ -112,3 +112,14 @@ class ReportTopic(models.TextChoices):
 class ReportStatus(models.TextChoices):
     OPEN = "open", _("À traiter")
     CLOSED = "closed", _("Traité")
+
+
+class SuggestionKind(models.TextChoices):
+    NEW_VENUE = "new_venue", _("Nouveau lieu")
+    CHANGE = "change", _("Modification d'un lieu")
+
+
+class SuggestionStatus(models.TextChoices):
+    OPEN = "open", _("À traiter")
+    ACCEPTED = "accepted", _("Acceptée")
+    REFUSED = "refused", _("Refusée")

@@ -3,6 +3,7 @@ from directory.models.listing import VenueNameBucket
 from directory.models.people import DepartementStaff, Invitation, Membership
 from directory.models.reports import FreshnessReminder, Report, SmsExchange
 from directory.models.search import SearchWord, VenueSearchEntry
+from directory.models.suggestions import Suggestion
 from directory.models.territories import Commune, Departement, Epci, Region
 from directory.models.venues import ClosurePeriod, Structure, Venue
 
@@ -21,6 +22,7 @@ __all__ = [
     "SearchWord",
     "SmsExchange",
     "Structure",
+    "Suggestion",
     "Venue",
     "VenueNameBucket",
     "VenueSearchEntry",

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from directory import actions, enums, hours
-from directory.models import ClosurePeriod, Venue
+from directory.models import ClosurePeriod, Suggestion, Venue
 from directory.models.venues import VersionConflict
 from directory.workspace.forms import (
     ADDABLE_KINDS,
@@ -55,7 +55,9 @@ def workspace_home(request):
     )
     if len(venues) == 1:
         return redirect("directory:workspace_venue", pk=venues[0].pk)
-    return render(request, "directory/workspace/list.html", {"venues": venues, "today": timezone.localdate()})
+    open_suggestions = Suggestion.objects.moderated_by(request.user).open().count()
+    context = {"venues": venues, "today": timezone.localdate(), "open_suggestions": open_suggestions}
+    return render(request, "directory/workspace/list.html", context)
 
 
 def _closures(today):
@@ -145,6 +147,7 @@ class TaskPage:
             "is_stale": venue.is_stale,
             "poster_url": reverse("directory:venue_poster", args=[venue.slug]),
             "admin_url": reverse("admin:directory_venue_change", args=[venue.pk]),
+            "open_suggestions": venue.suggestions.filter(status=enums.SuggestionStatus.OPEN).count(),
         }
 
 

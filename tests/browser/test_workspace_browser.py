@@ -106,3 +106,32 @@ def test_mon_lieu_has_no_axe_violations(axe_page, base_url, world):
     if violations:
         found["erreurs"] = format_violations(violations)
     assert found == {}, "\n".join(f"{k}\n{v}" for k, v in found.items())
+
+
+def test_suggestion_and_moderation_pages_have_no_axe_violations(axe_page, base_url, world):
+    from directory import enums
+    from directory.models import Suggestion
+
+    venue = world.mediatheque
+    suggestion = Suggestion.objects.create(
+        kind=enums.SuggestionKind.CHANGE, venue=venue, comment="Nouveau numéro", phone="+33353014444"
+    )
+    found = {}
+    for path in [f"{venue.get_absolute_url()}proposer/", "/proposer-un-lieu/"]:
+        axe_page.goto(f"{base_url}{path}")
+        violations = axe_violations(axe_page)
+        if violations:
+            found[path] = format_violations(violations)
+    # The public form with its errors shown.
+    axe_page.get_by_role("button", name="Envoyer la proposition").click()
+    violations = axe_violations(axe_page)
+    if violations:
+        found["erreurs"] = format_violations(violations)
+    log_in(axe_page, base_url, world.mediator.username)
+    axe_page.wait_for_url(re.compile(r"/mon-lieu/$"))
+    for path in ["/mon-lieu/propositions/", f"/mon-lieu/propositions/{suggestion.pk}/"]:
+        axe_page.goto(f"{base_url}{path}")
+        violations = axe_violations(axe_page)
+        if violations:
+            found[path] = format_violations(violations)
+    assert found == {}, "\n".join(f"{k}\n{v}" for k, v in found.items())
