@@ -97,7 +97,7 @@ messages: install
 
 # Production settings as documented in the README (the secret is generated for the check only).
 check-deploy: install
-	DJANGO_DEBUG=0 DJANGO_SECURE=1 DJANGO_ALLOWED_HOSTS=example.org \
+	DJANGO_DEBUG=0 DJANGO_SECURE=1 DJANGO_ALLOWED_HOSTS=example.org SITE_URL=https://example.org \
 	DJANGO_SECRET_KEY=$$($(PY) -c "import secrets; print(secrets.token_urlsafe(64))") \
 	SMS_HASH_SECRET=$$($(PY) -c "import secrets; print(secrets.token_urlsafe(48))") \
 	$(PY) manage.py check --deploy --fail-level WARNING

@@ -125,3 +125,14 @@ class DuplicateStatus(models.TextChoices):
 class DuplicateOrigin(models.TextChoices):
     IMPORT = "import", _("Import")
     SCAN = "scan", _("Recherche dans l'annuaire")
+
+
+class SuggestionKind(models.TextChoices):
+    NEW_VENUE = "new_venue", _("Nouveau lieu")
+    CHANGE = "change", _("Modification d'un lieu")
+
+
+class SuggestionStatus(models.TextChoices):
+    OPEN = "open", _("À traiter")
+    ACCEPTED = "accepted", _("Acceptée")
+    REFUSED = "refused", _("Refusée")

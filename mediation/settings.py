@@ -193,7 +193,9 @@ LOGIN_URL = "admin:login"
 LOGIN_REDIRECT_URL = "admin:index"
 
 SITE_NAME = "Gardez le lien"
-SITE_URL = envstr("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+DEFAULT_SITE_URL = "http://127.0.0.1:8000"
+# Absolute links (e-mails, door posters' QR codes): required in production, see directory/checks.py.
+SITE_URL = envstr("SITE_URL", DEFAULT_SITE_URL).rstrip("/")
 
 # Product settings.
 FRESHNESS_THRESHOLD_DAYS = envint("FRESHNESS_THRESHOLD_DAYS", 180)
@@ -205,6 +207,11 @@ CHANNEL_CHECK_CONCURRENCY = envint("CHANNEL_CHECK_CONCURRENCY", 8)
 # Never fetch loopback or private addresses (a « website » must not probe our own network);
 # the tests' local servers turn it on.
 CHANNEL_CHECK_ALLOW_PRIVATE = envbool("CHANNEL_CHECK_ALLOW_PRIVATE", False)
+# Past this many days without confirmation a venue leaves the default results (still reachable
+# by its address and by staff) until someone confirms it; must exceed FRESHNESS_THRESHOLD_DAYS.
+FRESHNESS_HIDE_AFTER_DAYS = envint("FRESHNESS_HIDE_AFTER_DAYS", 365)
+# Reminders go this many days before each threshold (stale, then hidden).
+FRESHNESS_REMINDER_DAYS_BEFORE = envint("FRESHNESS_REMINDER_DAYS_BEFORE", 14)
 # Residents' reports ("Signaler une information erronée"): per client (hashed IP), per hour.
 REPORT_RATE_LIMIT_PER_HOUR = envint("REPORT_RATE_LIMIT_PER_HOUR", 5)
 # Invitation links are password-reset tokens: they expire after this many seconds.
@@ -302,6 +309,9 @@ SMS_NONCE_SECONDS = envint("SMS_NONCE_SECONDS", 7 * 86400)
 SMS_TEXT_RETENTION_DAYS = envint("SMS_TEXT_RETENTION_DAYS", 30)
 # Said in SMS replies when a département has no contact of its own.
 SMS_FALLBACK_CONTACT = envstr("SMS_FALLBACK_CONTACT", "Allo Service Public, 39 39")
+# The number residents text a commune or postal code to (the SMS look-up), printed on door
+# posters when set (E.164 or national format).
+SMS_LOOKUP_NUMBER = envstr("SMS_LOOKUP_NUMBER", "")
 
 # Security.
 SESSION_COOKIE_HTTPONLY = True

@@ -324,3 +324,62 @@ def test_sms_exchange_matrix(client, db, world, role, target, op):
     else:
         client.post(url("smsexchange", "delete", exchange.pk), {"post": "yes"})
         assert SmsExchange.objects.filter(pk=exchange.pk).exists()
+
+
+# --- « Mon lieu » and the moderation of suggestions (issue 15) ---------------------------------
+
+
+def expected_workspace(role, op, target):
+    """« Mon lieu » (open, confirm) and a change suggestion: the venue's members; a new-venue
+    suggestion in the target's département: that département's staff; superusers: all."""
+    if role == "anonymous":
+        return False
+    if role == "superuser":
+        return True
+    if op == "moderate_new_venue":
+        return target in STAFF_OF.get(role, set())
+    return target in MEMBER_OF.get(role, set())
+
+
+WORKSPACE_OPS = ["open", "confirm", "moderate_change", "moderate_new_venue"]
+
+
+@pytest.mark.parametrize(("role", "op", "target"), [(r, op, t) for r in ROLES for op in WORKSPACE_OPS for t in TARGETS])
+def test_workspace_and_moderation_matrix(client, db, world, role, op, target):
+    from directory.models import Suggestion
+
+    login(client, world, role)
+    allowed = expected_workspace(role, op, target)
+    venue = world.objects[target].venue
+    denied = 302 if role == "anonymous" else 404
+    if op == "open":
+        response = client.get(reverse("directory:workspace_venue", args=[venue.pk]))
+        assert response.status_code == (200 if allowed else denied)
+        return
+    if op == "confirm":
+        Venue.objects.filter(pk=venue.pk).update(verified_by=None, verified_at=None)
+        page_url = reverse("directory:workspace_venue", args=[venue.pk])
+        page = client.get(page_url)  # what a browser would post (nothing for a refused page)
+        data = scrape_form(page.content.decode()) if page.status_code == 200 else {}
+        client.post(page_url, {**data, "confirm_only": "1"})
+        confirmed_by = Venue.objects.get(pk=venue.pk).verified_by_id
+        assert (role != "anonymous" and confirmed_by == world.users[role].pk) is allowed
+        return
+    if op == "moderate_change":
+        suggestion = Suggestion.objects.create(kind=enums.SuggestionKind.CHANGE, venue=venue, comment="x")
+    else:
+        suggestion = Suggestion.objects.create(
+            kind=enums.SuggestionKind.NEW_VENUE,
+            commune=venue.commune,
+            departement_id=venue.commune.departement_id,
+            name="Nouveau lieu",
+            comment="x",
+        )
+    queue = client.get(reverse("directory:moderation_queue"))
+    detail = reverse("directory:moderation", args=[suggestion.pk])
+    if role != "anonymous":
+        assert (detail in queue.content.decode()) is allowed
+    assert client.get(detail).status_code == (200 if allowed else denied)
+    client.post(detail, {"refuse": "1"})
+    suggestion.refresh_from_db()
+    assert (suggestion.status == enums.SuggestionStatus.REFUSED) is allowed

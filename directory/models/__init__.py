@@ -5,6 +5,7 @@ from directory.models.people import DepartementStaff, Invitation, Membership
 from directory.models.ratelimits import RateCounter
 from directory.models.reports import FreshnessReminder, Report, SmsExchange
 from directory.models.search import SearchWord, VenueSearchEntry
+from directory.models.suggestions import Suggestion
 from directory.models.territories import Commune, CommuneAlias, Departement, Epci, Region
 from directory.models.venues import ClosurePeriod, Structure, Venue
 
@@ -27,6 +28,7 @@ __all__ = [
     "SearchWord",
     "SmsExchange",
     "Structure",
+    "Suggestion",
     "Venue",
     "VenueNameBucket",
     "VenueRedirect",

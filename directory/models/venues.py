@@ -243,6 +243,16 @@ class VenueQuerySet(models.QuerySet):
     def fresh(self, now=None):
         return self.filter(verified_at__gte=Venue.freshness_cutoff(now))
 
+    def hidden_as_unverified(self, now=None):
+        """Venues nobody confirmed for ``FRESHNESS_HIDE_AFTER_DAYS`` (never confirmed: since
+        they were created or imported): out of the default results until someone confirms."""
+        cutoff = Venue.hiding_cutoff(now)
+        return self.filter(Q(verified_at__lt=cutoff) | Q(verified_at__isnull=True, created_at__lt=cutoff))
+
+    def shown_by_default(self, now=None):
+        cutoff = Venue.hiding_cutoff(now)
+        return self.exclude(Q(verified_at__lt=cutoff) | Q(verified_at__isnull=True, created_at__lt=cutoff))
+
     # --- search and distance ----------------------------------------------------------------
     def search(self, text: str):
         """Accent- and typo-tolerant search on name, commune, postal code and structure, plus
@@ -564,6 +574,8 @@ class Venue(models.Model):
             ),
             # Staleness lists and reminders.
             models.Index(fields=["verified_at"], name="venue_verified_at"),
+            # Venues never confirmed, by age: « is any venue hidden as unverified? » on each list.
+            models.Index(fields=["created_at"], condition=Q(verified_at__isnull=True), name="venue_never_verified"),
             GinIndex(fields=["typologie"], name="venue_typologie_gin"),
             GinIndex(fields=["services"], name="venue_services_gin"),
             GinIndex(fields=["publics"], name="venue_publics_gin"),
@@ -648,9 +660,30 @@ class Venue(models.Model):
         now = now or timezone.now()
         return now - datetime.timedelta(days=settings.FRESHNESS_THRESHOLD_DAYS)
 
+    @staticmethod
+    def hiding_cutoff(now=None):
+        now = now or timezone.now()
+        return now - datetime.timedelta(days=settings.FRESHNESS_HIDE_AFTER_DAYS)
+
     @property
     def is_stale(self) -> bool:
         return self.verified_at is None or self.verified_at < Venue.freshness_cutoff()
+
+    @property
+    def last_checked_at(self):
+        """When the information was last confirmed; never confirmed: when it was entered."""
+        return self.verified_at or self.created_at
+
+    @property
+    def unverified_since(self) -> datetime.date | None:
+        """The date residents read in « Informations non vérifiées depuis le … », once stale."""
+        checked = self.last_checked_at
+        return timezone.localdate(checked) if self.is_stale and checked else None
+
+    @property
+    def is_hidden_as_unverified(self) -> bool:
+        checked = self.last_checked_at
+        return bool(checked) and checked < Venue.hiding_cutoff()
 
     def _closure_list(self):
         # Result cards read closures from the page's own query (``listed_closures``, set by
@@ -735,9 +768,10 @@ class Venue(models.Model):
         return self.history.select_related("history_user").order_by("-history_date", "-history_id").first()
 
     def mark_verified(self, user, when=None):
-        self.verified_at = when or timezone.now()
-        self.verified_by = user if user and user.is_authenticated else None
-        Venue.objects.filter(pk=self.pk).update(verified_at=self.verified_at, verified_by=self.verified_by)
+        # The shared write path: a history row and a new public data version.
+        from directory.actions import confirm_venue
+
+        confirm_venue(self, user, when=when)
 
 
 def _serving_ids_sql(codes_sql: str, codes_params: list, postal_code: str = "") -> RawSQL:

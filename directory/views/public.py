@@ -194,8 +194,8 @@ def venue_list(request):
         venues,
         settings.DIRECTORY_PAGE_SIZE,
         count_limit=settings.DIRECTORY_COUNT_LIMIT,
-        buckets_on=today if filterset.is_whole_list else None,
-        text_search_on=today if filterset.is_text_search_only else None,
+        buckets_on=today if filterset.is_whole_list and not filterset.hides_unverified else None,
+        text_search_on=today if filterset.is_text_search_only and not filterset.hides_unverified else None,
     )
     page, page_notice = _page(request, paginator)
     page_venues = list(page.object_list)
