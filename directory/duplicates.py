@@ -715,7 +715,7 @@ def _in_scope(venue, user) -> bool:
 
 def _move_everything(survivor, absorbed, user) -> None:
     """Every row that points to ``absorbed`` moves to ``survivor`` (see ``MERGE_RULES``)."""
-    from directory.models import FreshnessReminder, Report
+    from directory.models import FreshnessReminder, Report, Suggestion
 
     kept = {(c.kind, c.value): c for c in survivor.channels.all()}
     same_as: dict[int, int] = {}
@@ -736,6 +736,8 @@ def _move_everything(survivor, absorbed, user) -> None:
             closure.open_channels.add(*twins)
     Report.objects.filter(venue=absorbed).update(venue=survivor)
     FreshnessReminder.objects.filter(venue=absorbed).update(venue=survivor)
+    # A resident's proposed change to the absorbed venue is about the same place.
+    Suggestion.objects.filter(venue=absorbed).update(venue=survivor)
     communes = list(absorbed.service_area_communes.values_list("pk", flat=True))
     if communes:
         survivor.service_area_communes.add(*communes)
@@ -748,6 +750,7 @@ MERGE_RULES = {
     "ClosurePeriod.venue": "moved",
     "Report.venue": "moved",
     "FreshnessReminder.venue": "moved",
+    "Suggestion.venue": "moved (a proposed change concerns the same place)",
     "Venue_service_area_communes.venue": "added to the survivor's",
     "VenueRedirect.venue": "moved, and a new one from the absorbed slug",
     "VenueSearchEntry.venue": "kept by triggers",

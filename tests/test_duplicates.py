@@ -437,6 +437,9 @@ def test_merge_keeps_everything_and_redirects(client, world):
     closure.open_channels.set([twin, sms])
     report = Report.objects.create(venue=b, topic=enums.ReportTopic.HOURS, comment="Horaires changés")
     reminder = FreshnessReminder.objects.create(venue=b, recipients=1)
+    from directory.models import Suggestion
+
+    suggestion = Suggestion.objects.create(venue=b, kind=enums.SuggestionKind.CHANGE, comment="Nouveau numéro")
     older = VenueRedirect.objects.create(old_slug="ancien-nom-de-b", venue=b)
     b_slug, b_pk = b.slug, b.pk
     version_before = cache.data_version()
@@ -455,6 +458,8 @@ def test_merge_keeps_everything_and_redirects(client, world):
     assert a.channels.filter(kind=enums.ChannelKind.PHONE, value="+33353010002").count() == 1  # not copied twice
     closure.refresh_from_db()
     assert closure.venue_id == a.pk
+    suggestion.refresh_from_db()
+    assert suggestion.venue_id == a.pk
     assert set(closure.open_channels.values_list("pk", flat=True)) >= {shared.pk, sms.pk}
     assert Report.objects.get(pk=report.pk).venue_id == a.pk
     assert FreshnessReminder.objects.get(pk=reminder.pk).venue_id == a.pk
@@ -671,7 +676,7 @@ def test_list_queries_do_not_grow_with_pairs(client, world, django_assert_num_qu
 
 def test_the_review_page_shows_both_venues(client, world, django_assert_max_num_queries):
     client.force_login(world["staff_59"])
-    with django_assert_max_num_queries(32):
+    with django_assert_max_num_queries(34):
         page = client.get(reverse("admin:directory_likelyduplicate_review", args=[world["pair"].pk]))
     text = page.content.decode()
     assert page.status_code == 200
