@@ -1,7 +1,7 @@
 from django.urls import path
 
 from directory.opendata import admin_views as opendata_admin
-from directory.views import coverage, invitations, opendata, printing, public, reports, sms
+from directory.views import coverage, invitations, opendata, printing, public, reports, share, sms
 
 app_name = "directory"
 
@@ -12,6 +12,10 @@ urlpatterns = [
     path("lieux/", public.venue_list, name="venue_list"),
     path("lieux/<slug:slug>/", public.venue_detail, name="venue"),
     path("lieux/<slug:slug>/affiche/", printing.venue_poster, name="venue_poster"),
+    path("lieux/<slug:slug>/envoyer/", share.venue_share, name="venue_share"),
+    path("lieux/<slug:slug>/imprimer/", share.venue_print, name="venue_print"),
+    path("fiche-orientation/", share.orientation_slip, name="orientation_slip"),
+    path("mes-lieux/", share.favourites, name="favourites"),
     path("lieux/<slug:slug>/signaler/", reports.report_venue, name="venue_report"),
     path("lieux/<slug:slug>/signaler/merci/", reports.report_thanks, name="venue_report_thanks"),
     path("invitation/<uidb64>/<token>/", invitations.accept_invitation, name="invitation_accept"),

@@ -257,6 +257,26 @@ SMS_HASH_SALT = os.environ.get("SMS_HASH_SALT", SECRET_KEY)
 # Said in SMS replies when a département has no contact of its own.
 SMS_FALLBACK_CONTACT = envstr("SMS_FALLBACK_CONTACT", "Allo Service Public, 39 39")
 
+# The number residents text their commune's name to (the SMS look-up, docs/offline.md),
+# advertised on the home page, the posters and the paper sheets; empty: not advertised.
+SMS_LOOKUP_NUMBER = envstr("SMS_LOOKUP_NUMBER", "06 39 98 00 00" if DEBUG else "")
+
+# Who runs the site (footer, mentions légales, accessibility and personal-data pages).
+PUBLISHER_NAME = envstr("PUBLISHER_NAME", "Gardez le lien (éditeur à renseigner : PUBLISHER_NAME)")
+PUBLISHER_TEXT = envstr(
+    "PUBLISHER_TEXT",
+    "Annuaire tenu à jour par les médiateurs numériques et le département, pour que chaque "
+    "habitant trouve de l'aide même sans internet.",
+)
+PUBLISHER_EMAIL = envstr("PUBLISHER_EMAIL", "contact@gardezlelien.example")
+PUBLISHER_ADDRESS = envstr("PUBLISHER_ADDRESS", "51 rue Gustave Delory, 59000 Lille")
+PUBLISHER_PHONE = envstr("PUBLISHER_PHONE", "03 53 01 00 00" if DEBUG else "")
+# Director of publication (mentions légales, loi n° 2004-575 art. 6) and host.
+PUBLISHER_DIRECTOR = envstr("PUBLISHER_DIRECTOR", "La directrice de l'inclusion numérique")
+HOSTING_PROVIDER = envstr("HOSTING_PROVIDER", "Hébergeur à renseigner (HOSTING_PROVIDER)")
+# RGAA statement: date of the last audit (YYYY-MM-DD) and the level it found.
+ACCESSIBILITY_AUDIT_DATE = envstr("ACCESSIBILITY_AUDIT_DATE", "2026-11-30")
+
 # Security.
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
