@@ -1,7 +1,7 @@
 from django.urls import path
 
 from directory.opendata import admin_views as opendata_admin
-from directory.views import coverage, invitations, opendata, printing, public, reports, share, sms
+from directory.views import coverage, invitations, opendata, printing, public, reports, share, site, sms
 
 app_name = "directory"
 
@@ -22,6 +22,11 @@ urlpatterns = [
     path("territoires/<str:code>/fiche/", printing.territory_sheet, name="territory_sheet"),
     path("sms/entrant/", sms.incoming, name="sms_incoming"),
     path("gestion/import/", opendata_admin.import_view, name="opendata_import"),
+    path("mentions-legales/", site.legal, name="legal"),
+    path("accessibilite/", site.accessibility, name="accessibility"),
+    path("donnees-personnelles/", site.privacy, name="privacy"),
+    path("contact/", site.contact, name="contact"),
+    path("open-data/", site.open_data, name="open_data"),
     path("open-data/schemas/<str:name>", opendata.schema_file, name="opendata_schema"),
     path("open-data/<str:name>", opendata.download, name="opendata_download"),
 ]

@@ -274,8 +274,12 @@ PUBLISHER_PHONE = envstr("PUBLISHER_PHONE", "03 53 01 00 00" if DEBUG else "")
 # Director of publication (mentions légales, loi n° 2004-575 art. 6) and host.
 PUBLISHER_DIRECTOR = envstr("PUBLISHER_DIRECTOR", "La directrice de l'inclusion numérique")
 HOSTING_PROVIDER = envstr("HOSTING_PROVIDER", "Hébergeur à renseigner (HOSTING_PROVIDER)")
-# RGAA statement: date of the last audit (YYYY-MM-DD) and the level it found.
+# RGAA statement: date of the last audit (YYYY-MM-DD).
 ACCESSIBILITY_AUDIT_DATE = envstr("ACCESSIBILITY_AUDIT_DATE", "2026-11-30")
+# Personal data (stated on /donnees-personnelles/, applied by manage.py purge_personal_data):
+# SMS look-ups (sender hash, query, reply) and the contact left with a handled error report.
+SMS_RETENTION_DAYS = envint("SMS_RETENTION_DAYS", 365)
+REPORT_CONTACT_RETENTION_DAYS = envint("REPORT_CONTACT_RETENTION_DAYS", 90)
 
 # Security.
 SESSION_COOKIE_HTTPONLY = True
