@@ -112,3 +112,45 @@ class ReportTopic(models.TextChoices):
 class ReportStatus(models.TextChoices):
     OPEN = "open", _("À traiter")
     CLOSED = "closed", _("Traité")
+
+
+class Language(models.TextChoices):
+    """Languages a venue's team can help in (``Venue.languages``): ISO 639-1 codes, and ISO
+    639-3 ``fsl`` for the langue des signes française, which has no two-letter code. Ordered
+    as residents look for them: French first, then the languages most asked for in France."""
+
+    FRENCH = "fr", _("Français")
+    FSL = "fsl", _("Langue des signes française (LSF)")
+    ENGLISH = "en", _("Anglais")
+    ARABIC = "ar", _("Arabe")
+    SPANISH = "es", _("Espagnol")
+    PORTUGUESE = "pt", _("Portugais")
+    ITALIAN = "it", _("Italien")
+    GERMAN = "de", _("Allemand")
+    TURKISH = "tr", _("Turc")
+    RUSSIAN = "ru", _("Russe")
+    UKRAINIAN = "uk", _("Ukrainien")
+    ROMANIAN = "ro", _("Roumain")
+    POLISH = "pl", _("Polonais")
+    CHINESE = "zh", _("Chinois")
+    VIETNAMESE = "vi", _("Vietnamien")
+    TAMIL = "ta", _("Tamoul")
+    PERSIAN = "fa", _("Persan (farsi, dari)")
+    PASHTO = "ps", _("Pachto")
+    KURDISH = "ku", _("Kurde")
+    ALBANIAN = "sq", _("Albanais")
+    ARMENIAN = "hy", _("Arménien")
+    GEORGIAN = "ka", _("Géorgien")
+    SOMALI = "so", _("Somali")
+    TIGRINYA = "ti", _("Tigrigna")
+    WOLOF = "wo", _("Wolof")
+    BAMBARA = "bm", _("Bambara")
+    SONINKE = "snk", _("Soninké")
+    FULA = "ff", _("Peul")
+    LINGALA = "ln", _("Lingala")
+    CREOLE_HT = "ht", _("Créole haïtien")
+    BRETON = "br", _("Breton")
+    OCCITAN = "oc", _("Occitan")
+    BASQUE = "eu", _("Basque")
+    CORSICAN = "co", _("Corse")
+    ALSATIAN = "gsw", _("Alsacien")

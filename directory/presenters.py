@@ -158,8 +158,7 @@ class VenueCard:
         if self.share_url:
             # One light link per card: the four ways to send it live on the share page.
             parts.append(
-                f'    <p class="venue-send"><a href="{escape(self.share_url)}" rel="nofollow">{escape(self.texts.send)}'
-                f'<span class="visually-hidden"> : {escape(self.name)}</span></a></p>\n'
+                f'    <p class="venue-send"><a href="{escape(self.share_url)}">{escape(self.texts.send)}</a></p>\n'
             )
         parts.append("  </article>\n</li>\n")
         return "".join(parts)

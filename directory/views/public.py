@@ -143,7 +143,7 @@ def _filter_options(form) -> dict[str, list[tuple[str, str, bool, str]]]:
     out here once: a form look-up, a lazy label and a localised counter per option made this
     block a third of the page's template time."""
     options = {}
-    for name in ("statut", "canal", "service", "public"):
+    for name in ("statut", "canal", "service", "public", "langue"):
         raw = form[name].value()
         selected = {raw} if isinstance(raw, str) else set(raw or ())
         choices = [(value, label) for value, label in form.fields[name].choices if value]
