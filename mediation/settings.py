@@ -73,6 +73,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "directory.middleware.DatabaseUnavailableMiddleware",
+    # Outside LocaleMiddleware: sees the response's Content-Language (directory/typography.py).
+    "directory.typography.FrenchTypographyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -274,6 +276,10 @@ PUBLISHER_PHONE = envstr("PUBLISHER_PHONE", "03 53 01 00 00" if DEBUG else "")
 # Director of publication (mentions légales, loi n° 2004-575 art. 6) and host.
 PUBLISHER_DIRECTOR = envstr("PUBLISHER_DIRECTOR", "La directrice de l'inclusion numérique")
 HOSTING_PROVIDER = envstr("HOSTING_PROVIDER", "Hébergeur à renseigner (HOSTING_PROVIDER)")
+# French no-break spaces in rendered pages (directory/typography.py). Off by default in the
+# test suite, whose content assertions compare plain text; tests/test_typography.py and the
+# browser tests turn it on.
+FRENCH_TYPOGRAPHY = envbool("FRENCH_TYPOGRAPHY", not TESTING)
 # RGAA statement: date of the last audit (YYYY-MM-DD).
 ACCESSIBILITY_AUDIT_DATE = envstr("ACCESSIBILITY_AUDIT_DATE", "2026-11-30")
 # Personal data (stated on /donnees-personnelles/, applied by manage.py purge_personal_data):

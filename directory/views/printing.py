@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy
 from directory import enums, hours
 from directory.channels import MAX_TEXT_LENGTH, OFFLINE_KINDS, display_phone, get_kind
 from directory.models import Channel, ClosurePeriod, Commune, Epci, Venue
+from directory.text import french_sort_key
 
 Kind = enums.ChannelKind
 # Offline channels in the order residents without internet should try them.
@@ -271,6 +272,9 @@ def territory_sheet(request, code):
     # A sheet is for people without internet: a venue reachable only online (a WhatsApp group,
     # online replays) is no use on it, and is only counted.
     offline_venues = [v for v in venues if v.channels.all()]
+    # French order (« Centre » before « CORIF », « Écoles » among the E), not the database's
+    # byte order, whatever the server's collation.
+    offline_venues.sort(key=lambda v: (french_sort_key(v.commune.name), french_sort_key(v.name), v.pk))
     context = {
         "territory": territory,
         "kind_label": kind_label,

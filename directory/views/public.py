@@ -30,7 +30,7 @@ from directory.filters import VenueFilter, json_rows, with_page_prefetches
 from directory.models import Channel, ClosurePeriod, Commune, Venue
 from directory.pagination import VenuePaginator
 from directory.presenters import closures_of, sheet_channels, venue_cards
-from directory.text import fold
+from directory.text import fold, french_sort_key
 
 # --- page cache ------------------------------------------------------------------------------
 
@@ -211,7 +211,7 @@ def service_area_text(venue) -> str:
     if venue.service_area == ServiceArea.DEPARTEMENT:
         return _("Les habitants de tout le département %(departement)s.") % {"departement": commune.departement}
     # Read here, only for this kind of service area (a prefetch cost every sheet a query).
-    names = list(venue.service_area_communes.order_by("name").values_list("name", flat=True)) or [commune.name]
+    names = sorted(venue.service_area_communes.values_list("name", flat=True), key=french_sort_key) or [commune.name]
     return _("Les habitants des communes suivantes : %(communes)s.") % {"communes": ", ".join(names)}
 
 
