@@ -114,6 +114,19 @@ class ReportStatus(models.TextChoices):
     CLOSED = "closed", _("Traité")
 
 
+class DuplicateStatus(models.TextChoices):
+    """A likely duplicate pair (``directory/duplicates.py``): proposed to staff until merged
+    (the pair disappears with the absorbed venue) or marked distinct (never proposed again)."""
+
+    PROPOSED = "proposed", _("À examiner")
+    DISTINCT = "distinct", _("Lieux distincts")
+
+
+class DuplicateOrigin(models.TextChoices):
+    IMPORT = "import", _("Import")
+    SCAN = "scan", _("Recherche dans l'annuaire")
+
+
 class Language(models.TextChoices):
     """Languages a venue's team can help in (``Venue.languages``): ISO 639-1 codes, and ISO
     639-3 ``fsl`` for the langue des signes française, which has no two-letter code. Ordered

@@ -41,10 +41,19 @@ def report_recipients(venue) -> set[str]:
     return set(members.values_list("email", flat=True)) | set(staff.values_list("email", flat=True))
 
 
+def quoted(text: str) -> str:
+    """``text`` as an e-mail quotation: every line starts with « > », so nothing a resident
+    types can pass for the e-mail's own lines (links, signature)."""
+    return "\n".join(f"> {line}".rstrip() for line in (text or "").splitlines() or [""])
+
+
 def notify_report(report) -> int:
     venue = report.venue
     context = {
         "report": report,
+        # After the real links, quoted and delimited (issue 17): the comment is anonymous text.
+        "quoted_comment": quoted(report.comment),
+        "quoted_contact": " ".join((report.contact or "").split()),
         "venue": venue,
         "admin_url": absolute(reverse("admin:directory_report_change", args=[report.pk])),
         "venue_url": absolute(venue.get_absolute_url()),
@@ -66,10 +75,11 @@ def send_freshness_reminder(user, venues) -> int:
     return _send("freshness_reminder", context, [user.email])
 
 
-def send_invitation_email(invitation, link: str | None) -> int:
+def send_invitation_email(invitation, link: str | None, respond_url: str) -> int:
     context = {
         "invitation": invitation,
         "link": link,
+        "respond_url": respond_url,
         "admin_url": absolute(reverse("admin:index")),
         "timeout_days": settings.PASSWORD_RESET_TIMEOUT // 86400,
     }

@@ -193,3 +193,134 @@ def test_permission_matrix(client, db, world, role, model, op, target):
             assert (not Model.objects.filter(pk=obj.pk).exists()) is allowed
         return
     raise AssertionError(op)
+
+
+# --- the open-data import (/gestion/import/): who may import, and which rows ------------------
+
+IMPORT_EXPECTED = {
+    # role: (status of the page, communes of the rows imported from a Lille + Arras file)
+    "anonymous": (302, set()),
+    "mediator_a": (403, set()),
+    "manager_a": (403, set()),
+    "mediator_b": (403, set()),
+    "staff_59": (200, {"59350"}),
+    "staff_62": (200, {"62041"}),
+    "superuser": (200, {"59350", "62041"}),
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_import_matrix(client, db, world, role, settings, tmp_path):
+    import csv
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.test_import import example_row
+
+    settings.IMPORT_UPLOAD_DIR = str(tmp_path)
+    status, communes = IMPORT_EXPECTED[role]
+    login(client, world, role)
+    assert client.get("/gestion/import/").status_code == status
+    rows = [
+        dict(example_row(), id="matrice-lille", code_insee="59350", commune="Lille", code_postal="59000"),
+        dict(example_row(), id="matrice-arras", code_insee="62041", commune="Arras", code_postal="62000"),
+    ]
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    upload = SimpleUploadedFile("lieux.csv", buffer.getvalue().encode(), "text/csv")
+    checked = client.post("/gestion/import/", {"step": "upload", "file": upload})
+    assert checked.status_code == status
+    if status == 200:
+        token = checked.context.get("token")
+        assert bool(token) is bool(communes)
+        if token:
+            client.post("/gestion/import/", {"step": "confirm", "token": token, "partial": "1"})
+    imported = set(Venue.objects.filter(external_id__startswith="matrice-").values_list("commune_id", flat=True))
+    assert imported == communes
+
+
+# --- likely duplicates: review, merge, mark distinct (directory/admin/duplicates.py) ---------
+
+
+def expected_for_duplicates(role, op, target):
+    """Superusers, and département staff for pairs of their départements; mediators and
+    structure managers never (they tell their département staff)."""
+    return role == "superuser" or target in STAFF_OF.get(role, set())
+
+
+@pytest.mark.parametrize(
+    ("role", "op", "target"),
+    [(role, op, target) for role in ROLES for op in ["review", "merge", "distinct"] for target in TARGETS],
+)
+def test_duplicates_matrix(client, db, world, role, op, target):
+    from directory.duplicates import Features, pair_values
+    from directory.models import LikelyDuplicate
+    from tests.factories import VenueFactory
+
+    venue = world.objects[target].venue
+    twin = VenueFactory(
+        name=venue.name, address=venue.address, structure=venue.structure, commune=venue.commune,
+        postal_code=venue.postal_code,
+    )  # fmt: skip
+    pair = LikelyDuplicate.objects.create(
+        **pair_values(venue.pk, twin.pk, Features(name_similarity=1.0, same_address=True, same_commune=True), "scan")
+    )
+    login(client, world, role)
+    allowed = expected_for_duplicates(role, op, target)
+    review = reverse("admin:directory_likelyduplicate_review", args=[pair.pk])
+    if op == "review":
+        assert (client.get(review).status_code == 200) is allowed
+        return
+    if op == "merge":
+        data = {"merge": "1", "survivor": str(venue.pk)}
+        data |= {f"version_{v.pk}": str(Venue.objects.get(pk=v.pk).version) for v in (venue, twin)}
+        client.post(review, data)
+        assert (not Venue.objects.filter(pk=twin.pk).exists()) is allowed
+        assert Venue.objects.filter(pk=venue.pk).exists()
+        return
+    client.post(review, {"distinct": "1"})
+    distinct = LikelyDuplicate.objects.get(pk=pair.pk).status == enums.DuplicateStatus.DISTINCT
+    assert distinct is allowed
+
+
+# --- SMS exchanges (issue 17, finding 12) --------------------------------------------------
+# What residents typed by SMS: the staff of the département it was about read it, superusers
+# read all (alone those about no département); nobody adds, edits or deletes an exchange.
+SMS_TARGETS = {"59": "59", "62": "62", "none": None}
+SMS_STAFF_OF = {"staff_59": "59", "staff_62": "62"}
+
+
+def sms_expected(role, op, target):
+    if op != "view":
+        return False
+    return role == "superuser" or (target != "none" and SMS_STAFF_OF.get(role) == target)
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("target", list(SMS_TARGETS))
+@pytest.mark.parametrize("op", ["view", "add", "change", "delete"])
+def test_sms_exchange_matrix(client, db, world, role, target, op):
+    from directory.models import SmsExchange
+
+    exchange = SmsExchange.objects.create(
+        sender_hash="f" * 64, adapter="generic", query=f"texte {target}", reply="…", departement_id=SMS_TARGETS[target]
+    )
+    login(client, world, role)
+    allowed = sms_expected(role, op, target)
+    if op == "view":
+        response = client.get(url("smsexchange", "change", exchange.pk))
+        assert (response.status_code == 200) is allowed, response.status_code
+        listed = client.get(url("smsexchange", "changelist"))
+        shown = listed.status_code == 200 and exchange in listed.context["cl"].result_list
+        assert shown is allowed
+    elif op == "add":
+        assert client.get(url("smsexchange", "add")).status_code != 200
+    elif op == "change":
+        client.post(url("smsexchange", "change", exchange.pk), {"query": "modifié"})
+        assert SmsExchange.objects.get(pk=exchange.pk).query == f"texte {target}"
+    else:
+        client.post(url("smsexchange", "delete", exchange.pk), {"post": "yes"})
+        assert SmsExchange.objects.filter(pk=exchange.pk).exists()

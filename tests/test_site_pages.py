@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from directory import enums
-from directory.models import Report, SmsExchange
+from directory.models import Report
 from tests.factories import UserFactory, VenueFactory
 
 SITE_PAGES = ["legal", "accessibility", "privacy", "contact", "open_data"]
@@ -51,10 +51,10 @@ def test_the_accessibility_statement_follows_the_rgaa_form(client, db, settings)
 
 
 def test_the_privacy_page_states_what_is_kept_and_for_how_long(client, db, settings):
-    settings.SMS_RETENTION_DAYS = 365
+    settings.SMS_TEXT_RETENTION_DAYS = 30
     settings.REPORT_CONTACT_RETENTION_DAYS = 90
     html = client.get(reverse("directory:privacy")).content.decode()
-    assert "Combien de temps : 365 jours" in html
+    assert "Combien de temps : 30 jours, puis le texte" in html
     assert "effacé 90 jours après le traitement" in html
 
 
@@ -105,23 +105,21 @@ def test_no_mail_for_unknown_or_non_staff_addresses_and_the_same_answer(client, 
     assert mailoutbox == []
 
 
-def test_purge_forgets_old_sms_look_ups_and_old_report_contacts(db, settings, hauts_de_france):
-    settings.SMS_RETENTION_DAYS = 365
+def test_purge_forgets_the_contact_of_reports_handled_long_ago(db, settings, hauts_de_france):
     settings.REPORT_CONTACT_RETENTION_DAYS = 90
-    old = SmsExchange.objects.create(sender_hash="a" * 64, adapter="generic", query="59000", reply="…")
-    SmsExchange.objects.filter(pk=old.pk).update(created_at=timezone.now() - datetime.timedelta(days=366))
-    recent = SmsExchange.objects.create(sender_hash="b" * 64, adapter="generic", query="59000", reply="…")
     venue = VenueFactory(commune=hauts_de_france.lille)
-    handled = Report.objects.create(
-        venue=venue, topic=enums.ReportTopic.values[0], comment="x", contact="06 39 98 00 00"
-    )
+    topic = enums.ReportTopic.values[0]
+    handled = Report.objects.create(venue=venue, topic=topic, comment="x", contact="06 39 98 00 00")
     handled.status = enums.ReportStatus.CLOSED
     handled.closed_at = timezone.now() - datetime.timedelta(days=91)
     handled.save()
-    open_report = Report.objects.create(venue=venue, topic=enums.ReportTopic.values[0], comment="y", contact="a@b.fr")
+    recent = Report.objects.create(venue=venue, topic=topic, comment="y", contact="a@b.fr")
+    recent.status = enums.ReportStatus.CLOSED
+    recent.closed_at = timezone.now() - datetime.timedelta(days=89)
+    recent.save()
+    still_open = Report.objects.create(venue=venue, topic=topic, comment="z", contact="c@d.fr")
     call_command("purge_personal_data", verbosity=0)
-    assert list(SmsExchange.objects.values_list("pk", flat=True)) == [recent.pk]
-    handled.refresh_from_db()
-    open_report.refresh_from_db()
+    for report in (handled, recent, still_open):
+        report.refresh_from_db()
     assert handled.contact == "" and handled.comment == "x"
-    assert open_report.contact == "a@b.fr"
+    assert recent.contact == "a@b.fr" and still_open.contact == "c@d.fr"

@@ -27,7 +27,7 @@ from simple_history.models import HistoricalRecords
 from directory import enums
 from directory.models.search import QueryWord, look_alikes
 from directory.models.territories import Commune
-from directory.text import fold
+from directory.text import fold, validate_no_invisible_characters
 
 pivot_validator = RegexValidator(
     r"^[a-zA-Z0-9]{9,14}$",
@@ -389,7 +389,7 @@ class Venue(models.Model):
     )
     source = models.CharField(_("source"), max_length=200, blank=True)
     pivot = models.CharField(_("pivot (SIRET ou RNA)"), max_length=14, validators=[pivot_validator])
-    name = models.CharField(_("nom"), max_length=250)
+    name = models.CharField(_("nom"), max_length=250, validators=[validate_no_invisible_characters])
     slug = models.SlugField(_("identifiant d'URL"), max_length=80, unique=True, blank=True)
     structure = models.ForeignKey(
         Structure, models.PROTECT, related_name="venues", verbose_name=_("structure"), null=True, blank=True
@@ -443,6 +443,11 @@ class Venue(models.Model):
     date_maj = models.DateField(_("date de mise à jour (standard)"), default=datetime.date.today)
 
     # What this product adds.
+    staff_comment = models.TextField(
+        _("commentaire interne"),
+        blank=True,
+        help_text=_("Pour l'équipe seulement, jamais publié (ex. « commentaire » de la liste France Services)."),
+    )
     service_area = models.CharField(
         _("zone desservie"), max_length=20, choices=enums.ServiceArea.choices, default=enums.ServiceArea.EPCI
     )

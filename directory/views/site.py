@@ -58,7 +58,7 @@ def privacy(request):
         "directory/site/privacy.html",
         {
             "publisher": _publisher(),
-            "sms_retention_days": settings.SMS_RETENTION_DAYS,
+            "sms_retention_days": settings.SMS_TEXT_RETENTION_DAYS,
             "report_contact_retention_days": settings.REPORT_CONTACT_RETENTION_DAYS,
             "sms_rate_limit": settings.SMS_RATE_LIMIT_PER_HOUR,
         },

@@ -1,8 +1,7 @@
-"""Forget what the personal-data page promises to forget (daily cron, idempotent):
-
-- SMS look-ups older than ``SMS_RETENTION_DAYS`` (sender hash, query, reply);
-- the contact (phone or e-mail) of error reports handled more than
-  ``REPORT_CONTACT_RETENTION_DAYS`` ago (the report itself stays: it is the venue's history).
+"""Forget what the personal-data page promises to forget (daily cron, idempotent): the contact
+(phone or e-mail) of error reports handled more than ``REPORT_CONTACT_RETENTION_DAYS`` ago. The
+report itself stays: it is the venue's history. (SMS texts are erased by ``maintain_directory``
+after ``SMS_TEXT_RETENTION_DAYS``.)
 """
 
 import datetime
@@ -12,20 +11,17 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from directory import enums
-from directory.models import Report, SmsExchange
+from directory.models import Report
 
 
 class Command(BaseCommand):
-    help = "Efface les échanges SMS et les contacts des signalements au-delà des durées annoncées."
+    help = "Efface les contacts des signalements traités au-delà de la durée annoncée."
 
     def handle(self, *args, **options):
-        now = timezone.now()
-        sms_before = now - datetime.timedelta(days=settings.SMS_RETENTION_DAYS)
-        sms_count, _details = SmsExchange.objects.filter(created_at__lt=sms_before).delete()
-        report_before = now - datetime.timedelta(days=settings.REPORT_CONTACT_RETENTION_DAYS)
+        before = timezone.now() - datetime.timedelta(days=settings.REPORT_CONTACT_RETENTION_DAYS)
         contacts = (
-            Report.objects.filter(status=enums.ReportStatus.CLOSED, closed_at__lt=report_before)
+            Report.objects.filter(status=enums.ReportStatus.CLOSED, closed_at__lt=before)
             .exclude(contact="")
             .update(contact="")
         )
-        self.stdout.write(f"{sms_count} échanges SMS effacés, {contacts} contacts de signalements effacés.")
+        self.stdout.write(f"{contacts} contacts de signalements effacés.")
