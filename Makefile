@@ -92,8 +92,9 @@ format: install
 	$(VENV)/bin/ruff format .
 
 messages: install
-	$(PY) manage.py makemessages -l en --ignore=.venv --ignore=var --ignore=staticfiles --ignore=node_modules --ignore=bench --ignore=tests
-	$(PY) manage.py compilemessages -l en --ignore=.venv
+	$(PY) manage.py makemessages -l en -l fr --ignore=.venv --ignore=var --ignore=staticfiles --ignore=node_modules --ignore=bench --ignore=tests
+	$(PY) scripts/french_catalogue.py
+	$(PY) manage.py compilemessages -l en -l fr --ignore=.venv
 
 # Production settings as documented in the README (the secret is generated for the check only).
 check-deploy: install

@@ -22,6 +22,7 @@ Query parameters (all optional, all GET):
                  ``ferme_definitivement``. Permanently closed venues are hidden otherwise.
 ``typologie``, ``service``, ``public``: national-standard vocabularies, repeatable; the venue
                  must list every value given.
+``langue``       languages spoken (``Language`` codes: ``ar``, ``fsl``…), repeatable; every one.
 ``near``         ``lat,lon``: venues with coordinates, nearest first, with ``distance_km``.
 
 ``with_page_prefetches(queryset, scenario=None, *, today=None, cards_only=False)`` adds what a
@@ -231,10 +232,11 @@ class VenueFilter(django_filters.FilterSet):
     typologie = _multiple(enums.Typologie.choices, _("Type de structure"))
     service = _multiple(enums.Service.choices, _("Services"))
     public = _multiple(enums.Public.choices, _("Publics"))
+    langue = _multiple(enums.Language.choices, _("Langues parlées"))
     near = NearFilter(label=_("Autour de la position"), method="filter_near")
 
     # Which model field each vocabulary parameter reads.
-    ARRAY_FIELDS = {"typologie": "typologie", "service": "services", "public": "publics"}
+    ARRAY_FIELDS = {"typologie": "typologie", "service": "services", "public": "publics", "langue": "languages"}
 
     def __init__(self, data=None, *args, today: datetime.date | None = None, **kwargs):
         super().__init__(data, *args, **kwargs)

@@ -138,6 +138,7 @@ class VenueCard:
     channels: list[ChannelLine]
     texts: CardTexts
     unverified: str = ""  # « Informations non vérifiées depuis le … » once stale
+    share_url: str = ""  # the venue's « Envoyer » page (directory/views/share.py)
 
     def __html__(self) -> str:
         status = self.status
@@ -157,6 +158,11 @@ class VenueCard:
             parts.append("    </ul>\n")
         elif self.texts.no_channel:
             parts.append(f'    <p class="muted">{escape(self.texts.no_channel)}</p>\n')
+        if self.share_url:
+            # One light link per card: the four ways to send it live on the share page.
+            parts.append(
+                f'    <p class="venue-send"><a href="{escape(self.share_url)}">{escape(self.texts.send)}</a></p>\n'
+            )
         parts.append("  </article>\n</li>\n")
         return "".join(parts)
 
@@ -168,6 +174,7 @@ class VenueCard:
 class CardTexts:
     channels_label: str  # aria-label of the channel list
     no_channel: str  # shown when a chosen scenario leaves a venue without usable channel, else ""
+    send: str = ""  # « Envoyer ou imprimer »
 
     @classmethod
     def for_scenario(cls, scenario: int | None) -> CardTexts:
@@ -175,8 +182,9 @@ class CardTexts:
             return cls(
                 _("Pour le joindre avec ce dont vous disposez"),
                 _("Aucun moyen de contact adapté à votre situation."),
+                _("Envoyer ou imprimer"),
             )
-        return cls(_("Pour le joindre"), "")
+        return cls(_("Pour le joindre"), "", _("Envoyer ou imprimer"))
 
 
 def closures_of(venue, rows) -> list[ClosurePeriod]:
@@ -246,6 +254,7 @@ def venue_cards(venues, *, today: datetime.date, scenario: int | None = None, ne
                 channels=lines,
                 texts=texts,
                 unverified=unverified_text(venue),
+                share_url=url_head + venue.slug + "/envoyer/" + suffix,
             )
         )
     return cards

@@ -45,3 +45,11 @@ def validate_no_invisible_characters(value: str) -> None:
             code="invisible_characters",
             params={"characters": ", ".join(found)},
         )
+
+
+def french_sort_key(text: str) -> tuple[str, str]:
+    """Sort key of French lists, independent of the server's locale: letters compared without
+    case or accents first (« Centre » before « CORIF », « Étoile » among the E), then the exact
+    text to keep the order stable. Byte order (PostgreSQL's C collation) put every capital
+    before every lower-case letter."""
+    return (fold(text), text)

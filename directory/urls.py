@@ -1,7 +1,7 @@
 from django.urls import path
 
 from directory.opendata import admin_views as opendata_admin
-from directory.views import coverage, feeds, invitations, opendata, printing, public, reports, sms
+from directory.views import coverage, feeds, invitations, opendata, printing, public, reports, share, site, sms
 from directory.workspace import suggestions
 from directory.workspace import views as workspace
 
@@ -14,6 +14,10 @@ urlpatterns = [
     path("lieux/", public.venue_list, name="venue_list"),
     path("lieux/<slug:slug>/", public.venue_detail, name="venue"),
     path("lieux/<slug:slug>/affiche/", printing.venue_poster, name="venue_poster"),
+    path("lieux/<slug:slug>/envoyer/", share.venue_share, name="venue_share"),
+    path("lieux/<slug:slug>/imprimer/", share.venue_print, name="venue_print"),
+    path("fiche-orientation/", share.orientation_slip, name="orientation_slip"),
+    path("mes-lieux/", share.favourites, name="favourites"),
     path("lieux/<slug:slug>/signaler/", reports.report_venue, name="venue_report"),
     path("lieux/<slug:slug>/signaler/merci/", reports.report_thanks, name="venue_report_thanks"),
     path("lieux/<slug:slug>/proposer/", suggestions.suggest_change, name="venue_suggest"),
@@ -32,6 +36,11 @@ urlpatterns = [
     path("gestion/import/rejets/<str:token>/", opendata_admin.rejects_view, name="opendata_import_rejects"),
     path("open-data/valider/", opendata.validator, name="opendata_validator"),
     path("open-data/valider/rejets/<str:token>/", opendata.validator_rejects, name="opendata_validator_rejects"),
+    path("mentions-legales/", site.legal, name="legal"),
+    path("accessibilite/", site.accessibility, name="accessibility"),
+    path("donnees-personnelles/", site.privacy, name="privacy"),
+    path("contact/", site.contact, name="contact"),
+    path("open-data/", site.open_data, name="open_data"),
     path("open-data/schemas/<str:name>", opendata.schema_file, name="opendata_schema"),
     path("open-data/<str:name>", opendata.download, name="opendata_download"),
 ]

@@ -74,6 +74,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "directory.middleware.RequestSizeLimitMiddleware",
     "directory.middleware.DatabaseUnavailableMiddleware",
+    # Outside LocaleMiddleware: sees the response's Content-Language (directory/typography.py).
+    "directory.typography.FrenchTypographyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -309,9 +311,33 @@ SMS_NONCE_SECONDS = envint("SMS_NONCE_SECONDS", 7 * 86400)
 SMS_TEXT_RETENTION_DAYS = envint("SMS_TEXT_RETENTION_DAYS", 30)
 # Said in SMS replies when a département has no contact of its own.
 SMS_FALLBACK_CONTACT = envstr("SMS_FALLBACK_CONTACT", "Allo Service Public, 39 39")
-# The number residents text a commune or postal code to (the SMS look-up), printed on door
-# posters when set (E.164 or national format).
-SMS_LOOKUP_NUMBER = envstr("SMS_LOOKUP_NUMBER", "")
+# The number residents text their commune's name to (the SMS look-up, docs/offline.md),
+# advertised on the home page, the posters and the paper sheets; empty: not advertised.
+SMS_LOOKUP_NUMBER = envstr("SMS_LOOKUP_NUMBER", "06 39 98 00 00" if DEBUG else "")
+
+# Who runs the site (footer, mentions légales, accessibility and personal-data pages).
+PUBLISHER_NAME = envstr("PUBLISHER_NAME", "Gardez le lien (éditeur à renseigner : PUBLISHER_NAME)")
+PUBLISHER_TEXT = envstr(
+    "PUBLISHER_TEXT",
+    "Annuaire tenu à jour par les médiateurs numériques et le département, pour que chaque "
+    "habitant trouve de l'aide même sans internet.",
+)
+PUBLISHER_EMAIL = envstr("PUBLISHER_EMAIL", "contact@gardezlelien.example")
+PUBLISHER_ADDRESS = envstr("PUBLISHER_ADDRESS", "51 rue Gustave Delory, 59000 Lille")
+PUBLISHER_PHONE = envstr("PUBLISHER_PHONE", "03 53 01 00 00" if DEBUG else "")
+# Director of publication (mentions légales, loi n° 2004-575 art. 6) and host.
+PUBLISHER_DIRECTOR = envstr("PUBLISHER_DIRECTOR", "La directrice de l'inclusion numérique")
+HOSTING_PROVIDER = envstr("HOSTING_PROVIDER", "Hébergeur à renseigner (HOSTING_PROVIDER)")
+# French no-break spaces in rendered pages (directory/typography.py). Off by default in the
+# test suite, whose content assertions compare plain text; tests/test_typography.py and the
+# browser tests turn it on.
+FRENCH_TYPOGRAPHY = envbool("FRENCH_TYPOGRAPHY", not TESTING)
+# RGAA statement: date of the last audit (YYYY-MM-DD).
+ACCESSIBILITY_AUDIT_DATE = envstr("ACCESSIBILITY_AUDIT_DATE", "2026-11-30")
+# Personal data (stated on /donnees-personnelles/, applied by manage.py purge_personal_data):
+# the contact left with an error report, erased this long after the report is handled. (SMS
+# texts follow SMS_TEXT_RETENTION_DAYS, erased by maintain_directory.)
+REPORT_CONTACT_RETENTION_DAYS = envint("REPORT_CONTACT_RETENTION_DAYS", 90)
 
 # Security.
 SESSION_COOKIE_HTTPONLY = True

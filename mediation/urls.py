@@ -9,6 +9,7 @@ urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include("directory.api.urls")),
+    path("compte/", include("directory.account_urls")),
     path("", include("directory.urls")),
 ]
 

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from directory import enums
 from directory.models import Commune, Epci, Venue
+from directory.views.printing import SHEET_KINDS
 from tests.factories import ChannelFactory, ClosurePeriodFactory, VenueFactory
 
 
@@ -36,6 +37,7 @@ def world(hauts_de_france):
     hdf.closed_phone = phone
     hdf.gone = VenueFactory(name="Lieu disparu", commune=hdf.lille, closed_for_good=True)
     hdf.elsewhere = VenueFactory(name="Point numérique de Templeuve", commune=hdf.templeuve, service_area="commune")
+    ChannelFactory(venue=hdf.elsewhere, in_person=True)
     hdf.arras_venue = VenueFactory(name="France services Arras", commune=hdf.arras, service_area="departement")
     return hdf
 
@@ -115,7 +117,13 @@ def test_every_demo_territory_has_a_sheet(client, db):
     call_command("load_territories", departements="59,62", no_progress=True, verbosity=0)
     call_command("load_demo", no_accounts=True, verbosity=0)
     today = timezone.localdate()
-    venues = list(Venue.objects.not_permanently_closed(today).select_related("commune"))
+    # Venues reachable only online are left off paper sheets (counted, not listed).
+    venues = list(
+        Venue.objects.not_permanently_closed(today)
+        .filter(channels__kind__in=SHEET_KINDS)
+        .distinct()
+        .select_related("commune")
+    )
     communes = {v.commune_id for v in venues}
     epcis = {v.commune.epci_id for v in venues if v.commune.epci_id}
     assert communes and epcis
@@ -141,3 +149,14 @@ def test_the_commune_sheet_query_count_is_constant(client, world, django_assert_
         ChannelFactory(venue=venue, value=f"+3335301060{n}")
     with django_assert_num_queries(5):
         client.get(sheet_url(world.lille.code))
+
+
+def test_the_sheet_lists_only_what_works_without_internet_and_says_so(client, world, settings):
+    online_only = VenueFactory(name="Groupe WhatsApp d'entraide", commune=world.lille, service_area="commune")
+    ChannelFactory(venue=online_only, whatsapp=True)
+    settings.SMS_LOOKUP_NUMBER = "06 39 98 00 00"
+    html = client.get(sheet_url("59350")).content.decode()
+    assert "Groupe WhatsApp" not in html and "Aucun téléphone ni permanence" not in html
+    assert "ne donne que ce qui marche sans internet" in html
+    assert "1 autre lieu, joignable seulement par internet, n'y figure pas." in html
+    assert "Envoyez le nom de votre commune au 06 39 98 00 00" in html

@@ -40,6 +40,7 @@ VENUE_FIELDSETS = [
                 "presentation_detail",
                 "services",
                 "publics",
+                "languages",
                 "prise_en_charge",
                 "frais",
                 "itinerance",

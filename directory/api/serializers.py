@@ -159,6 +159,7 @@ class VenueSerializer(serializers.ModelSerializer):
             "verified_at",
             "stale",
             "service_area",
+            "languages",
             "channels",
             # The national standard's fields.
             "external_id",

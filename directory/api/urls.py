@@ -1,11 +1,12 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
-from directory.api import docs, views
+from directory.api import docs, root, views
 
 app_name = "api"
 
 urlpatterns = [
+    path("v1/", root.ApiRoot.as_view(), name="root"),
     path("v1/lieux/", views.VenueList.as_view(), name="venue-list"),
     path("v1/lieux/<str:slug>/", views.VenueDetail.as_view(), name="venue-detail"),
     path("v1/changements/", views.ChangeList.as_view(), name="change-list"),

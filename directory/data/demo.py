@@ -205,6 +205,7 @@ VENUES = [
         lat=50.6330,
         lon=3.0880,
         presentation_resume="Accueil, aide aux démarches en ligne et ateliers numériques pour les habitants de Fives.",
+        languages=["fr", "ar", "fsl"],
         verified=3,
         closures=[
             (
@@ -547,6 +548,7 @@ VENUES = [
         "typologie": [T.OF, T.ASSO],
         "services": [S.INSERTION_PROFESSIONNELLE_VIA_LE_NUMERIQUE, S.MAITRISE_DES_OUTILS_NUMERIQUES_DU_QUOTIDIEN],
         "publics": [P.FEMMES],
+        "languages": ["fr", "ar", "en", "ps", "ti"],
         "prise_en_charge": [PEC.LANGUES_ETRANGERES_AUTRES],
         "frais": [F.GRATUIT_SOUS_CONDITION],
         "modalites_acces": [MA.TELEPHONER, MA.CONTACTER_PAR_MAIL],

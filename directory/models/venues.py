@@ -438,6 +438,16 @@ class Venue(models.Model):
     autres_formations_labels = models.CharField(_("autres formations et labels"), max_length=500, blank=True)
     modalites_acces = choices_array(enums.ModaliteAcces, _("modalités d'accès"))
     modalites_accompagnement = choices_array(enums.ModaliteAccompagnement, _("modalités d'accompagnement"))
+    # Not in the national standard (exported in the rich profile only). ``db_default`` so rows
+    # written outside the ORM (COPY in bulk loads, bench/build_dataset.py) get ``{}``.
+    languages = ArrayField(
+        models.CharField(max_length=3, choices=enums.Language.choices),
+        default=list,
+        db_default=models.Value("{}"),
+        blank=True,
+        verbose_name=_("langues parlées"),
+        help_text=_("Langues dans lesquelles l'équipe peut accompagner les habitants."),
+    )
     fiche_acces_libre = models.URLField(_("fiche Acceslibre"), max_length=500, blank=True)
     prise_rdv = models.URLField(_("prise de rendez-vous en ligne"), max_length=500, blank=True)
     date_maj = models.DateField(_("date de mise à jour (standard)"), default=datetime.date.today)
@@ -586,6 +596,13 @@ class Venue(models.Model):
 
     def get_absolute_url(self):
         return reverse("directory:venue", kwargs={"slug": self.slug})
+
+    @property
+    def language_labels(self) -> list[str]:
+        """« Arabe, Langue des signes française (LSF) »…: the languages spoken, in the
+        vocabulary's order (French first), as residents read them."""
+        spoken = set(self.languages or ())
+        return [str(label) for value, label in enums.Language.choices if value in spoken]
 
     # --- persistence ------------------------------------------------------------------------
     def build_search_text(self) -> str:

@@ -43,6 +43,7 @@ RICH_FIELDS: tuple[str, ...] = (
     "canaux",
     "fermetures",
     "verifie_le",
+    "langues",
 )
 # Rich columns holding lists or objects: JSON text in CSV, real JSON values in JSON.
 RICH_JSON_FIELDS = frozenset({"communes_desservies", "canaux", "fermetures"})
@@ -196,6 +197,7 @@ def rich_row(venue: Venue) -> dict:
             "statut": str(venue.status_on(today).value),
             "ferme_definitivement_le": venue.closed_permanently_on.isoformat() if venue.closed_permanently_on else "",
             "structure": venue.structure.name if venue.structure_id else "",
+            "langues": "|".join(venue.languages),
             "zone_desservie": venue.service_area,
             "communes_desservies": sorted(c.code for c in venue.export_area),
             "canaux": [

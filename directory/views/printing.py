@@ -28,11 +28,12 @@ from django.utils.translation import gettext_lazy
 from directory import actions, enums, hours
 from directory.channels import MAX_TEXT_LENGTH, OFFLINE_KINDS, display_phone, get_kind
 from directory.models import Channel, ClosurePeriod, Commune, Epci, Venue
+from directory.text import french_sort_key
 
 Kind = enums.ChannelKind
 # Offline channels in the order residents without internet should try them.
 OFFLINE_ORDER = [Kind.PHONE, Kind.SMS, Kind.IN_PERSON, Kind.POST]
-SHEET_KINDS = [Kind.PHONE, Kind.SMS, Kind.IN_PERSON]
+SHEET_KINDS = [Kind.PHONE, Kind.SMS, Kind.IN_PERSON, Kind.POST]
 # Beyond these, a poster would spill onto a second page: the QR code leads to the rest.
 POSTER_MAX_OFFLINE = 5
 POSTER_MAX_ONLINE = 6
@@ -340,10 +341,18 @@ def territory_sheet(request, code):
     departements = list({c.departement_id: c.departement for c in communes}.values())
     for departement in departements:
         departement.contact_display = display_phone(departement.contact_phone) if departement.contact_phone else ""
+    # A sheet is for people without internet: a venue reachable only online (a WhatsApp group,
+    # online replays) is no use on it, and is only counted.
+    offline_venues = [v for v in venues if v.channels.all()]
+    # French order (« Centre » before « CORIF », « Écoles » among the E), not the database's
+    # byte order, whatever the server's collation.
+    offline_venues.sort(key=lambda v: (french_sort_key(v.commune.name), french_sort_key(v.name), v.pk))
     context = {
         "territory": territory,
         "kind_label": kind_label,
-        "entries": [_sheet_entry(v, today) for v in venues],
+        "entries": [_sheet_entry(v, today) for v in offline_venues],
+        "online_only_count": len(venues) - len(offline_venues),
+        "sms_lookup_number": settings.SMS_LOOKUP_NUMBER,
         "departements": [d for d in departements if d.contact_phone or d.contact_label],
         "printed_on": today,
         "site_url": settings.SITE_URL,

@@ -31,7 +31,7 @@ from directory.filters import VenueFilter, json_rows, with_page_prefetches
 from directory.models import Channel, ClosurePeriod, Commune, Venue, VenueRedirect
 from directory.pagination import VenuePaginator
 from directory.presenters import closures_of, sheet_channels, venue_cards
-from directory.text import fold
+from directory.text import fold, french_sort_key
 
 # --- page cache ------------------------------------------------------------------------------
 
@@ -174,7 +174,7 @@ def _filter_options(form) -> dict[str, list[tuple[str, str, bool, str]]]:
     out here once: a form look-up, a lazy label and a localised counter per option made this
     block a third of the page's template time."""
     options = {}
-    for name in ("statut", "canal", "service", "public"):
+    for name in ("statut", "canal", "service", "public", "langue"):
         raw = form[name].value()
         selected = {raw} if isinstance(raw, str) else set(raw or ())
         choices = [(value, label) for value, label in form.fields[name].choices if value]
@@ -242,7 +242,7 @@ def service_area_text(venue) -> str:
     if venue.service_area == ServiceArea.DEPARTEMENT:
         return _("Les habitants de tout le département %(departement)s.") % {"departement": commune.departement}
     # Read here, only for this kind of service area (a prefetch cost every sheet a query).
-    names = list(venue.service_area_communes.order_by("name").values_list("name", flat=True)) or [commune.name]
+    names = sorted(venue.service_area_communes.values_list("name", flat=True), key=french_sort_key) or [commune.name]
     return _("Les habitants des communes suivantes : %(communes)s.") % {"communes": ", ".join(names)}
 
 

@@ -46,6 +46,7 @@ VENUE_FIELDS = (
     "modalites_accompagnement",
     "opening_hours",
     "presentation_resume",
+    "languages",
 )
 
 
