@@ -114,11 +114,15 @@ def test_list_status_today(client, hauts_de_france):
     html = page(client, LIST)
     assert "2 lieux trouvés" in html and "Lieu disparu" not in html
     assert "Fermé temporairement jusqu&#x27;au" in html or "Fermé temporairement jusqu'au" in html
-    assert "Fermé pour travaux, joignable par SMS au 06 39 98 00 00" in html
+    # The number written in the closure message is a link.
+    assert (
+        'Fermé pour travaux, joignable par SMS au <a class="channel-link" href="tel:+33639980000">06 39 98 00 00</a>'
+        in html
+    )
     assert open_venue.name in html
 
     html = page(client, f"{LIST}?statut=ferme_definitivement")
-    assert "Lieu disparu" in html and "Fermé définitivement depuis le" in html
+    assert "Lieu disparu" in html and "Fermé définitivement" in html
 
 
 def test_list_shows_distance_when_near_is_given(client, hauts_de_france):
@@ -322,7 +326,8 @@ def test_sheet_status_banner(client, lille_venue, starts, ends, expected):
     assert expected in html
     assert "Joignable par SMS pendant les travaux" in html
     if starts > 0:
-        assert 'class="banner banner-open"' in html
+        # Open by its status (« Ouvert · jusqu'à … », « Fermé · ouvre … »: the hours decide).
+        assert re.search(r'class="banner banner-(open|closed)"', html)
     else:
         assert 'class="banner banner-paused"' in html and "Horaires habituels" in html
     assert closure.public_message in html
@@ -336,7 +341,7 @@ def test_sheet_after_a_closure_is_open_again(client, lille_venue):
         public_message="Message d'une fermeture passée",
     )
     html = page(client, lille_venue.get_absolute_url())
-    assert 'class="banner banner-open"' in html
+    assert re.search(r'class="banner banner-(open|closed)"', html) and "banner-paused" not in html
     assert "Message d&#x27;une fermeture passée" not in html
 
 
@@ -397,8 +402,9 @@ def test_sheet_query_count(client, lille_venue, django_assert_num_queries):
     closure.open_channels.set(lille_venue.channels.filter(kind="sms"))
     lille_venue.service_area = enums.ServiceArea.COMMUNES
     lille_venue.save()
-    # the venue with its channels, closures and their open channels (JSON arrays), communes served
-    with django_assert_num_queries(2):
+    # the venue with its channels, closures and their open channels (JSON arrays), communes served,
+    # the open venues serving the same commune (« Pendant la fermeture »)
+    with django_assert_num_queries(3):
         html = page(client, lille_venue.get_absolute_url() + "?scenario=2")
     assert "Pendant la fermeture" in html and 'href="sms:+33639980000"' in html
 

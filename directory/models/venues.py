@@ -205,6 +205,15 @@ class VenueQuerySet(models.QuerySet):
 
         return self.filter(Exists(Channel.objects.filter(venue=OuterRef("pk"), scenario__lte=scenario)))
 
+    def with_working_channel(self, scenario: int, on: datetime.date):
+        """Venues a resident in ``scenario`` can reach on ``on``: not closed for good, with a
+        channel usable in ``scenario`` that still works that day (``Channel.objects.working_on``,
+        the SQL twin of ``ClosurePeriod.keeps_working``)."""
+        from directory.models.channels import Channel
+
+        working = Channel.objects.usable_in(scenario).working_on(on).filter(venue_id=OuterRef("pk"))
+        return self.exclude(closed_permanently_on__lte=on).filter(Exists(working))
+
     def with_channel_kinds(self, kinds):
         """Venues with at least one channel of one of ``kinds`` (``channel_kinds``, kept by
         triggers: no channel subquery)."""
@@ -331,6 +340,42 @@ class VenueQuerySet(models.QuerySet):
             distance_order=chord,
             distance_km=models.ExpressionWrapper(chord / 1000.0, output_field=models.FloatField()),
         )
+
+    def open_alternatives_to(self, venue, scenario: int | None, on: datetime.date):
+        """While ``venue`` is closed: the other venues serving its commune that are open on
+        ``on`` (no closure, not closed for good) and reachable in ``scenario`` by a channel that
+        works (``with_working_channel``); in scenario 1, those with a drop-in first; then the
+        nearest to ``venue`` (``alternative_km``; unknown distances last), then by name. The
+        « Pendant la fermeture » block of a venue page reads the first 2-3."""
+        from directory.models.channels import Channel
+
+        queryset = self.serving(venue.commune).exclude(pk=venue.pk).open_on(on)
+        if scenario:
+            queryset = queryset.with_working_channel(int(scenario), on)
+        ordering = []
+        if scenario == enums.AccessScenario.OFFLINE:
+            drop_in = Channel.objects.filter(venue_id=OuterRef("pk"), kind__in=enums.ON_SITE_KINDS, scenario__lte=1)
+            queryset = queryset.annotate(has_drop_in=Exists(drop_in))
+            ordering.append(F("has_drop_in").desc())
+        if venue.latitude is not None and venue.longitude is not None:
+            here = models.Func(F("latitude"), F("longitude"), function="ll_to_earth", output_field=models.FloatField())
+            there = models.Func(
+                models.Value(float(venue.latitude)),
+                models.Value(float(venue.longitude)),
+                function="ll_to_earth",
+                output_field=models.FloatField(),
+            )
+            chord = models.Func(
+                here, there, arg_joiner=" <-> ", template="(%(expressions)s)", output_field=models.FloatField()
+            )
+            queryset = queryset.annotate(
+                alternative_km=models.ExpressionWrapper(chord / 1000.0, output_field=models.FloatField())
+            )
+            ordering.append(F("alternative_km").asc(nulls_last=True))
+        else:
+            queryset = queryset.annotate(alternative_km=models.Value(None, output_field=models.FloatField()))
+            ordering.append(models.Case(models.When(commune_id=venue.commune_id, then=0), default=1))
+        return queryset.order_by(*ordering, "name", "pk")
 
     # --- permissions ------------------------------------------------------------------------
     def editable_by(self, user):
@@ -676,6 +721,25 @@ class Venue(models.Model):
     def status(self) -> enums.VenueStatus:
         return self.status_on()
 
+    def status_at(self, now: datetime.datetime | None = None):
+        """The status now (or at ``now``) with its wording, in the venue's time zone: the one
+        function every page, poster, sheet, SMS reply and the API print (``hours.venue_status``)."""
+        from directory.hours import venue_status
+
+        return venue_status(self, now)
+
+    def channels_working_on(self, on: datetime.date | None = None, channels=None) -> list:
+        """The channels (default: ``self.channels.all()``) that still work on ``on``: none when
+        closed for good; during closures, those every covering closure keeps
+        (``ClosurePeriod.keeps_working``). Channels may be model instances or objects with ``pk``
+        and ``kind``."""
+        on = on or timezone.localdate()
+        if self.closed_permanently_on and self.closed_permanently_on <= on:
+            return []
+        channels = list(self.channels.all()) if channels is None else list(channels)
+        closures = self.closures_on(on)
+        return [c for c in channels if all(closure.keeps_working(c.pk, c.kind) for closure in closures)]
+
     def channels_for(self, scenario: int | None = None):
         channels = list(self.channels.all())
         if scenario:
@@ -838,3 +902,22 @@ class ClosurePeriod(models.Model):
 
     def covers(self, on: datetime.date) -> bool:
         return self.starts_on <= on and (self.ends_on is None or self.ends_on >= on)
+
+    def named_channel_ids(self) -> set:
+        """The channels this closure names as staying open (``open_channel_ids`` when the page
+        read them as JSON, else ``open_channels``, prefetched or not)."""
+        ids = getattr(self, "open_channel_ids", None)
+        if ids is None:
+            ids = [channel.pk for channel in self.open_channels.all()] if self.pk else []
+        return set(ids)
+
+    def keeps_working(self, channel_id, kind: str) -> bool:
+        """THE rule for « what still works during a closure »: when the closure names channels
+        staying open, exactly those; when it names none, every channel but the drop-in at the
+        venue (``enums.ON_SITE_KINDS``): phone, SMS, post, signage on the door and online
+        channels go on. Poster, paper sheet, SMS reply, venue page and coverage all ask this
+        (SQL twin: ``Channel.objects.working_on``)."""
+        named = self.named_channel_ids()
+        if named:
+            return channel_id in named
+        return kind not in enums.ON_SITE_KINDS

@@ -8,15 +8,17 @@ are cached (see ``cache_public_page``).
 
 from __future__ import annotations
 
+import datetime
 import functools
 import hashlib
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.contrib.postgres.expressions import ArraySubquery
 from django.core.cache import cache
 from django.core.paginator import EmptyPage
 from django.db.models import OuterRef
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,11 +27,25 @@ from django.utils.translation import gettext as _
 
 from directory import hours
 from directory.cache import data_version_with
-from directory.enums import AccessScenario, Service, ServiceArea
-from directory.filters import VenueFilter, json_rows, with_page_prefetches
+from directory.enums import AccessScenario, ChannelKind, Service, ServiceArea
+from directory.filters import (
+    CARD_CHANNEL_FIELDS,
+    CARD_CLOSURE_FIELDS,
+    CARD_VENUE_FIELDS,
+    VenueFilter,
+    json_rows,
+    with_page_prefetches,
+)
 from directory.models import Channel, ClosurePeriod, Commune, Venue
 from directory.pagination import VenuePaginator
-from directory.presenters import closures_of, sheet_channels, venue_cards
+from directory.presenters import (
+    Alternative,
+    alternatives_of,
+    closures_of,
+    link_phone_numbers,
+    sheet_channels,
+    venue_cards,
+)
 from directory.text import fold
 
 # --- page cache ------------------------------------------------------------------------------
@@ -180,7 +196,9 @@ def venue_list(request):
             "page_obj": page,
             "paginator": paginator,
             "venues": page_venues,
-            "cards": venue_cards(page_venues, today=today, scenario=scenario, near=near),
+            "cards": venue_cards(
+                page_venues, today=today, scenario=scenario, near=near, back_query=request.GET.urlencode()
+            ),
             "page_notice": page_notice,
             "today": today,
             "scenario": AccessScenario(scenario) if scenario else None,
@@ -234,20 +252,76 @@ def _sheet_annotations(today):
     }
 
 
+# « Pendant la fermeture »: how many open venues a closed venue's page offers, and which of
+# their channels it shows (the tappable ones, and the drop-in).
+ALTERNATIVES = 3
+ALTERNATIVE_KINDS = (ChannelKind.PHONE, ChannelKind.SMS, ChannelKind.IN_PERSON)
+
+
+def closure_alternatives(venue, scenario, today, now) -> list[Alternative]:
+    """The 2-3 nearest venues open today serving the closed venue's commune for ``scenario``
+    (``VenueQuerySet.open_alternatives_to``), with their channels and closures as JSON: one query."""
+    channels = Channel.objects.filter(kind__in=ALTERNATIVE_KINDS)
+    if scenario:
+        channels = channels.usable_in(scenario)
+    rows = (
+        Venue.objects.open_alternatives_to(venue, scenario, today)
+        .select_related("commune")
+        .only(*CARD_VENUE_FIELDS, "commune__departement_id")
+        .annotate(
+            card_channels=json_rows(channels.order_by("scenario", "position", "pk"), CARD_CHANNEL_FIELDS),
+            card_closures=json_rows(
+                ClosurePeriod.objects.current_or_upcoming(today).order_by("starts_on", "pk"), CARD_CLOSURE_FIELDS
+            ),
+        )[:ALTERNATIVES]
+    )
+    return alternatives_of(list(rows), now=now, scenario=scenario)
+
+
+def _back_to_list(request, scenario) -> str:
+    """« Retour à l'annuaire » keeps the search the resident came from (``retour``: the list's
+    query string, re-encoded from its parsed values so only parameters go through)."""
+    back = QueryDict(request.GET.get("retour", "")[:1000]).copy()
+    if scenario and not back:
+        back["scenario"] = str(scenario)
+    query = back.urlencode()
+    return reverse("directory:venue_list") + (f"?{query}" if query else "")
+
+
 @cache_public_page
 def venue_detail(request, slug):
-    today = timezone.localdate()
+    now = timezone.now()
+    # A day's margin: overseas venues may be a day behind Paris (their own day is worked out
+    # once the venue is read, in its time zone).
+    server_today = timezone.localdate()
     # The commune's EPCI and département are read (one query) only by the sheets of venues serving
     # them (service_area_text): most sheets spare the two joins.
-    queryset = Venue.objects.select_related("commune", "structure").annotate(**_sheet_annotations(today))
+    queryset = Venue.objects.select_related("commune", "structure").annotate(
+        **_sheet_annotations(server_today - datetime.timedelta(days=1))
+    )
     venue = get_object_or_404(queryset, slug=slug)
+    today = hours.local_now(venue.commune_id, now).date()
     raw_scenario = request.GET.get("scenario", "")
     scenario = int(raw_scenario) if raw_scenario in {"1", "2", "3"} else None
     scenario_error = "" if scenario or not raw_scenario else _("Situation inconnue : choisissez 1, 2 ou 3.")
     venue.listed_closures = closures_of(venue, venue.sheet_closures)
     groups, lines_by_id = sheet_channels(venue.sheet_channels, scenario)
     status = venue.status_on(today)
+    venue_status = venue.status_at(now)
     current_closure = venue.current_closure(today)
+    still_open_lines, alternatives = [], []
+    if current_closure:
+        # The one rule (ClosurePeriod.keeps_working), in the venue's channel order, and only what
+        # the chosen scenario can use: scenario 1 is never offered a phone number.
+        rows = [
+            SimpleNamespace(pk=row["id"], kind=row["kind"], scenario=row["scenario"]) for row in venue.sheet_channels
+        ]
+        still_open_lines = [
+            lines_by_id[row.pk]
+            for row in venue.channels_working_on(today, rows)
+            if scenario is None or row.scenario <= scenario
+        ]
+        alternatives = closure_alternatives(venue, scenario, today, now)
     threshold = settings.FRESHNESS_THRESHOLD_DAYS
     return render(
         request,
@@ -256,22 +330,21 @@ def venue_detail(request, slug):
             "venue": venue,
             "today": today,
             "status": status,
+            "venue_status": venue_status,
             "current_closure": current_closure,
-            # in the venue's channel order (scenario, position)
-            "still_open_lines": [line for pk, line in lines_by_id.items() if pk in current_closure.open_channel_ids]
-            if current_closure
-            else [],
+            "closure_message": link_phone_numbers(current_closure.public_message) if current_closure else "",
+            "still_open_lines": still_open_lines,
+            "alternatives": alternatives,
             "upcoming_closures": venue.upcoming_closures(today),
             "scenario": AccessScenario(scenario) if scenario else None,
             "scenario_error": scenario_error,
             "scenarios": list(AccessScenario),
             "channel_groups": groups,
-            "hours_state": hours.state(venue.opening_hours),
             "hours_week": hours.week(venue.opening_hours, today),
             "service_area": service_area_text(venue),
             "services": [Service(value).label for value in venue.services if value in Service.values],
             "freshness_threshold": threshold,
-            "list_url": reverse("directory:venue_list") + (f"?scenario={scenario}" if scenario else ""),
+            "list_url": _back_to_list(request, scenario),
             "map_points": _map_points([venue]),
             "map_config": {"tileUrl": settings.MAP_TILE_URL, "attribution": settings.MAP_TILE_ATTRIBUTION},
         },
