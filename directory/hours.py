@@ -359,3 +359,86 @@ def today_text(status: VenueStatus) -> str:
 
 def _hm_time(t: datetime.time) -> str:
     return _hm(datetime.datetime.combine(datetime.date(2000, 1, 1), t))
+
+
+# --- the week as minute ranges, for the time filters in SQL --------------------------------------
+
+MINUTES_A_DAY = 24 * 60
+MINUTES_A_WEEK = 7 * MINUTES_A_DAY
+
+
+@lru_cache(maxsize=8)
+def reference_monday(today: datetime.date) -> datetime.datetime:
+    """The Monday of the first week, from this one on, without a public holiday: a typical
+    week (a holiday would read as a weekday closed every week)."""
+    monday = today - datetime.timedelta(days=today.weekday())
+    for _week in range(12):
+        if not any(is_public_holiday(monday + datetime.timedelta(days=i)) for i in range(7)):
+            break
+        monday += datetime.timedelta(days=7)
+    return datetime.datetime.combine(monday, datetime.time())
+
+
+@lru_cache(maxsize=4)
+def _a_public_holiday(today: datetime.date) -> datetime.date | None:
+    for i in range(400):
+        day = today + datetime.timedelta(days=i)
+        if is_public_holiday(day):
+            return day
+    return None
+
+
+def _merged(spans):
+    merged = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+@lru_cache(maxsize=4096)
+def weekly_spans(expression: str, today: datetime.date | None = None):
+    """``(week, holiday)`` of an OpenStreetMap expression: ``week`` the opening spans of a
+    typical week as ``(start, end)`` minutes from Monday 00:00 (end excluded; a span past
+    Sunday midnight wraps to Monday); ``holiday`` the spans of a public holiday in minutes from
+    midnight when the expression has its own « PH » rule, else None (a holiday is then a
+    weekday like the others). Empty and None for missing or unreadable hours. The time filters
+    (``VenueQuerySet.open_at`` …) read them from ``Venue.weekly_hours`` / ``holiday_hours``."""
+    oh = parse((expression or "").strip()) if expression else None
+    if oh is None:
+        return (), None
+    monday = reference_monday(today or timezone.localdate())
+    try:
+        spans = []
+        for a, b, st, _c in oh.intervals(monday, monday + datetime.timedelta(days=7)):
+            if not _is_open_state(st):
+                continue
+            start = int((a.replace(tzinfo=None) - monday).total_seconds() // 60)
+            end = int((b.replace(tzinfo=None) - monday).total_seconds() // 60)
+            spans.append((start, min(end, MINUTES_A_WEEK)))
+        # A Sunday night running past midnight shows at the start of the reference Monday
+        # (the week before spills into it): spans wrap by themselves.
+        holiday = None
+        if re.search(r"\bPH\b", expression):
+            day = _a_public_holiday(monday.date())
+            if day is not None:
+                start_of_day = datetime.datetime.combine(day, datetime.time())
+                holiday = tuple(
+                    _merged(
+                        (
+                            int((a.replace(tzinfo=None) - start_of_day).total_seconds() // 60),
+                            min(int((b.replace(tzinfo=None) - start_of_day).total_seconds() // 60), MINUTES_A_DAY),
+                        )
+                        for a, b, st, _c in oh.intervals(start_of_day, start_of_day + datetime.timedelta(days=1))
+                        if _is_open_state(st)
+                    )
+                )
+    except Exception:
+        return (), None
+    return tuple(_merged(spans)), holiday
+
+
+def minute_of_week(moment: datetime.datetime) -> int:
+    return moment.weekday() * MINUTES_A_DAY + moment.hour * 60 + moment.minute

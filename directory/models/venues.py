@@ -6,7 +6,7 @@ import datetime
 import re
 
 from django.conf import settings
-from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.fields import ArrayField, IntegerRangeField
 from django.contrib.postgres.indexes import GinIndex, GistIndex
 from django.contrib.postgres.search import (
     SearchQuery,
@@ -16,6 +16,7 @@ from django.contrib.postgres.search import (
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from django.db.backends.postgresql.psycopg_any import NumericRange
 from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.expressions import RawSQL
 from django.urls import reverse
@@ -154,6 +155,58 @@ class VersionConflict(Exception):
 DEPARTEMENT_CODE = models.Func(F("commune_id"), function="gll_departement_code", output_field=models.CharField())
 
 
+class _AnyRangeHas(models.Func):
+    """``value <@ ANY(ranges)``: an int (a minute) in one of the ranges, or with ``&&`` a
+    range overlapping one of them."""
+
+    template = "(%(expressions)s))"
+    output_field = models.BooleanField()
+
+    def __init__(self, value, field, operator="<@"):
+        self.arg_joiner = f" {operator} ANY("
+        super().__init__(value, F(field))
+
+
+def _overlaps(start: int, end: int, field: str):
+    span = models.Func(models.Value(start), models.Value(end), function="int4range", output_field=models.TextField())
+    return _AnyRangeHas(span, field, "&&")
+
+
+def _open_at_minute(day: datetime.date, minute: int) -> Q:
+    """Open at ``minute`` of ``day`` by the hours (closures aside): the typical week, or on a
+    public holiday the holiday's own hours when the expression has some."""
+    from directory.hours import is_public_holiday
+
+    weekly = Q(_AnyRangeHas(models.Value(day.weekday() * 1440 + minute), "weekly_hours"))
+    if not is_public_holiday(day):
+        return weekly
+    return (Q(holiday_hours__isnull=True) & weekly) | (
+        Q(holiday_hours__isnull=False) & Q(_AnyRangeHas(models.Value(minute), "holiday_hours"))
+    )
+
+
+def _open_during(day: datetime.date, start: int, end: int) -> Q:
+    from directory.hours import is_public_holiday
+
+    offset = day.weekday() * 1440
+    weekly = Q(_overlaps(offset + start, offset + end, "weekly_hours"))
+    if not is_public_holiday(day):
+        return weekly
+    return (Q(holiday_hours__isnull=True) & weekly) | (
+        Q(holiday_hours__isnull=False) & Q(_overlaps(start, end, "holiday_hours"))
+    )
+
+
+def _overseas_zones():
+    """[(département codes, ZoneInfo)] of the overseas time zones."""
+    from directory.hours import OVERSEAS_TIME_ZONES, _zone
+
+    zones: dict[str, list[str]] = {}
+    for code, name in OVERSEAS_TIME_ZONES.items():
+        zones.setdefault(name, []).append(code)
+    return [(codes, _zone(name)) for name, codes in zones.items()]
+
+
 def _all_of_any_of(groups: list[list[str]]) -> SearchQuery:
     """A French full-text query for « any word of each group »: ``(a | b) & (c | d)``."""
     query = None
@@ -197,6 +250,51 @@ class VenueQuerySet(models.QuerySet):
     def not_permanently_closed(self, on: datetime.date | None = None):
         on = on or timezone.localdate()
         return self.exclude(closed_permanently_on__lte=on)
+
+    # --- time filters (« ouvert maintenant », « le samedi », « après 18 h », « le … à … ») ---
+    # On ``weekly_hours`` / ``holiday_hours`` (see the fields), honouring closures and public
+    # holidays; Python's ``hours.venue_status`` says the same for one venue
+    # (``tests/test_time_filters.py`` checks them against each other).
+    def open_at(self, moment: datetime.datetime):
+        """Open at ``moment`` (naive: the local wall-clock time of each venue)."""
+        day = moment.date()
+        return self.open_on(day).filter(_open_at_minute(day, moment.hour * 60 + moment.minute))
+
+    def open_now(self, now: datetime.datetime | None = None):
+        """Open right now, each venue in its own time zone (overseas venues are hours apart)."""
+        from directory import hours
+
+        now = now or timezone.now()
+        by_date: dict[datetime.date, list] = {}
+        paris = hours.local_now("75056", now)
+        for zone_codes, zone in [(None, None), *_overseas_zones()]:
+            local = paris if zone is None else timezone.localtime(now, zone).replace(tzinfo=None)
+            by_date.setdefault(local.date(), []).append((zone_codes, local))
+        condition = Q()
+        for day, zones in by_date.items():
+            in_zones = Q()
+            for zone_codes, local in zones:
+                where = (
+                    ~Q(departement_code__in=hours.OVERSEAS_TIME_ZONES)
+                    if zone_codes is None
+                    else Q(departement_code__in=zone_codes)
+                )
+                in_zones |= where & _open_at_minute(day, local.hour * 60 + local.minute)
+            closed = ClosurePeriod.objects.covering(day).filter(venue=OuterRef("pk"))
+            condition |= in_zones & ~Q(closed_permanently_on__lte=day) & ~Exists(closed)
+        return self.alias(departement_code=DEPARTEMENT_CODE).filter(condition)
+
+    def open_during(self, day: datetime.date, start_minute: int = 0, end_minute: int = 24 * 60):
+        """Open at some moment of ``day`` between the two times (minutes from midnight)."""
+        return self.open_on(day).filter(_open_during(day, start_minute, end_minute))
+
+    def open_after_in_a_week(self, minute: int, on: datetime.date):
+        """Open after ``minute`` (from midnight) on some day of a typical week, and not closed on
+        ``on`` (« ouvert après 18 h », no day given)."""
+        condition = Q()
+        for weekday in range(7):
+            condition |= Q(_overlaps(weekday * 1440 + minute, (weekday + 1) * 1440, "weekly_hours"))
+        return self.open_on(on).filter(condition)
 
     # --- reachability -----------------------------------------------------------------------
     def reachable_in(self, scenario: int):
@@ -520,9 +618,27 @@ class Venue(models.Model):
         models.CharField(max_length=20), default=list, db_default=models.Value("{}"), blank=True, editable=False
     )
 
+    # The opening hours as the time filters query them (« ouvert maintenant », « le samedi »,
+    # « après 18 h », « le … à … »; ``VenueQuerySet.open_at`` and co.): the spans of a typical
+    # week in minutes from Monday 00:00, local time, and of a public holiday when the
+    # expression has a « PH » rule (NULL: a holiday is a weekday like the others). Derived from
+    # ``opening_hours`` by ``hours.weekly_spans``: on save, by the importer, and nightly by
+    # ``maintain_directory`` (``maintenance.refresh_weekly_hours``).
+    weekly_hours = ArrayField(
+        IntegerRangeField(), default=list, db_default=models.Value("{}"), blank=True, editable=False
+    )
+    holiday_hours = ArrayField(IntegerRangeField(), null=True, blank=True, editable=False)
+
     objects = VenueQuerySet.as_manager()
     history = HistoricalRecords(
-        excluded_fields=["search_text", "search_vector", "channel_kinds", "updated_at"],
+        excluded_fields=[
+            "search_text",
+            "search_vector",
+            "channel_kinds",
+            "updated_at",
+            "weekly_hours",
+            "holiday_hours",
+        ],
         m2m_fields=[service_area_communes],
     )
 
@@ -626,11 +742,19 @@ class Venue(models.Model):
     def refresh_search_text(self):
         self.search_text = self.build_search_text()
 
+    def refresh_weekly_hours(self):
+        from directory.hours import weekly_spans
+
+        week, holiday = weekly_spans(self.opening_hours or "")
+        self.weekly_hours = [NumericRange(a, b) for a, b in week]
+        self.holiday_hours = None if holiday is None else [NumericRange(a, b) for a, b in holiday]
+
     def save(self, *args, **kwargs):
         if not self.slug:
             base = f"{self.name} {self.commune.name}" if self.commune_id else self.name
             self.slug = unique_slug(Venue, base, self.pk)
         self.refresh_search_text()
+        self.refresh_weekly_hours()
         if self._state.adding:
             super().save(*args, **kwargs)
             return

@@ -22,7 +22,8 @@ from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.formats import date_format
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
 from directory import hours
@@ -159,7 +160,7 @@ def _filter_options(form) -> dict[str, list[tuple[str, str, bool, str]]]:
     out here once: a form look-up, a lazy label and a localised counter per option made this
     block a third of the page's template time."""
     options = {}
-    for name in ("statut", "canal", "service", "public"):
+    for name in ("statut", "canal", "service", "public", "jour"):
         raw = form[name].value()
         selected = {raw} if isinstance(raw, str) else set(raw or ())
         choices = [(value, label) for value, label in form.fields[name].choices if value]
@@ -169,10 +170,73 @@ def _filter_options(form) -> dict[str, list[tuple[str, str, bool, str]]]:
     return options
 
 
+def _clock(value) -> str:
+    return hours._hm_time(value)
+
+
+def _criteria(filterset) -> tuple[list[str], int]:
+    """The criteria in words for the one-line summary (« Cysoing · J'ai un téléphone… ·
+    Ouvert maintenant »), and how many « more criteria » are set."""
+    data = filterset.form.cleaned_data if filterset.is_bound else {}
+    parts = []
+    place = getattr(filterset, "place", None)
+    if place is not None:
+        parts.append(place.label)
+    elif data.get("q"):
+        parts.append(f"« {data['q']} »")
+    if data.get("commune"):
+        parts.append(_("Lieux qui desservent %(name)s") % {"name": data["commune"].name})
+    if data.get("code_postal"):
+        parts.append(_("Lieux qui desservent le %(code)s") % {"code": data["code_postal"]})
+    if data.get("departement"):
+        parts.append(_("Département %(code)s") % {"code": data["departement"]})
+    if data.get("near"):
+        parts.append(_("Autour de votre position"))
+    if data.get("scenario"):
+        parts.append(str(AccessScenario(data["scenario"]).short_label))
+    if data.get("ouvert"):
+        parts.append(_("Ouvert maintenant"))
+    day, at, after = filterset.open_day(data), data.get("heure"), data.get("apres")
+    if data.get("date") and at:
+        parts.append(_("Ouvert le %(date)s à %(time)s") % {"date": date_format(day, "j F"), "time": _clock(at)})
+    elif data.get("date"):
+        parts.append(_("Ouvert le %(date)s") % {"date": date_format(day, "j F")})
+    elif data.get("jour"):
+        parts.append(_("Ouvert le %(day)s") % {"day": date_format(day, "l")})
+    elif at:
+        parts.append(_("Ouvert aujourd'hui à %(time)s") % {"time": _clock(at)})
+    if after:
+        parts.append(_("après %(time)s") % {"time": _clock(after)})
+    more = sum(
+        1
+        for name in (
+            "statut",
+            "canal",
+            "service",
+            "public",
+            "typologie",
+            "epci",
+            "ouvert",
+            "jour",
+            "apres",
+            "date",
+            "heure",
+        )
+        if data.get(name)
+    )
+    if data.get("statut"):
+        parts.append(str(dict(filterset.filters["statut"].extra["choices"]).get(data["statut"], "")))
+    others = sum(1 for name in ("canal", "service", "public", "typologie", "epci") if data.get(name))
+    if others:
+        parts.append(ngettext("%(n)d autre critère", "%(n)d autres critères", others) % {"n": others})
+    return parts, more
+
+
 @cache_public_page
 def venue_list(request):
     today = timezone.localdate()
-    filterset = VenueFilter(request.GET, queryset=Venue.objects.public(), today=today)
+    now = timezone.now()
+    filterset = VenueFilter(request.GET, queryset=Venue.objects.public(), today=today, now=now)
     scenario = filterset.selected_scenario
     venues = with_page_prefetches(filterset.qs, scenario, today=today, cards_only=True)
     paginator = VenuePaginator(
@@ -185,6 +249,11 @@ def venue_list(request):
     page, page_notice = _page(request, paginator)
     page_venues = list(page.object_list)
     near = filterset.near_point
+    summary_parts, more_count = _criteria(filterset)
+    data = filterset.form.cleaned_data if filterset.is_bound else {}
+    searched = not filterset.errors and any(
+        data.get(n) for n in ("q", "commune", "code_postal", "near", "departement", "epci")
+    )
     return render(
         request,
         "directory/venue_list.html",
@@ -193,6 +262,15 @@ def venue_list(request):
             "form": filterset.form,
             "filter_errors": filterset.error_messages(),
             "options": _filter_options(filterset.form),
+            "summary_parts": summary_parts,
+            "more_count": more_count,
+            "searched": searched,
+            # What the time fields show back (HTML time and date inputs want 18:00, 2026-12-05).
+            "time_values": {
+                "apres": data["apres"].strftime("%H:%M") if data.get("apres") else "",
+                "heure": data["heure"].strftime("%H:%M") if data.get("heure") else "",
+                "date": data["date"].isoformat() if data.get("date") else "",
+            },
             "page_obj": page,
             "paginator": paginator,
             "venues": page_venues,
