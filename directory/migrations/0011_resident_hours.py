@@ -15,7 +15,7 @@ def fill_weekly_hours(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('directory', '0010_venue_search_entries'),
+        ('directory', '0014_merge_import_staff_comment'),
     ]
 
     operations = [
