@@ -44,7 +44,7 @@ import django_filters
 from django import forms
 from django.contrib.postgres.expressions import ArraySubquery
 from django.core.validators import RegexValidator
-from django.db.models import Case, IntegerField, OuterRef, Prefetch, Value, When
+from django.db.models import Case, F, IntegerField, OuterRef, Prefetch, Value, When
 from django.db.models.functions import JSONObject
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -52,6 +52,7 @@ from drf_spectacular.utils import extend_schema_field
 
 from directory import enums
 from directory.models import Channel, ClosurePeriod, Commune
+from directory.places import read_place
 
 Q_MAX_LENGTH = 200
 
@@ -345,8 +346,9 @@ class VenueFilter(django_filters.FilterSet):
 
     @property
     def is_text_search_only(self) -> bool:
-        """Only ``q`` is set: ``qs`` is a text search of the venues not closed for good."""
-        return self._set_filters() == {"q"}
+        """Only ``q`` is set and it is not a place: ``qs`` is a text search of the venues not
+        closed for good."""
+        return self._set_filters() == {"q"} and self.place is None
 
     @property
     def selected_scenario(self) -> int | None:
@@ -381,7 +383,9 @@ class VenueFilter(django_filters.FilterSet):
             ordering.append("distance_order")
         if data.get("commune"):
             ordering.append("located_elsewhere")
-        if data.get("q"):
+        if data.get("q") and self.place is not None:
+            ordering += ["place_group", F("place_km").asc(nulls_last=True)]
+        elif data.get("q"):
             ordering.append("-search_rank")
         return queryset.order_by(*ordering, "name", "pk")
 
@@ -417,8 +421,33 @@ class VenueFilter(django_filters.FilterSet):
             return queryset.open_after_in_a_week(after_minute, self.today)
         return queryset
 
+    @property
+    def place_reading(self):
+        """``q`` read as a place (``directory/places.py``), or None (no valid ``q``)."""
+        if "_place_reading" not in self.__dict__:
+            text = self._cleaned("q") if not (self.is_bound and self.errors.get("q")) else None
+            self._place_reading = read_place(text) if text else None
+        return self._place_reading
+
+    @property
+    def place(self):
+        """The place ``q`` names, when it names one: the list then shows the venues serving it."""
+        reading = self.place_reading
+        return reading.place if reading else None
+
     def filter_q(self, queryset, name, value):
-        return queryset.search(value)
+        place = self.place
+        if place is None:
+            return queryset.search(value)
+        serving = queryset.serving_place(place.codes, place.postal_code, place.position())
+        if place.words:
+            # « Cysoing médiathèque »: the venues serving Cysoing whose text has those words; if
+            # none has, all those serving it (the page says so).
+            with_words = serving.search(place.words)
+            if with_words.search_correction is None and with_words.exists():
+                return with_words
+            self.words_dropped = True
+        return serving
 
     def filter_commune(self, queryset, name, commune):
         return queryset.serving(commune).annotate(

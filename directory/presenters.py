@@ -303,6 +303,7 @@ def venue_cards(
     near=None,
     now: datetime.datetime | None = None,
     back_query: str = "",
+    distance_attribute: str | None = None,
 ) -> list[VenueCard]:
     """Cards of a result page. ``venues`` come from ``with_page_prefetches(cards_only=True)``
     (``card_channels``, ``card_closures``), with ``distance_km`` when ``near`` is set.
@@ -319,12 +320,14 @@ def venue_cards(
         url_tail += ("&" if suffix else "?") + "retour=" + quote(back_query, safe="")
     writer = _LineWriter()
     texts = CardTexts.for_scenario(scenario)
-    at_distance = _("à %(distance)s") if near else ""
+    distance_attribute = distance_attribute or ("distance_km" if near else None)
+    at_distance = _("à %(distance)s") if distance_attribute else ""
     cards = []
     for venue in venues:
         place = f"{venue.commune.name} ({venue.postal_code})"
-        if near:
-            place += " · " + at_distance % {"distance": distance_text(getattr(venue, "distance_km", None))}
+        km = getattr(venue, distance_attribute, None) if distance_attribute else None
+        if km is not None:
+            place += " · " + at_distance % {"distance": distance_text(km)}
         lines = [writer.line_of(r["kind"], r["value"], r["label"], r["availability"]) for r in venue.card_channels]
         venue.listed_closures = closures_of(venue, venue.card_closures)
         cards.append(

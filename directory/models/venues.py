@@ -207,6 +207,16 @@ def _overseas_zones():
     return [(codes, _zone(name)) for name, codes in zones.items()]
 
 
+def _km_from(lat: float, lon: float):
+    """Straight-line distance in km from (lat, lon), None for venues without coordinates."""
+    here = models.Func(F("latitude"), F("longitude"), function="ll_to_earth", output_field=models.FloatField())
+    there = models.Func(
+        models.Value(float(lat)), models.Value(float(lon)), function="ll_to_earth", output_field=models.FloatField()
+    )
+    chord = models.Func(here, there, arg_joiner=" <-> ", template="(%(expressions)s)", output_field=models.FloatField())
+    return models.ExpressionWrapper(chord / 1000.0, output_field=models.FloatField())
+
+
 def _all_of_any_of(groups: list[list[str]]) -> SearchQuery:
     """A French full-text query for « any word of each group »: ``(a | b) & (c | d)``."""
     query = None
@@ -333,6 +343,25 @@ class VenueQuerySet(models.QuerySet):
         queryset (e.g. every commune of a postal code), or whose address has ``postal_code``."""
         sql, params = communes.order_by().values("code", "epci_id", "departement_id").query.sql_with_params()
         return self.filter(pk__in=_serving_ids_sql(sql, list(params), postal_code))
+
+    def serving_place(self, codes: list[str], postal_code: str = "", position: tuple[float, float] | None = None):
+        """Venues serving a place typed by a resident (``directory/places.py``: the communes
+        ``codes``, a postal code), annotated for the list's groups: ``place_group`` 1 located
+        there, 2 the others serving it from nearby (their commune, EPCI or list of communes),
+        3 the services covering its whole département; ``place_km`` the distance from the
+        place's ``position`` (None without coordinates)."""
+        area = enums.ServiceArea
+        queryset = self.serving_any(Commune.objects.filter(code__in=codes), postal_code).annotate(
+            place_group=models.Case(
+                models.When(commune_id__in=codes, then=models.Value(1)),
+                models.When(service_area=area.DEPARTEMENT, then=models.Value(3)),
+                default=models.Value(2),
+                output_field=models.IntegerField(),
+            )
+        )
+        if position is None:
+            return queryset.annotate(place_km=models.Value(None, output_field=models.FloatField()))
+        return queryset.annotate(place_km=_km_from(*position))
 
     def located_in_departement(self, code: str):
         """Venues whose commune is in the département ``code`` (``venue_departement_name``)."""

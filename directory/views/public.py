@@ -37,7 +37,7 @@ from directory.filters import (
     json_rows,
     with_page_prefetches,
 )
-from directory.models import Channel, ClosurePeriod, Commune, Venue
+from directory.models import Channel, ClosurePeriod, Commune, Departement, Venue
 from directory.pagination import VenuePaginator
 from directory.presenters import (
     Alternative,
@@ -155,6 +155,81 @@ def _commune_suggestions(filterset):
     return communes.close_to(text, 5)
 
 
+# --- one box that understands places ----------------------------------------------------------
+
+
+def _card_groups(place, venues, cards):
+    """The page's cards in the place's labelled groups (``VenueQuerySet.serving_place``):
+    [(heading, first card number, cards)], in list order."""
+    several = len(place.communes) > 1
+    name = place.label if several else place.communes[0].name
+    headings = {
+        1: _("Dans le %(code)s") % {"code": place.postal_code} if several else _("À %(name)s") % {"name": name},
+        2: _("Lieux proches qui desservent %(name)s") % {"name": name},
+        3: _("Pour tout le département (%(code)s)") % {"code": place.departement},
+    }
+    groups = []
+    for venue, card in zip(venues, cards, strict=True):
+        group = getattr(venue, "place_group", 2)
+        if not groups or groups[-1][0] != group:
+            groups.append((group, []))
+        groups[-1][1].append(card)
+    return [(headings.get(group, ""), group_cards) for group, group_cards in groups]
+
+
+def _suggestion_link(commune, base_query) -> dict:
+    postal = commune.postal_codes[0] if commune.postal_codes else ""
+    query = base_query.copy()
+    query["q"] = f"{commune.name} {postal}".strip()
+    query.pop("page", None)
+    return {
+        "name": commune.name,
+        "detail": f"{postal or commune.departement}, {commune.departement}",
+        "query": query.urlencode(),
+    }
+
+
+def _place_block(filterset, page, page_venues, scenario, today) -> dict:
+    """What the list adds when ``q`` reads as a place (``directory/places.py``): the venues
+    matching the text by name (a separate block), suggestions when the text is ambiguous, and
+    for a place nobody serves, the nearest venues and the département's contact."""
+    from directory.places import rank_by_proximity
+
+    reading = filterset.place_reading
+    place = reading.place
+    text = filterset.form.cleaned_data.get("q") or ""
+    base_query = filterset.data.copy() if hasattr(filterset.data, "copy") else QueryDict(mutable=True)
+    block = {"place": place, "unknown_postal_code": reading.unknown_postal_code}
+    if place is not None:
+        block["words_dropped"] = getattr(filterset, "words_dropped", False)
+        if page.number == 1:
+            shown = {venue.pk for venue in page_venues}
+            names = Venue.objects.not_permanently_closed(today).search(text)
+            if scenario:
+                names = names.reachable_in(scenario)
+            block["name_matches"] = [
+                venue
+                for venue in names.select_related("commune").only("name", "slug", "commune__name")[:6]
+                if venue.pk not in shown
+            ][:5]
+        if not page_venues and page.number == 1:
+            position = place.position()
+            if position is not None:
+                nearest = Venue.objects.not_permanently_closed(today).near(*position)
+                if scenario:
+                    nearest = nearest.reachable_in(scenario)
+                block["nearest"] = list(nearest.select_related("commune").only("name", "slug", "commune__name")[:5])
+            block["departement"] = Departement.objects.filter(code=place.departement).first()
+        block["other_communes"] = [_suggestion_link(c, base_query) for c in place.others]
+        return block
+    if reading.suggestions and (not reading.partial or not page_venues):
+        departements = {hours.departement_code_of(venue.commune_id) for venue in page_venues}
+        block["place_suggestions"] = [
+            _suggestion_link(c, base_query) for c in rank_by_proximity(reading.suggestions, departements)
+        ]
+    return block
+
+
 def _filter_options(form) -> dict[str, list[tuple[str, str, bool, str]]]:
     """(value, label, selected, number) for each choice of the « more criteria » fields, worked
     out here once: a form look-up, a lazy label and a localised counter per option made this
@@ -249,6 +324,16 @@ def venue_list(request):
     page, page_notice = _page(request, paginator)
     page_venues = list(page.object_list)
     near = filterset.near_point
+    place_block = _place_block(filterset, page, page_venues, scenario, today) if filterset.place_reading else {}
+    cards = venue_cards(
+        page_venues,
+        today=today,
+        scenario=scenario,
+        near=near,
+        back_query=request.GET.urlencode(),
+        distance_attribute="distance_km" if near else ("place_km" if filterset.place else None),
+    )
+    card_groups = _card_groups(filterset.place, page_venues, cards) if filterset.place and cards else []
     summary_parts, more_count = _criteria(filterset)
     data = filterset.form.cleaned_data if filterset.is_bound else {}
     searched = not filterset.errors and any(
@@ -274,16 +359,16 @@ def venue_list(request):
             "page_obj": page,
             "paginator": paginator,
             "venues": page_venues,
-            "cards": venue_cards(
-                page_venues, today=today, scenario=scenario, near=near, back_query=request.GET.urlencode()
-            ),
+            "cards": cards,
+            "card_groups": card_groups,
+            **place_block,
             "page_notice": page_notice,
             "today": today,
             "scenario": AccessScenario(scenario) if scenario else None,
             "scenarios": list(AccessScenario),
             "near": near,
             "commune": filterset.selected_commune,
-            "commune_suggestions": _commune_suggestions(filterset),
+            "commune_suggestions": [] if filterset.place_reading else _commune_suggestions(filterset),
             # What a search with typos looked for instead (``VenueQuerySet.search``).
             "search_correction": filterset.qs.search_correction,
             "map_points": _map_points(page_venues),
