@@ -40,6 +40,9 @@ SUGGESTIONS = 5
 # A leading or trailing part of the text is read as a commune only from this length (key
 # letters): « bus numérique » is not Bus (62) + « numérique ».
 MIN_PART_KEY = 5
+# ... and as the start of a commune's name only from this length: « templeuve médiathèque » is
+# Templeuve-en-Pévèle, « centre social » is not Centrès (12).
+MIN_PART_PREFIX = 8
 
 
 @dataclass(frozen=True)
@@ -178,7 +181,9 @@ def read_place(text: str, index=None) -> PlaceReading:
         for part, rest in ((words[:size], words[size:]), (words[-size:], words[:-size])):
             if len("".join(part)) < MIN_PART_KEY:
                 continue
-            found = _exact(index, part) or _starting(index, "".join(part), unique=True)
+            found = _exact(index, part)
+            if not found and len("".join(part)) >= MIN_PART_PREFIX:
+                found = _starting(index, "".join(part), unique=True)
             if found:
                 return _place_of(found, words=" ".join(rest))
     # The start of a name (« templeuve » → Templeuve-en-Pévèle).
