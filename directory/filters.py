@@ -314,6 +314,7 @@ class VenueFilter(django_filters.FilterSet):
         super().__init__(data, *args, **kwargs)
         self.today = today or timezone.localdate()
         self.now = now or timezone.now()
+        self.words_dropped = False
 
     def get_form_class(self):
         # Built once per class: django-filter builds a new form class, and new fields, for every
@@ -444,7 +445,7 @@ class VenueFilter(django_filters.FilterSet):
             # « Cysoing médiathèque »: the venues serving Cysoing whose text has those words; if
             # none has, all those serving it (the page says so).
             with_words = serving.search(place.words)
-            if with_words.search_correction is None and with_words.exists():
+            if with_words.exists():
                 return with_words
             self.words_dropped = True
         return serving

@@ -179,12 +179,14 @@ def _card_groups(place, venues, cards):
 
 def _suggestion_link(commune, base_query) -> dict:
     postal = commune.postal_codes[0] if commune.postal_codes else ""
+    # A CommuneInfo (the resolver's) has the département's code; a Commune, its id.
+    departement = getattr(commune, "departement_id", None) or commune.departement
     query = base_query.copy()
     query["q"] = f"{commune.name} {postal}".strip()
     query.pop("page", None)
     return {
         "name": commune.name,
-        "detail": f"{postal or commune.departement}, {commune.departement}",
+        "detail": f"{postal or departement}, {departement}" if postal else departement,
         "query": query.urlencode(),
     }
 
@@ -226,6 +228,12 @@ def _place_block(filterset, page, page_venues, scenario, today) -> dict:
         departements = {hours.departement_code_of(venue.commune_id) for venue in page_venues}
         block["place_suggestions"] = [
             _suggestion_link(c, base_query) for c in rank_by_proximity(reading.suggestions, departements)
+        ]
+    elif not page_venues and not reading.unknown_postal_code and page.number == 1:
+        # Nothing found and no commune starts so: maybe a commune name with a typo (« mons en
+        # pevelle »): the closest names, by trigrams (one query).
+        block["place_suggestions"] = [
+            _suggestion_link(c, base_query) for c in Commune.objects.close_to(text, 5) if not text.strip().isdigit()
         ]
     return block
 
