@@ -497,7 +497,7 @@ VenueFilter.base_filters = _ShallowCopied(VenueFilter.base_filters)
 # a venue row has some forty columns, and decoding them was a fifth of an uncached list page.
 CARD_VENUE_FIELDS = (
     "name", "slug", "postal_code", "latitude", "longitude", "closed_permanently_on", "opening_hours",
-    "commune__name",
+    "stop_communes", "commune__name",
 )  # fmt: skip
 CARD_CHANNEL_FIELDS = ("kind", "value", "label", "availability")
 CARD_CLOSURE_FIELDS = ("starts_on", "ends_on", "public_message")

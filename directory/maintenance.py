@@ -33,6 +33,7 @@ def after_bulk_load(using: str = "default") -> None:
     listing.rebuild(using)
     reorder_search_entries(using)
     refresh_weekly_hours(using=using)
+    refresh_stops(using=using)
 
 
 def refresh_weekly_hours(venue_ids=None, using: str = "default") -> int:
@@ -66,4 +67,21 @@ def refresh_weekly_hours(venue_ids=None, using: str = "default") -> int:
             .filter(pk__in=stale.values("pk"))
             .update(weekly_hours=weekly, holiday_hours=holiday_hours)
         )
+    return changed
+
+
+def refresh_stops(using: str = "default") -> int:
+    """Recompute the stops of the mobile venues (``Venue.stop_communes``) from their in-person
+    channels: after bulk loads, whose COPY skips ``Channel.save``. Returns how many changed."""
+    from directory import enums
+    from directory.models import Venue
+
+    changed = 0
+    mobile = Venue.objects.using(using).filter(itinerance__contains=[enums.Itinerance.ITINERANT])
+    for venue in mobile.prefetch_related("channels").iterator(chunk_size=500):
+        values = [f"{c.value} {c.label}" for c in venue.channels.all() if c.kind in enums.ON_SITE_KINDS]
+        stops = venue.stops_named(values)
+        if stops != list(venue.stop_communes or []):
+            Venue.objects.using(using).filter(pk=venue.pk).update(stop_communes=stops)
+            changed += 1
     return changed

@@ -202,3 +202,27 @@ def rank_by_proximity(communes, departements) -> list[CommuneInfo]:
     found by name), then the most populated."""
     departements = set(departements)
     return sorted(communes, key=lambda c: (c.departement not in departements, *_by_size(c)))[:SUGGESTIONS]
+
+
+def communes_named_in(text: str, departements, index=None) -> list[str]:
+    """INSEE codes of the communes of ``departements`` that ``text`` names (« Parking de la
+    salle des fêtes de Mons-en-Pévèle » → Mons-en-Pévèle): the stops of a mobile venue, written
+    in its in-person channels. Longest names first, each word used once; names shorter than 4
+    letters are ignored (« Eu », « Y »)."""
+    index = index or territories.shared_index()
+    departements = set(departements)
+    words = name_words(text or "")
+    used = [False] * len(words)
+    found = []
+    for size in range(min(len(words), 8), 0, -1):
+        for start in range(len(words) - size + 1):
+            if any(used[start : start + size]):
+                continue
+            part = words[start : start + size]
+            if len("".join(part)) < 4:
+                continue
+            matches = [c for c, _a in _exact(index, part) if c.departement in departements]
+            if matches:
+                found.append(matches[0].code)
+                used[start : start + size] = [True] * size
+    return list(dict.fromkeys(found))

@@ -295,6 +295,13 @@ def sheet_channels(rows, scenario: int | None):
     return groups, lines_by_id
 
 
+def _stop_distances(codes, point) -> list[float]:
+    from directory.territories import distance_km, positions
+
+    known = positions()
+    return [distance_km(tuple(point), known[code]) for code in codes if code in known]
+
+
 def venue_cards(
     venues,
     *,
@@ -322,11 +329,17 @@ def venue_cards(
     texts = CardTexts.for_scenario(scenario)
     distance_attribute = distance_attribute or ("distance_km" if near else None)
     at_distance = _("à %(distance)s") if distance_attribute else ""
+    stop_text = _("passe par cette commune (lieu mobile)")
     cards = []
     for venue in venues:
         place = f"{venue.commune.name} ({venue.postal_code})"
         km = getattr(venue, distance_attribute, None) if distance_attribute else None
-        if km is not None:
+        if near and km is not None and getattr(venue, "stop_communes", None):
+            # A mobile venue is as near as its nearest stop (its stop communes' centres).
+            km = min([km, *_stop_distances(venue.stop_communes, near)])
+        if getattr(venue, "stops_here", False):
+            place += " · " + stop_text
+        elif km is not None:
             place += " · " + at_distance % {"distance": distance_text(km)}
         lines = [writer.line_of(r["kind"], r["value"], r["label"], r["availability"]) for r in venue.card_channels]
         venue.listed_closures = closures_of(venue, venue.card_closures)

@@ -166,3 +166,30 @@ def test_back_to_the_list_keeps_the_search(client, served):
 def test_the_api_reads_places_too(client, served):
     data = client.get("/api/v1/lieux/", {"q": "59242", "scenario": 2}).json()
     assert [v["name"] for v in data["results"]][:1] == ["Espace de Templeuve"]
+
+
+def test_a_mobile_venue_is_where_it_stops(client, served):
+    from directory.places import communes_named_in
+
+    bus = VenueFactory(
+        name="Bus numérique",
+        commune=served.cysoing,
+        itinerance=[enums.Itinerance.ITINERANT],
+        latitude=50.569,
+        longitude=3.216,
+    )
+    ChannelFactory(
+        venue=bus, in_person=True, value="Parking de la salle des fêtes de Templeuve-en-Pévèle", label="Arrêt"
+    )
+    bus.refresh_from_db()
+    assert bus.stop_communes == [served.templeuve.code]
+    assert communes_named_in("Place de la mairie de Lille", {"59"}) == ["59350"]
+    assert communes_named_in("Place de la mairie de Lille", {"62"}) == []
+    found = groups(client.get(LIST, {"q": "templeuve en pevele"}).content.decode())
+    assert found[0][0] == "À Templeuve-en-Pévèle" and "Bus numérique" in found[0][1]
+    html = client.get(LIST, {"q": "templeuve en pevele"}).content.decode()
+    assert "passe par cette commune (lieu mobile)" in html
+    # A channel removed: the stop goes.
+    bus.channels.get().delete()
+    bus.refresh_from_db()
+    assert bus.stop_communes == []

@@ -12,6 +12,13 @@ def fill_weekly_hours(apps, schema_editor):
     refresh_weekly_hours(using=schema_editor.connection.alias)
 
 
+def fill_stops(apps, schema_editor):
+    # Mobile venues' stops, read from their in-person channels (Venue.stop_communes).
+    from directory.maintenance import refresh_stops
+
+    refresh_stops(using=schema_editor.connection.alias)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -29,5 +36,11 @@ class Migration(migrations.Migration):
             name='weekly_hours',
             field=django.contrib.postgres.fields.ArrayField(base_field=django.contrib.postgres.fields.ranges.IntegerRangeField(), blank=True, db_default=models.Value('{}'), default=list, editable=False, size=None),
         ),
+        migrations.AddField(
+            model_name='venue',
+            name='stop_communes',
+            field=django.contrib.postgres.fields.ArrayField(base_field=models.CharField(max_length=5), blank=True, db_default=models.Value('{}'), default=list, editable=False, size=None),
+        ),
         migrations.RunPython(fill_weekly_hours, migrations.RunPython.noop),
+        migrations.RunPython(fill_stops, migrations.RunPython.noop),
     ]

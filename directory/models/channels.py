@@ -122,6 +122,19 @@ class Channel(models.Model):
         if self.scenario in (None, ""):
             self.scenario = self.kind_spec.default_scenario
         super().save(*args, **kwargs)
+        self._refresh_venue_stops()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        self._refresh_venue_stops()
+        return result
+
+    def _refresh_venue_stops(self):
+        # A mobile venue's stops are read from its in-person channels (Venue.stop_communes).
+        if self.kind in enums.ON_SITE_KINDS and self.venue_id:
+            venue = self.venue
+            if enums.Itinerance.ITINERANT in (venue.itinerance or []) or venue.stop_communes:
+                venue.refresh_stops()
 
     @property
     def href(self):

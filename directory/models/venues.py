@@ -351,17 +351,28 @@ class VenueQuerySet(models.QuerySet):
         3 the services covering its whole département; ``place_km`` the distance from the
         place's ``position`` (None without coordinates)."""
         area = enums.ServiceArea
+        stops_here = Q(stop_communes__overlap=list(codes))
         queryset = self.serving_any(Commune.objects.filter(code__in=codes), postal_code).annotate(
             place_group=models.Case(
                 models.When(commune_id__in=codes, then=models.Value(1)),
+                # A mobile venue stopping there is there, on its day.
+                models.When(stops_here, then=models.Value(1)),
                 models.When(service_area=area.DEPARTEMENT, then=models.Value(3)),
                 default=models.Value(2),
                 output_field=models.IntegerField(),
-            )
+            ),
+            stops_here=models.ExpressionWrapper(stops_here, output_field=models.BooleanField()),
         )
         if position is None:
             return queryset.annotate(place_km=models.Value(None, output_field=models.FloatField()))
-        return queryset.annotate(place_km=_km_from(*position))
+        # A mobile venue is as near as its nearest stop: at the place itself when it stops there.
+        return queryset.annotate(
+            place_km=models.Case(
+                models.When(stops_here, then=models.Value(0.0)),
+                default=_km_from(*position),
+                output_field=models.FloatField(),
+            )
+        )
 
     def located_in_departement(self, code: str):
         """Venues whose commune is in the département ``code`` (``venue_departement_name``)."""
@@ -662,6 +673,13 @@ class Venue(models.Model):
         IntegerRangeField(), default=list, db_default=models.Value("{}"), blank=True, editable=False
     )
     holiday_hours = ArrayField(IntegerRangeField(), null=True, blank=True, editable=False)
+    # A mobile venue's stops: the communes its in-person channels name (« Parking de la salle des
+    # fêtes de Mons-en-Pévèle »), in its département (``places.communes_named_in``). A place
+    # search lists it « À Mons-en-Pévèle », « arrêt à … », not by the distance of its home base.
+    # Kept by ``refresh_stops`` (channel saves and deletes) and after bulk loads.
+    stop_communes = ArrayField(
+        models.CharField(max_length=5), default=list, db_default=models.Value("{}"), blank=True, editable=False
+    )
 
     objects = VenueQuerySet.as_manager()
     history = HistoricalRecords(
@@ -672,6 +690,7 @@ class Venue(models.Model):
             "updated_at",
             "weekly_hours",
             "holiday_hours",
+            "stop_communes",
         ],
         m2m_fields=[service_area_communes],
     )
@@ -775,6 +794,28 @@ class Venue(models.Model):
 
     def refresh_search_text(self):
         self.search_text = self.build_search_text()
+
+    def stops_named(self, in_person_values) -> list[str]:
+        """The stop communes of this venue if it is mobile (``itinerance``), from its in-person
+        channels' texts."""
+        if enums.Itinerance.ITINERANT not in (self.itinerance or []) or not self.commune_id:
+            return []
+        from directory.hours import departement_code_of
+        from directory.places import communes_named_in
+
+        departement = departement_code_of(self.commune_id)
+        codes = []
+        for value in in_person_values:
+            codes += communes_named_in(value, {departement})
+        return list(dict.fromkeys(codes))
+
+    def refresh_stops(self):
+        """Recompute ``stop_communes`` from the channels in the database (one UPDATE)."""
+        from directory.models.channels import Channel
+
+        values = Channel.objects.filter(venue_id=self.pk, kind__in=enums.ON_SITE_KINDS).values_list("value", "label")
+        self.stop_communes = self.stops_named(f"{value} {label}" for value, label in values)
+        Venue.objects.filter(pk=self.pk).update(stop_communes=self.stop_communes)
 
     def refresh_weekly_hours(self):
         from directory.hours import weekly_spans
