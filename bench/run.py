@@ -233,8 +233,21 @@ def measure_queries(urls: dict[str, list[str]]) -> tuple[dict, dict]:
 
     client = Client()
     client.get("/healthz")  # open the connection outside the count
+    # The commune index of the search box is read once per process (directory/territories.py,
+    # shared_index): built here, outside the count, as on a running server.
+    from directory import territories
+
+    territories.shared_index()
     counts, notes = {}, {}
     pages = {"list": "/lieux/", "list_filtered": urls["combined"][0], "detail": urls["venue"][0]}
+    # Issue 13: a place typed in the box, the time filters, a closed venue's page.
+    for name, key in (
+        ("list_place", "place_commune"),
+        ("list_time", "time_filters"),
+        ("detail_closed", "venue_closed"),
+    ):
+        if urls.get(key):
+            pages[name] = urls[key][0]
     for api in ("/api/v1/lieux/", "/api/v1/lieux"):
         try:
             resolve(api)

@@ -193,3 +193,11 @@ def test_a_mobile_venue_is_where_it_stops(client, served):
     bus.channels.get().delete()
     bus.refresh_from_db()
     assert bus.stop_communes == []
+
+
+def test_a_place_without_a_known_position_still_lists(client, served, monkeypatch):
+    from directory import territories
+
+    monkeypatch.setattr(territories, "positions", lambda: {})
+    html = client.get(LIST, {"q": "templeuve en pevele"}).content.decode()
+    assert "Espace de Templeuve" in html

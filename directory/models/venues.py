@@ -19,6 +19,7 @@ from django.db import models
 from django.db.backends.postgresql.psycopg_any import NumericRange
 from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -364,7 +365,8 @@ class VenueQuerySet(models.QuerySet):
             stops_here=models.ExpressionWrapper(stops_here, output_field=models.BooleanField()),
         )
         if position is None:
-            return queryset.annotate(place_km=models.Value(None, output_field=models.FloatField()))
+            # A typed NULL: ordered by, a bare NULL is refused (« non-integer constant in ORDER BY »).
+            return queryset.annotate(place_km=Cast(models.Value(None), models.FloatField()))
         # A mobile venue is as near as its nearest stop: at the place itself when it stops there.
         return queryset.annotate(
             place_km=models.Case(
