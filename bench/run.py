@@ -739,6 +739,9 @@ def measure_commands(args, results, notes, env) -> None:
 
 
 def finish(args, results, previous, dataset, notes, scale_key) -> None:
+    if args.only_commands:
+        # The page figures (and their notes) of the last full run stay as they were.
+        notes = {**previous.get("notes", {}), **notes}
     results.update(
         load_average_1_5_15=[round(x, 2) for x in os.getloadavg()],
         dataset={k: dataset[k] for k in ("venues", "channels", "closures", "departements", "closed_today", "stale")},

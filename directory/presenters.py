@@ -209,6 +209,7 @@ class VenueCard:
     channels: list[ChannelLine]
     texts: CardTexts
     alternatives_url: str = ""  # during a closure: the open venues serving the same commune
+    unverified: str = ""  # « Informations non vérifiées depuis le … » once stale
 
     def __html__(self) -> str:
         status = self.status
@@ -225,6 +226,8 @@ class VenueCard:
                 f'    <p class="during-closure"><a href="{escape(self.alternatives_url)}">'
                 f"{escape(self.texts.alternatives)}</a></p>\n"
             )
+        if self.unverified:
+            parts.append(f'    <p class="venue-unverified">{escape(self.unverified)}</p>\n')
         if self.channels:
             parts.append(f'    <ul class="channels" aria-label="{escape(self.texts.channels_label)}">\n')
             parts.extend(line.__html__() for line in self.channels)
@@ -354,6 +357,7 @@ def venue_cards(
                 texts=texts,
                 alternatives_url=f"{list_url}?commune={venue.commune_id}&statut=ouvert"
                 + (f"&scenario={int(scenario)}" if scenario else ""),
+                unverified=unverified_text(venue),
             )
         )
     return cards
@@ -398,3 +402,10 @@ def alternatives_of(venues, *, now: datetime.datetime, scenario: int | None = No
             )
         )
     return result
+
+
+def unverified_text(venue) -> str:
+    since = venue.unverified_since
+    if since is None:
+        return ""
+    return _("Informations non vérifiées depuis le %(date)s") % {"date": date_format(since, "j F Y")}

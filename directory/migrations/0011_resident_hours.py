@@ -22,7 +22,7 @@ def fill_stops(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('directory', '0014_merge_import_staff_comment'),
+        ('directory', '0018_merge_mon_lieu'),
     ]
 
     operations = [

@@ -147,8 +147,9 @@ def translate(row: dict[str, str], warn, error) -> dict[str, str]:
         "adresse": get("adresse", ""),
         "complement_adresse": get("complement_adresse", ""),
         "commune": get("lib_com", ""),
-        "code_insee": _padded("insee_com", get("insee_com", ""), warn),
-        "code_postal": _padded("code_postal", get("code_postal", ""), warn),
+        # A spreadsheet's « 1053 » for 01053: the importer puts the zero back, with a warning.
+        "code_insee": get("insee_com", ""),
+        "code_postal": get("code_postal", ""),
         "latitude": get("latitude", "").replace(",", "."),
         "longitude": get("longitude", "").replace(",", "."),
         "courriels": standard.SEPARATOR.join(_split(get("mail", ""))),
@@ -189,14 +190,6 @@ def translate(row: dict[str, str], warn, error) -> dict[str, str]:
             date = f"{match.group(3)}-{int(match.group(2)):02d}-{int(match.group(1)):02d}"
     out["date_maj"] = date
     return out
-
-
-def _padded(column: str, value: str, warn) -> str:
-    # A spreadsheet drops the leading zero of « 01053 »: put it back, and say so.
-    if value.isdigit() and len(value) == 4:
-        warn(column, value, _("zéro initial ajouté (%(value)s)") % {"value": "0" + value})
-        return "0" + value
-    return value
 
 
 def _split(value: str, phone: bool = False) -> list[str]:

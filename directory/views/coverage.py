@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET
 from directory import coverage
 from directory.cache import data_version
 from directory.models import Commune, Departement, DepartementStaff, Epci, Region, Venue
+from directory.opendata import csvsafe
 
 CODE_RE = re.compile(r"^[0-9A-Za-z]{1,9}$")
 UNREACHED_SHOWN = 20
@@ -129,7 +130,8 @@ def _csv_response(filename, header, rows):
     response.write("\ufeff")
     writer = csv.writer(response)
     writer.writerow([str(h) for h in header])
-    writer.writerows(rows)
+    # Territory and venue names must not run as spreadsheet formulas (csvsafe).
+    writer.writerows([csvsafe.neutralise(cell) for cell in row] for row in rows)
     return response
 
 

@@ -1,6 +1,8 @@
 """``manage.py import_lieux FILE``: import a « Lieux de médiation numérique » file (or the
 national France Services list)."""
 
+from pathlib import Path
+
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
@@ -37,6 +39,15 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         dry_run, skip_invalid = options["dry_run"], options["skip_invalid"]
+        rejects = options["rejects"]
+        if rejects:
+            target = Path(rejects)
+            if target.resolve() == Path(options["file"]).resolve():
+                raise CommandError(_("Le fichier de rejets ne peut pas être le fichier importé."))
+            if not target.parent.is_dir():
+                raise CommandError(
+                    _("Le dossier du fichier de rejets n'existe pas : %(folder)s") % {"folder": target.parent}
+                )
         report = import_file(
             options["file"],
             dry_run=dry_run,
