@@ -260,7 +260,7 @@ def build(scale: int, seed: int = SEED) -> dict:
             position += 1
         # The kinds the channel triggers would compute: with them already there, loading the
         # channels leaves the venue rows alone (an UPDATE of every venue doubled the table).
-        venues.append((*venue_row, sorted(kinds)))
+        venues.append((*venue_row, sorted(kinds), ""))
 
         roll = rng.random()
         if roll < 0.07:  # closed today, for a known or unknown time
@@ -288,7 +288,7 @@ def build(scale: int, seed: int = SEED) -> dict:
         "frais", "dispositifs", "formations_labels", "autres_formations_labels", "modalites_acces",
         "modalites_accompagnement", "fiche_acces_libre", "prise_rdv", "date_maj", "service_area",
         "closed_permanently_on", "verified_at", "verified_by_id", "version", "created_at", "updated_at",
-        "search_text", "channel_kinds",
+        "search_text", "channel_kinds", "staff_comment",
     ]  # fmt: skip
     t0 = time.monotonic()
     copy_rows("directory_venue", venue_columns, venues)

@@ -65,6 +65,7 @@ WRK_CONNECTIONS = 32
 SCALAR_KEYS = [
     "throughput_ratio", "throughput_ratio_rounds", "throughput", "worker_rss_mb", "first_view_kb", "first_view_files",
     "edit_visible_at_once", "cache_backend", "coverage_france_s", "dataset", "load_average_1_5_15", "date", "command",
+    "first_venue_slow3g",
 ]  # fmt: skip
 TARGETS = {
     "queries_per_page": 6,
@@ -177,7 +178,33 @@ def sample_parameters(scale: int) -> dict[str, list[str]]:
         "combined": [f"/lieux/?q={urllib.parse.quote(r[2])}&scenario=2&canal=phone&statut=ouvert" for r in rows],
         "deep_page": [f"/lieux/?page={deep - i}" for i in range(VARIANTS)],
         "venue": [f"/lieux/{r[0]}/" for r in rows],
+        # Issue 13: the one box reading places (commune names as typed, postal codes), the
+        # serving groups, the time filters, the « Pendant la fermeture » block of a closed venue.
+        "place_commune": [
+            f"/lieux/?q={urllib.parse.quote(r[2].lower())}&scenario={1 + i % 3}" for i, r in enumerate(rows)
+        ],
+        "place_postal": [f"/lieux/?q={r[3]}" for r in rows],
+        "time_filters": [
+            f"/lieux/?q={urllib.parse.quote(r[2])}&"
+            + (
+                "ouvert=maintenant",
+                "jour=samedi",
+                "apres=18:00",
+                "date=" + (datetime.date.today() + datetime.timedelta(days=3)).isoformat() + "&heure=10:00",
+            )[i % 4]
+            for i, r in enumerate(rows)
+        ],
+        "venue_closed": [f"/lieux/{slug}/?scenario={1 + i % 3}" for i, slug in enumerate(closed_slugs(rng))],
     }
+
+
+def closed_slugs(rng) -> list[str]:
+    """Venues temporarily closed today: their page adds the « Pendant la fermeture » block."""
+    from directory.models import Venue
+
+    today = datetime.date.today()
+    slugs = list(Venue.objects.temporarily_closed_on(today).order_by("pk").values_list("slug", flat=True)[:2000])
+    return rng.sample(slugs, min(VARIANTS, len(slugs)))
 
 
 def bench_admin():
@@ -206,8 +233,21 @@ def measure_queries(urls: dict[str, list[str]]) -> tuple[dict, dict]:
 
     client = Client()
     client.get("/healthz")  # open the connection outside the count
+    # The commune index of the search box is read once per process (directory/territories.py,
+    # shared_index): built here, outside the count, as on a running server.
+    from directory import territories
+
+    territories.shared_index()
     counts, notes = {}, {}
     pages = {"list": "/lieux/", "list_filtered": urls["combined"][0], "detail": urls["venue"][0]}
+    # Issue 13: a place typed in the box, the time filters, a closed venue's page.
+    for name, key in (
+        ("list_place", "place_commune"),
+        ("list_time", "time_filters"),
+        ("detail_closed", "venue_closed"),
+    ):
+        if urls.get(key):
+            pages[name] = urls[key][0]
     for api in ("/api/v1/lieux/", "/api/v1/lieux"):
         try:
             resolve(api)
@@ -499,6 +539,10 @@ def write_markdown(results: dict) -> None:
         value = results.get(key)
         limit = TARGETS.get(key)
         row(label, target, "n/d" if value is None else value, None if value is None or not limit else value <= limit)
+    slow = results.get("first_venue_slow3g")
+    if slow:
+        row("Premier lieu d'une recherche de commune en « Slow 3G » (médiane de 3)", "≤ 3 s",
+            f"{slow['median_s']} s ({slow['runs_s']})", slow["median_s"] <= 3)  # fmt: skip
     for scale_key, other in sorted(results.get("other_scales", {}).items()):
         lines += [
             "",
@@ -633,6 +677,14 @@ def measure_pages(args, results, notes, urls, scale_key, env, settings) -> None:
         results["first_view_files"] = weight["files"]
         results["edit_visible_at_once"] = edit_shows_at_once(server.base, args.scale)
         results["cache_backend"] = settings.CACHES["default"]["BACKEND"]
+        # The first venue of a commune search on « Slow 3G » (bench/slow3g.py), median of 3.
+        from bench import slow3g
+
+        try:
+            results["first_venue_slow3g"] = slow3g.measure(server.base, urls["place_commune"][0])
+        except Exception as error:  # no Chromium / Playwright on this machine
+            results["first_venue_slow3g"] = None
+            notes["first_venue_slow3g"] = str(error)[:200]
     os.unlink(mix_script)
 
 

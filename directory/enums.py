@@ -63,6 +63,11 @@ class ChannelKind(models.TextChoices):
     ONLINE_COURSE = "online_course", _("Formation en ligne")
 
 
+# The channels a temporary closure suspends when it names no channel staying open: the drop-in
+# at the venue itself. The one rule is ``ClosurePeriod.keeps_working`` (models/venues.py).
+ON_SITE_KINDS = (ChannelKind.IN_PERSON,)
+
+
 class ClosureReason(models.TextChoices):
     HEALTH_CRISIS = "health_crisis", _("Crise sanitaire")
     WORKS = "works", _("Travaux")

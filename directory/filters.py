@@ -45,7 +45,7 @@ import django_filters
 from django import forms
 from django.contrib.postgres.expressions import ArraySubquery
 from django.core.validators import RegexValidator
-from django.db.models import Case, IntegerField, OuterRef, Prefetch, Value, When
+from django.db.models import Case, F, IntegerField, OuterRef, Prefetch, Value, When
 from django.db.models.functions import JSONObject
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -54,6 +54,7 @@ from drf_spectacular.utils import extend_schema_field
 
 from directory import enums
 from directory.models import Channel, ClosurePeriod, Commune, Venue
+from directory.places import read_place
 
 Q_MAX_LENGTH = 200
 
@@ -111,6 +112,62 @@ POSTAL_CODE_SCHEMA = {"type": "string", "pattern": r"^[0-9]{5}$"}
 DEPARTEMENT_SCHEMA = {"type": "string", "pattern": r"^([0-9]{2}|2[AB]|97[0-9])$"}
 SIREN_SCHEMA = {"type": "string", "pattern": r"^[0-9]{9}$"}
 SCENARIO_SCHEMA = {"type": "integer", "enum": [1, 2, 3]}
+
+
+TIME_SCHEMA = {"type": "string", "pattern": r"^[0-9]{1,2}([:h][0-9]{2})?$", "example": "18:00"}
+
+
+class ClockTimeField(forms.TimeField):
+    """« 18:00 », « 18:30 », « 18h », « 18 h 30 », « 18 »."""
+
+    default_error_messages = {"invalid": _("Heure invalide : écrivez par exemple 18:00 ou 18 h 30.")}
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, datetime.time):
+            return value
+        match = re.fullmatch(r"\s*([0-9]{1,2})\s*(?:[:h]\s*([0-9]{2})?)?\s*", str(value)[:20])
+        if not match or int(match[1]) > 23 or int(match[2] or 0) > 59:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return datetime.time(int(match[1]), int(match[2] or 0))
+
+
+@extend_schema_field(TIME_SCHEMA)
+class ClockTimeFilter(django_filters.Filter):
+    field_class = ClockTimeField
+
+
+class OpenDayField(forms.DateField):
+    """A date residents may ask about: from yesterday to a year ahead."""
+
+    default_error_messages = {
+        "invalid": _("Date invalide : écrivez par exemple 2026-12-05."),
+        "range": _("Date hors limites : choisissez une date dans l'année qui vient."),
+    }
+
+    def validate(self, value):
+        super().validate(value)
+        if value is not None:
+            today = timezone.localdate()
+            if not (today - datetime.timedelta(days=1) <= value <= today + datetime.timedelta(days=366)):
+                raise forms.ValidationError(self.error_messages["range"], code="range")
+
+
+class OpenDayFilter(django_filters.DateFilter):
+    field_class = OpenDayField
+
+
+# « Ouvert le samedi »: the days of the week as the parameter names them.
+WEEKDAYS = [
+    ("lundi", _("Lundi")),
+    ("mardi", _("Mardi")),
+    ("mercredi", _("Mercredi")),
+    ("jeudi", _("Jeudi")),
+    ("vendredi", _("Vendredi")),
+    ("samedi", _("Samedi")),
+    ("dimanche", _("Dimanche")),
+]
 
 
 @extend_schema_field(NEAR_SCHEMA)
@@ -234,13 +291,33 @@ class VenueFilter(django_filters.FilterSet):
     public = _multiple(enums.Public.choices, _("Publics"))
     langue = _multiple(enums.Language.choices, _("Langues parlées"))
     near = NearFilter(label=_("Autour de la position"), method="filter_near")
+    # Time filters, combined in ``filter_queryset`` (``_filter_times``).
+    ouvert = django_filters.ChoiceFilter(
+        label=_("Ouvert maintenant"),
+        choices=[("maintenant", _("Ouvert maintenant"))],
+        method="filter_later",
+        error_messages={"invalid_choice": _("Valeur inconnue : écrivez « maintenant ».")},
+    )
+    jour = django_filters.ChoiceFilter(
+        label=_("Ouvert le (jour de la semaine)"),
+        choices=WEEKDAYS,
+        method="filter_later",
+        error_messages={"invalid_choice": _("Jour inconnu : lundi, mardi… ou dimanche.")},
+    )
+    apres = ClockTimeFilter(label=_("Ouvert après"), method="filter_later")
+    date = OpenDayFilter(label=_("Ouvert le (date)"), method="filter_later")
+    heure = ClockTimeFilter(label=_("À (heure)"), method="filter_later")
 
     # Which model field each vocabulary parameter reads.
     ARRAY_FIELDS = {"typologie": "typologie", "service": "services", "public": "publics", "langue": "languages"}
 
-    def __init__(self, data=None, *args, today: datetime.date | None = None, **kwargs):
+    def __init__(
+        self, data=None, *args, today: datetime.date | None = None, now: datetime.datetime | None = None, **kwargs
+    ):
         super().__init__(data, *args, **kwargs)
         self.today = today or timezone.localdate()
+        self.now = now or timezone.now()
+        self.words_dropped = False
 
     def get_form_class(self):
         # Built once per class: django-filter builds a new form class, and new fields, for every
@@ -279,8 +356,9 @@ class VenueFilter(django_filters.FilterSet):
 
     @property
     def is_text_search_only(self) -> bool:
-        """Only ``q`` is set: ``qs`` is a text search of the venues not closed for good."""
-        return self._set_filters() == {"q"}
+        """Only ``q`` is set and it is not a place: ``qs`` is a text search of the venues not
+        closed for good."""
+        return self._set_filters() == {"q"} and self.place is None
 
     @property
     def selected_scenario(self) -> int | None:
@@ -311,17 +389,77 @@ class VenueFilter(django_filters.FilterSet):
         # Entries nobody confirmed for too long leave the results (their page stays reachable).
         queryset = queryset.shown_by_default()
         queryset = super().filter_queryset(queryset)
+        queryset = self._filter_times(queryset, data)
         ordering = []
         if data.get("near"):
             ordering.append("distance_order")
         if data.get("commune"):
             ordering.append("located_elsewhere")
-        if data.get("q"):
+        if data.get("q") and self.place is not None:
+            ordering += ["place_group", F("place_km").asc(nulls_last=True)]
+        elif data.get("q"):
             ordering.append("-search_rank")
         return queryset.order_by(*ordering, "name", "pk")
 
+    def filter_later(self, queryset, name, value):
+        # The time parameters work together: ``_filter_times``.
+        return queryset
+
+    def open_day(self, data=None) -> datetime.date | None:
+        """The day asked about: ``date``, or the next ``jour`` (today if it is that day)."""
+        data = self.form.cleaned_data if data is None else data
+        if data.get("date"):
+            return data["date"]
+        if data.get("jour"):
+            weekday = [value for value, _label in WEEKDAYS].index(data["jour"])
+            return self.today + datetime.timedelta(days=(weekday - self.today.weekday()) % 7)
+        return None
+
+    def _filter_times(self, queryset, data):
+        """« Ouvert maintenant », « le samedi », « après 18 h », « le … à … », honouring
+        closures and public holidays (``VenueQuerySet.open_now`` / ``open_at`` / ``open_during``
+        / ``open_after_in_a_week``)."""
+        if data.get("ouvert"):
+            queryset = queryset.open_now(self.now)
+        day, at, after = self.open_day(data), data.get("heure"), data.get("apres")
+        after_minute = after.hour * 60 + after.minute if after else 0
+        if day is None and at:
+            day = self.today
+        if day is not None:
+            if at:
+                return queryset.open_at(datetime.datetime.combine(day, at))
+            return queryset.open_during(day, after_minute)
+        if after:
+            return queryset.open_after_in_a_week(after_minute, self.today)
+        return queryset
+
+    @property
+    def place_reading(self):
+        """``q`` read as a place (``directory/places.py``), or None (no valid ``q``)."""
+        if "_place_reading" not in self.__dict__:
+            text = self._cleaned("q") if not (self.is_bound and self.errors.get("q")) else None
+            self._place_reading = read_place(text) if text else None
+        return self._place_reading
+
+    @property
+    def place(self):
+        """The place ``q`` names, when it names one: the list then shows the venues serving it."""
+        reading = self.place_reading
+        return reading.place if reading else None
+
     def filter_q(self, queryset, name, value):
-        return queryset.search(value)
+        place = self.place
+        if place is None:
+            return queryset.search(value)
+        serving = queryset.serving_place(place.codes, place.postal_code, place.position())
+        if place.words:
+            # « Cysoing médiathèque »: the venues serving Cysoing whose text has those words; if
+            # none has, all those serving it (the page says so).
+            with_words = serving.search(place.words)
+            if with_words.exists():
+                return with_words
+            self.words_dropped = True
+        return serving
 
     def filter_commune(self, queryset, name, commune):
         return queryset.serving(commune).annotate(
@@ -369,8 +507,8 @@ VenueFilter.base_filters = _ShallowCopied(VenueFilter.base_filters)
 # What a result card (directory.presenters.venue_cards) and the map read, and nothing more:
 # a venue row has some forty columns, and decoding them was a fifth of an uncached list page.
 CARD_VENUE_FIELDS = (
-    "name", "slug", "postal_code", "latitude", "longitude", "closed_permanently_on", "commune__name",
-    "verified_at", "created_at",
+    "name", "slug", "postal_code", "latitude", "longitude", "closed_permanently_on", "opening_hours",
+    "stop_communes", "commune__name", "verified_at", "created_at",
 )  # fmt: skip
 CARD_CHANNEL_FIELDS = ("kind", "value", "label", "availability")
 CARD_CLOSURE_FIELDS = ("starts_on", "ends_on", "public_message")

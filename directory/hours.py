@@ -7,6 +7,7 @@ today's hours, and a readable week.
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -131,3 +132,313 @@ def week(expression: str, reference: datetime.date | None = None) -> list[tuple[
             return []
         rows.append((formats.date_format(day, "l").capitalize(), ", ".join(spans) if spans else _("Fermé")))
     return rows
+
+
+# --- the venue's time zone --------------------------------------------------------------------
+
+# Overseas départements and collectivities by INSEE code (the start of the commune code); every
+# other one (metropolitan France, Corsica) lives on Paris time.
+OVERSEAS_TIME_ZONES = {
+    "971": "America/Guadeloupe",
+    "972": "America/Martinique",
+    "973": "America/Cayenne",
+    "974": "Indian/Reunion",
+    "975": "America/Miquelon",
+    "976": "Indian/Mayotte",
+    "977": "America/St_Barthelemy",
+    "978": "America/Marigot",
+    "984": "Indian/Kerguelen",
+    "986": "Pacific/Wallis",
+    "987": "Pacific/Tahiti",
+    "988": "Pacific/Noumea",
+    "989": "Pacific/Pitcairn",
+}
+
+
+def departement_code_of(commune_code: str) -> str:
+    """The département of an INSEE commune code: 3 characters overseas (``97411`` → ``974``),
+    2 elsewhere (``59350`` → ``59``, ``2A004`` → ``2A``). Same rule as SQL ``gll_departement_code``."""
+    code = commune_code or ""
+    return code[:3] if code[:2] in ("97", "98") else code[:2]
+
+
+@lru_cache(maxsize=32)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def time_zone_of(commune_code: str) -> ZoneInfo:
+    """The time zone residents of that commune live in (Paris unless overseas)."""
+    name = OVERSEAS_TIME_ZONES.get(departement_code_of(commune_code))
+    return _zone(name) if name else PARIS
+
+
+def local_now(commune_code: str, now: datetime.datetime | None = None) -> datetime.datetime:
+    """``now`` (aware) as the wall-clock time of the commune, naive, to the minute."""
+    now = now or timezone.now()
+    return timezone.localtime(now, time_zone_of(commune_code)).replace(tzinfo=None, second=0, microsecond=0)
+
+
+@lru_cache(maxsize=1)
+def _public_holidays():
+    # opening-hours-py knows the French calendar (country FR, no overseas regions yet): the
+    # expression « PH » is open exactly on public holidays.
+    return opening_hours.OpeningHours("PH", country="FR")
+
+
+@lru_cache(maxsize=512)
+def is_public_holiday(day: datetime.date) -> bool:
+    return bool(_public_holidays().is_open(datetime.datetime.combine(day, datetime.time(12))))
+
+
+# --- the one status of a venue ----------------------------------------------------------------
+
+
+class State:
+    """What a venue is, right now: the CSS class of the status and the API's ``etat``."""
+
+    OPEN = "open"  # open now by its hours
+    CLOSED = "closed"  # closed now by its hours (opens later)
+    UNKNOWN = "unknown"  # not closed, but no readable hours
+    PAUSED = "paused"  # temporarily closed (a closure period covers today)
+    GONE = "gone"  # closed for good
+
+
+@dataclass(frozen=True)
+class VenueStatus:
+    """The status of a venue at a moment, and its wording. ``text`` is what every channel
+    prints (list, page, poster, paper sheet, API); ``sms`` is the same words, compact."""
+
+    state: str
+    text: str
+    sms: str
+    opens_at: datetime.datetime | None = None  # local wall-clock time of the next opening
+    closes_at: datetime.datetime | None = None  # local wall-clock time it closes, when open
+    closure: object | None = None  # the current ClosurePeriod when temporarily closed
+    reopens_on: datetime.date | None = None  # the day after the closure, when it has an end
+    today: tuple = ()  # today's opening spans [(time, time)] by the hours, closures aside
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == State.OPEN
+
+    @property
+    def is_closed_temporarily(self) -> bool:
+        return self.state == State.PAUSED
+
+    @property
+    def printed(self) -> str:
+        """The part of the status that holds all day, for paper (door poster, sheet): a printed
+        « Ouvert · jusqu'à 12 h » would be wrong by the afternoon, so « Ouvert » (the week's hours
+        are printed beside it); closures, closed for good and unknown hours as in ``text``."""
+        if self.state in (State.OPEN, State.CLOSED):
+            return _("Ouvert")
+        return self.text
+
+    def as_api(self) -> dict:
+        return {
+            "etat": self.state,
+            "texte": self.text,
+            "ouvre_a": self.opens_at.isoformat() if self.opens_at else None,
+            "ferme_a": self.closes_at.isoformat() if self.closes_at else None,
+            "fermeture_jusqu_au": self.closure.ends_on.isoformat() if self.closure and self.closure.ends_on else None,
+        }
+
+
+def _day_month(day: datetime.date, today: datetime.date) -> str:
+    # « 21 décembre », with the year only when it is not this year's.
+    return formats.date_format(day, "j F" if day.year == today.year else "j F Y")
+
+
+def _opening_text(opens: datetime.datetime, now: datetime.datetime) -> str:
+    time = _hm(opens)
+    days = (opens.date() - now.date()).days
+    if days == 0:
+        return _("ouvre aujourd'hui à %(time)s") % {"time": time}
+    if days < 7:
+        return _("ouvre %(weekday)s à %(time)s") % {"weekday": formats.date_format(opens, "l"), "time": time}
+    return _("ouvre le %(date)s à %(time)s") % {"date": _day_month(opens.date(), now.date()), "time": time}
+
+
+def _compact(text: str) -> str:
+    # The SMS form: « Ouvert, jusqu'à 12h » (a middle dot is not GSM-7; « 12 h » costs a septet).
+    return re.sub(r"(\d) h( (\d\d))?\b", r"\1h\3", text.replace(" · ", ", "))
+
+
+def _next_opening(oh, start: datetime.datetime, closed_days) -> datetime.datetime | None:
+    """The first opening at or after ``start`` on a day no closure covers (a few hops: a
+    closure of several weeks is one hop, not one per opening)."""
+    moment = start
+    for _hop in range(12):
+        try:
+            opens = moment if oh.is_open(moment) else oh.next_change(moment)
+        except Exception:
+            return None
+        if opens is None:
+            return None
+        opens = opens.replace(tzinfo=None)
+        if (opens - start).days > 60:
+            return None
+        blocked_until = closed_days(opens.date())
+        if blocked_until is None:
+            return opens
+        if blocked_until == datetime.date.max:  # closed until further notice
+            return None
+        moment = datetime.datetime.combine(blocked_until + datetime.timedelta(days=1), datetime.time())
+    return None
+
+
+def venue_status(venue, now: datetime.datetime | None = None) -> VenueStatus:
+    """THE status of ``venue`` at ``now`` (default: now), with its wording, in the venue's time
+    zone: closed for good, temporarily closed (a closure period covers the local day), or by its
+    opening hours (public holidays as the OpenStreetMap expression says: « PH off »). Reads
+    ``venue.commune_id``, ``closed_permanently_on``, ``opening_hours`` and its closures
+    (``venue.current_closure`` and ``closures_on``: prefetched or listed ones when present).
+
+    Used by the list cards, the venue page, the door poster, the paper sheet, the SMS reply and
+    the API: change the wording here, and only here."""
+    local = local_now(venue.commune_id, now)
+    today = local.date()
+    if venue.closed_permanently_on and venue.closed_permanently_on <= today:
+        text = _("Fermé définitivement")
+        return VenueStatus(State.GONE, text, _compact(text))
+    closure = venue.current_closure(today)
+    if closure is not None:
+        if closure.ends_on:
+            text = _("Fermé temporairement jusqu'au %(date)s") % {"date": _day_month(closure.ends_on, today)}
+            reopens = closure.ends_on + datetime.timedelta(days=1)
+        else:
+            text, reopens = _("Fermé temporairement"), None
+        return VenueStatus(State.PAUSED, text, _compact(text), closure=closure, reopens_on=reopens)
+    oh = parse((venue.opening_hours or "").strip()) if venue.opening_hours else None
+    if oh is None:
+        text = _("Horaires non renseignés")
+        return VenueStatus(State.UNKNOWN, text, _compact(text))
+
+    def closed_days(day):
+        # The last day of the closure covering ``day``, or None.
+        covering = venue.closures_on(day)
+        if not covering:
+            return None
+        if any(c.ends_on is None for c in covering):
+            return datetime.date.max
+        return max(c.ends_on for c in covering)
+
+    try:
+        is_open = bool(oh.is_open(local))
+        change = oh.next_change(local)
+        midnight = local.replace(hour=0, minute=0)
+        spans = tuple(
+            (a.time(), b.time() if b.date() == today else datetime.time(23, 59))
+            for a, b, st, _c in oh.intervals(midnight, midnight + datetime.timedelta(days=1))
+            if _is_open_state(st)
+        )
+    except Exception:
+        text = _("Horaires non renseignés")
+        return VenueStatus(State.UNKNOWN, text, _compact(text))
+    change = change.replace(tzinfo=None) if change is not None else None
+    if is_open:
+        if change is not None and change - local <= datetime.timedelta(hours=24):
+            text = _("Ouvert · jusqu'à %(time)s") % {"time": _hm(change)}
+        else:
+            text = _("Ouvert")
+        return VenueStatus(State.OPEN, text, _compact(text), closes_at=change, today=spans)
+    opens = _next_opening(oh, local, closed_days)
+    text = _("Fermé") if opens is None else _("Fermé · %(opening)s") % {"opening": _opening_text(opens, local)}
+    return VenueStatus(State.CLOSED, text, _compact(text), opens_at=opens, today=spans)
+
+
+def today_text(status: VenueStatus) -> str:
+    """Today's hours in words (« aujourd'hui 9 h – 12 h, 14 h – 17 h »), for the alternatives
+    offered during a closure; empty when closed today or unknown."""
+    if not status.today:
+        return ""
+    spans = ", ".join(f"{_hm_time(a)} – {_hm_time(b)}" for a, b in status.today)
+    return _("aujourd'hui %(spans)s") % {"spans": spans}
+
+
+def _hm_time(t: datetime.time) -> str:
+    return _hm(datetime.datetime.combine(datetime.date(2000, 1, 1), t))
+
+
+# --- the week as minute ranges, for the time filters in SQL --------------------------------------
+
+MINUTES_A_DAY = 24 * 60
+MINUTES_A_WEEK = 7 * MINUTES_A_DAY
+
+
+@lru_cache(maxsize=8)
+def reference_monday(today: datetime.date) -> datetime.datetime:
+    """The Monday of the first week, from this one on, without a public holiday: a typical
+    week (a holiday would read as a weekday closed every week)."""
+    monday = today - datetime.timedelta(days=today.weekday())
+    for _week in range(12):
+        if not any(is_public_holiday(monday + datetime.timedelta(days=i)) for i in range(7)):
+            break
+        monday += datetime.timedelta(days=7)
+    return datetime.datetime.combine(monday, datetime.time())
+
+
+@lru_cache(maxsize=4)
+def _a_public_holiday(today: datetime.date) -> datetime.date | None:
+    for i in range(400):
+        day = today + datetime.timedelta(days=i)
+        if is_public_holiday(day):
+            return day
+    return None
+
+
+def _merged(spans):
+    merged = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+@lru_cache(maxsize=4096)
+def weekly_spans(expression: str, today: datetime.date | None = None):
+    """``(week, holiday)`` of an OpenStreetMap expression: ``week`` the opening spans of a
+    typical week as ``(start, end)`` minutes from Monday 00:00 (end excluded; a span past
+    Sunday midnight wraps to Monday); ``holiday`` the spans of a public holiday in minutes from
+    midnight when the expression has its own « PH » rule, else None (a holiday is then a
+    weekday like the others). Empty and None for missing or unreadable hours. The time filters
+    (``VenueQuerySet.open_at`` …) read them from ``Venue.weekly_hours`` / ``holiday_hours``."""
+    oh = parse((expression or "").strip()) if expression else None
+    if oh is None:
+        return (), None
+    monday = reference_monday(today or timezone.localdate())
+    try:
+        spans = []
+        for a, b, st, _c in oh.intervals(monday, monday + datetime.timedelta(days=7)):
+            if not _is_open_state(st):
+                continue
+            start = int((a.replace(tzinfo=None) - monday).total_seconds() // 60)
+            end = int((b.replace(tzinfo=None) - monday).total_seconds() // 60)
+            spans.append((start, min(end, MINUTES_A_WEEK)))
+        # A Sunday night running past midnight shows at the start of the reference Monday
+        # (the week before spills into it): spans wrap by themselves.
+        holiday = None
+        if re.search(r"\bPH\b", expression):
+            day = _a_public_holiday(monday.date())
+            if day is not None:
+                start_of_day = datetime.datetime.combine(day, datetime.time())
+                holiday = tuple(
+                    _merged(
+                        (
+                            int((a.replace(tzinfo=None) - start_of_day).total_seconds() // 60),
+                            min(int((b.replace(tzinfo=None) - start_of_day).total_seconds() // 60), MINUTES_A_DAY),
+                        )
+                        for a, b, st, _c in oh.intervals(start_of_day, start_of_day + datetime.timedelta(days=1))
+                        if _is_open_state(st)
+                    )
+                )
+    except Exception:
+        return (), None
+    return tuple(_merged(spans)), holiday
+
+
+def minute_of_week(moment: datetime.datetime) -> int:
+    return moment.weekday() * MINUTES_A_DAY + moment.hour * 60 + moment.minute

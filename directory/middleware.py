@@ -9,6 +9,8 @@ from django.http import HttpResponse, HttpResponseBadRequest
 from django.template.defaultfilters import filesizeformat
 from django.template.loader import render_to_string
 
+from directory.critical_css import site_stylesheet
+
 logger = logging.getLogger(__name__)
 
 
@@ -113,6 +115,9 @@ class SecurityHeadersMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        response.setdefault("Content-Security-Policy", self.policy)
+        # The inlined site stylesheet (directory/critical_css.py), by its hash only.
+        inline = site_stylesheet()[1]
+        policy = self.policy.replace("style-src 'self'", f"style-src 'self' {inline}") if inline else self.policy
+        response.setdefault("Content-Security-Policy", policy)
         response.setdefault("Permissions-Policy", "geolocation=(self), camera=(), microphone=()")
         return response

@@ -15,18 +15,25 @@ then print their own markup (``__html__``), every stored text escaped with ``htm
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass
 from html import escape  # the stdlib one: Django's adds a lazy-string check and a SafeString per call
+from urllib.parse import quote
 
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from directory.channels import get_kind
-from directory.enums import AccessScenario
+from directory import hours
+from directory.channels import get_kind, host_of
+from directory.enums import AccessScenario, ChannelKind
+from directory.hours import State
 from directory.models import ClosurePeriod
 from directory.templatetags.directory_tags import distance as distance_text
+from directory.text import fold
 
 LONG_DATE = "l j F Y"  # « mardi 3 mars 2026 »
 
@@ -34,30 +41,71 @@ LONG_DATE = "l j F Y"  # « mardi 3 mars 2026 »
 @dataclass(frozen=True, slots=True)
 class ChannelLine:
     """One ``<li>`` of a channel list; ``{{ line }}`` in a template prints it (``__html__``),
-    with every piece escaped."""
+    with every piece escaped. A channel that acts is one link saying what it does (« Appeler le
+    03 53 01 10 07 », « Envoyer un SMS au … »; phone and SMS as buttons at least 44 px high); a
+    label is shown only when it says more than the kind (« Accueil », not « SMS »)."""
 
     kind: str  # ChannelKind value, for the CSS class
-    heading: str  # « Téléphone — Accueil : »
-    value: str  # as residents read it (« 03 53 01 00 00 »)
+    heading: str  # the label when it adds something (« Accueil »), or the kind for non-links (« Permanence sur place »)
+    value: str  # the action (« Appeler le 03 53 01 00 00 ») or, for non-links, the text (« Place de la mairie »)
     href: str | None  # tel:, sms:, https://… or None for signage, drop-in, post
     external: bool  # an http(s) link: opened with rel="noopener noreferrer"
     availability: str
 
     def __html__(self) -> str:
+        heading = f'<span class="channel-kind">{escape(self.heading)}</span> ' if self.heading else ""
         if self.href:
             rel = ' rel="noopener noreferrer"' if self.external else ""
-            value = f'<a class="channel-link" href="{escape(self.href)}"{rel}>{escape(self.value)}</a>'
+            button = " action-button" if self.kind in BUTTON_KINDS else ""
+            value = (
+                f'<a class="channel-link action action-{escape(self.kind)}{button}" href="{escape(self.href)}"{rel}>'
+                f"{escape(self.value)}</a>"
+            )
         else:
             value = f'<span class="channel-value">{escape(self.value)}</span>'
         when = f' <span class="channel-when">({escape(self.availability)})</span>' if self.availability else ""
-        return (
-            f'<li class="channel channel-{escape(self.kind)}"><span class="channel-kind">{escape(self.heading)}</span>\n'
-            f"{value}{when}</li>\n"
-        )
+        return f'<li class="channel channel-{escape(self.kind)}">{heading}\n{value}{when}</li>\n'
 
     def __str__(self) -> str:
         # The template engine calls str() before escaping: hand it text already marked safe.
         return mark_safe(self.__html__())  # noqa: S308  # nosec B308 B703  (every piece escaped in __html__)
+
+
+# Shown as large buttons (≥ 44 px): what residents without internet tap.
+BUTTON_KINDS = (ChannelKind.PHONE, ChannelKind.SMS)
+
+# What each kind of link does, in words (« %(value)s »: the number, address or site as read).
+ACTIONS = {
+    ChannelKind.PHONE: gettext_lazy("Appeler le %(value)s"),
+    ChannelKind.SMS: gettext_lazy("Envoyer un SMS au %(value)s"),
+    ChannelKind.WHATSAPP: gettext_lazy("Écrire sur WhatsApp"),
+    ChannelKind.FACEBOOK: gettext_lazy("Voir sur Facebook"),
+    ChannelKind.EMAIL: gettext_lazy("Écrire à %(value)s"),
+    ChannelKind.WEBSITE: gettext_lazy("Aller sur le site %(value)s"),
+    ChannelKind.VIDEO_STREAM: gettext_lazy("Regarder les vidéos"),
+    ChannelKind.VIDEO_CLASS: gettext_lazy("Rejoindre la classe en visio"),
+    ChannelKind.ONLINE_COURSE: gettext_lazy("Suivre la formation en ligne"),
+}
+
+# Labels that only repeat the kind (folded): « SMS — SMS : », « Site web — caf.fr : caf.fr ».
+KIND_WORDS = {
+    ChannelKind.PHONE: {"telephone", "tel", "numero", "appel", "appeler"},
+    ChannelKind.SMS: {"sms", "texto", "message", "messages"},
+    ChannelKind.EMAIL: {"email", "e mail", "courriel", "mail", "adresse e mail"},
+    ChannelKind.WEBSITE: {"site", "site web", "site internet", "internet", "web"},
+    ChannelKind.WHATSAPP: {"whatsapp"},
+    ChannelKind.FACEBOOK: {"facebook", "page facebook", "groupe facebook"},
+}
+
+
+def label_adds_information(kind: str, kind_label: str, label: str, shown_value: str) -> bool:
+    """False when the label only repeats the kind or the value (« SMS », « Site web », « caf.fr »)."""
+    words = " ".join(re.findall(r"[a-z0-9]+", fold(label)))
+    if not words:
+        return False
+    repeated = {" ".join(re.findall(r"[a-z0-9]+", fold(kind_label))), kind} | KIND_WORDS.get(kind, set())
+    value_words = " ".join(re.findall(r"[a-z0-9]+", fold(shown_value)))
+    return words not in repeated and words != value_words and words not in value_words.split(" ")
 
 
 class _LineWriter:
@@ -65,64 +113,87 @@ class _LineWriter:
 
     def __init__(self):
         self.labels: dict[str, str] = {}
-        self.with_label = _("%(kind)s — %(label)s :")
-        self.without_label = _("%(kind)s :")
+        self.actions: dict[str, str] = {}
 
     def line_of(self, kind: str, value: str, label: str, availability: str) -> ChannelLine:
         spec = get_kind(kind)
         kind_label = self.labels.get(kind)
         if kind_label is None:
             kind_label = self.labels[kind] = str(spec.label)
-        if label:
-            heading = self.with_label % {"kind": kind_label, "label": label}
-        else:
-            heading = self.without_label % {"kind": kind_label}
+        shown = spec.display(value)
         href = spec.href(value)
+        if kind == ChannelKind.WEBSITE and href:
+            shown = host_of(href) or shown
+        informative = label and label_adds_information(kind, kind_label, label, shown)
+        if href:
+            action = self.actions.get(kind)
+            if action is None:
+                action = self.actions[kind] = str(ACTIONS.get(kind, "%(value)s"))
+            return ChannelLine(
+                kind=kind,
+                heading=f"{label} :" if informative else "",
+                value=action % {"value": shown},
+                href=href,
+                external=href.startswith("http"),
+                availability=availability,
+            )
+        heading = f"{kind_label} — {label} :" if informative else f"{kind_label} :"
         return ChannelLine(
-            kind=kind,
-            heading=heading,
-            value=spec.display(value),
-            href=href,
-            external=bool(href) and href.startswith("http"),
-            availability=availability,
+            kind=kind, heading=heading, value=shown, href=None, external=False, availability=availability
         )
+
+
+# French phone numbers as written in free text: « 03 53 01 10 07 », « 03.53.01.10.07 »,
+# « 0353011007 », « +33 3 53 01 10 07 ».
+PHONE_IN_TEXT = re.compile(r"(?<![\d+])(?:\+33[\s.]?|0)[1-9](?:[\s.-]?\d{2}){4}(?!\d)")
+
+
+def link_phone_numbers(text: str) -> str:
+    """``text`` escaped, with every phone number written in it turned into a ``tel:`` link
+    (closure messages: « appelez le 03 53 01 10 07 »). Returns safe HTML."""
+    parts = []
+    last = 0
+    for match in PHONE_IN_TEXT.finditer(text or ""):
+        digits = re.sub(r"\D", "", match.group())
+        number = "+33" + digits[2:] if digits.startswith("33") else "+33" + digits[1:]
+        parts.append(escape(text[last : match.start()]))
+        parts.append(f'<a class="channel-link" href="tel:{number}">{escape(match.group())}</a>')
+        last = match.end()
+    parts.append(escape((text or "")[last:]))
+    return mark_safe("".join(parts))  # noqa: S308  # nosec B308 B703  (every piece escaped above)
 
 
 @dataclass(frozen=True, slots=True)
 class StatusLine:
-    state: str  # "closed" (for good), "paused" (temporarily closed) or "open": the CSS class
-    text: str  # in bold: « Ouvert », « Fermé temporairement jusqu'au … inclus »
+    state: str  # hours.State: "open", "closed", "unknown", "paused", "gone": the CSS class
+    text: str  # in bold: « Ouvert · jusqu'à 12 h », « Fermé temporairement jusqu'au 21 décembre »
     note: str  # after the bold text: « — fermeture prévue du … au … »
     message: str  # the mediator's message for the current closure
 
 
-def status_line(venue, today: datetime.date, open_text: str) -> StatusLine:
-    """``open_text``: « Ouvert », translated once for the whole page."""
-    if venue.closed_permanently_on and venue.closed_permanently_on <= today:
-        date = date_format(venue.closed_permanently_on, "j F Y")
-        return StatusLine("closed", _("Fermé définitivement depuis le %(date)s") % {"date": date}, "", "")
-    closure = venue.current_closure(today)
-    if closure:
-        if closure.ends_on:
-            text = _("Fermé temporairement jusqu'au %(date)s inclus") % {
-                "date": date_format(closure.ends_on, LONG_DATE)
-            }
-        else:
-            text = _("Fermé temporairement, date de réouverture inconnue")
-        return StatusLine("paused", text, "", closure.public_message)
+def upcoming_note(venue, today: datetime.date) -> str:
     upcoming = venue.upcoming_closures(today)
-    note = ""
-    if upcoming:
-        following = upcoming[0]
-        if following.ends_on:
-            note = _("fermeture prévue du %(start)s au %(end)s") % {
-                "start": date_format(following.starts_on, "j F"),
-                "end": date_format(following.ends_on, "j F Y"),
-            }
-        else:
-            note = _("fermeture prévue à partir du %(start)s") % {"start": date_format(following.starts_on, "j F Y")}
-        note = f" — {note}"
-    return StatusLine("open", open_text, note, "")
+    if not upcoming:
+        return ""
+    following = upcoming[0]
+    if following.ends_on:
+        return _("fermeture prévue du %(start)s au %(end)s") % {
+            "start": date_format(following.starts_on, "j F"),
+            "end": date_format(following.ends_on, "j F Y"),
+        }
+    return _("fermeture prévue à partir du %(start)s") % {"start": date_format(following.starts_on, "j F Y")}
+
+
+def status_line(venue, now: datetime.datetime) -> StatusLine:
+    """The card's status: ``Venue.status_at`` (the one status function), plus the closure's
+    message or the next planned closure."""
+    status = venue.status_at(now)
+    if status.state == State.GONE:
+        return StatusLine(status.state, status.text, "", "")
+    if status.closure is not None:
+        return StatusLine(status.state, status.text, "", status.closure.public_message)
+    note = upcoming_note(venue, hours.local_now(venue.commune_id, now).date())
+    return StatusLine(status.state, status.text, f" — {note}" if note else "", "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +208,7 @@ class VenueCard:
     status: StatusLine
     channels: list[ChannelLine]
     texts: CardTexts
+    alternatives_url: str = ""  # during a closure: the open venues serving the same commune
     unverified: str = ""  # « Informations non vérifiées depuis le … » once stale
     share_url: str = ""  # the venue's « Envoyer » page (directory/views/share.py)
 
@@ -149,7 +221,12 @@ class VenueCard:
             f'    <p class="status status-{status.state}"><strong>{escape(status.text)}</strong>{escape(status.note)}</p>\n'
         ]
         if status.message:
-            parts.append(f'    <p class="status-message">{escape(status.message)}</p>\n')
+            parts.append(f'    <p class="status-message">{link_phone_numbers(status.message)}</p>\n')
+        if status.state == State.PAUSED and self.alternatives_url:
+            parts.append(
+                f'    <p class="during-closure"><a href="{escape(self.alternatives_url)}">'
+                f"{escape(self.texts.alternatives)}</a></p>\n"
+            )
         if self.unverified:
             parts.append(f'    <p class="venue-unverified">{escape(self.unverified)}</p>\n')
         if self.channels:
@@ -175,16 +252,19 @@ class CardTexts:
     channels_label: str  # aria-label of the channel list
     no_channel: str  # shown when a chosen scenario leaves a venue without usable channel, else ""
     send: str = ""  # « Envoyer ou imprimer »
+    alternatives: str = ""  # link text of a temporarily closed venue's open alternatives
 
     @classmethod
     def for_scenario(cls, scenario: int | None) -> CardTexts:
+        alternatives = _("Pendant la fermeture : les lieux ouverts qui desservent la même commune")
         if scenario:
             return cls(
                 _("Pour le joindre avec ce dont vous disposez"),
                 _("Aucun moyen de contact adapté à votre situation."),
                 _("Envoyer ou imprimer"),
+                alternatives,
             )
-        return cls(_("Pour le joindre"), "", _("Envoyer ou imprimer"))
+        return cls(_("Pour le joindre"), "", _("Envoyer ou imprimer"), alternatives)
 
 
 def closures_of(venue, rows) -> list[ClosurePeriod]:
@@ -226,22 +306,52 @@ def sheet_channels(rows, scenario: int | None):
     return groups, lines_by_id
 
 
-def venue_cards(venues, *, today: datetime.date, scenario: int | None = None, near=None) -> list[VenueCard]:
+def _stop_distances(codes, point) -> list[float]:
+    from directory.territories import distance_km, positions
+
+    known = positions()
+    return [distance_km(tuple(point), known[code]) for code in codes if code in known]
+
+
+def venue_cards(
+    venues,
+    *,
+    today: datetime.date,
+    scenario: int | None = None,
+    near=None,
+    now: datetime.datetime | None = None,
+    back_query: str = "",
+    distance_attribute: str | None = None,
+) -> list[VenueCard]:
     """Cards of a result page. ``venues`` come from ``with_page_prefetches(cards_only=True)``
-    (``card_channels``, ``card_closures``), with ``distance_km`` when ``near`` is set."""
+    (``card_channels``, ``card_closures``), with ``distance_km`` when ``near`` is set.
+    ``back_query`` (the list's query string) rides along to the venue page, whose « Retour à
+    l'annuaire » returns to the same search."""
+    now = now or timezone.now()
+    list_url = reverse("directory:venue_list")
     suffix = f"?scenario={int(scenario)}" if scenario else ""
     # reverse() once: a slug is ASCII letters, digits and hyphens, printed as is in the path.
     url_head, _slug, url_tail = reverse("directory:venue", kwargs={"slug": "slug"}).rpartition("slug")
     url_tail += suffix
+    # Only when the list had more than the scenario (which the venue page keeps anyway).
+    if back_query and any(not part.startswith("scenario=") for part in back_query.split("&")):
+        url_tail += ("&" if suffix else "?") + "retour=" + quote(back_query, safe="")
     writer = _LineWriter()
     texts = CardTexts.for_scenario(scenario)
-    open_text = _("Ouvert")
-    at_distance = _("à %(distance)s") if near else ""
+    distance_attribute = distance_attribute or ("distance_km" if near else None)
+    at_distance = _("à %(distance)s") if distance_attribute else ""
+    stop_text = _("passe par cette commune (lieu mobile)")
     cards = []
     for venue in venues:
         place = f"{venue.commune.name} ({venue.postal_code})"
-        if near:
-            place += " · " + at_distance % {"distance": distance_text(getattr(venue, "distance_km", None))}
+        km = getattr(venue, distance_attribute, None) if distance_attribute else None
+        if near and km is not None and getattr(venue, "stop_communes", None):
+            # A mobile venue is as near as its nearest stop (its stop communes' centres).
+            km = min([km, *_stop_distances(venue.stop_communes, near)])
+        if getattr(venue, "stops_here", False):
+            place += " · " + stop_text
+        elif km is not None:
+            place += " · " + at_distance % {"distance": distance_text(km)}
         lines = [writer.line_of(r["kind"], r["value"], r["label"], r["availability"]) for r in venue.card_channels]
         venue.listed_closures = closures_of(venue, venue.card_closures)
         cards.append(
@@ -250,14 +360,57 @@ def venue_cards(venues, *, today: datetime.date, scenario: int | None = None, ne
                 name=venue.name,
                 url=url_head + venue.slug + url_tail,
                 place=place,
-                status=status_line(venue, today, open_text),
+                status=status_line(venue, now),
                 channels=lines,
                 texts=texts,
+                alternatives_url=f"{list_url}?commune={venue.commune_id}&statut=ouvert"
+                + (f"&scenario={int(scenario)}" if scenario else ""),
                 unverified=unverified_text(venue),
                 share_url=url_head + venue.slug + "/envoyer/" + suffix,
             )
         )
     return cards
+
+
+@dataclass(frozen=True, slots=True)
+class Alternative:
+    """An open venue offered while another is closed (« Pendant la fermeture »)."""
+
+    name: str
+    url: str
+    place: str  # « Cysoing · à 3,5 km »
+    status: str  # « Ouvert · jusqu'à 12 h »
+    state: str
+    today: str  # « aujourd'hui 9 h – 12 h, 14 h – 17 h »
+    channels: list[ChannelLine]
+
+
+def alternatives_of(venues, *, now: datetime.datetime, scenario: int | None = None) -> list[Alternative]:
+    """``venues`` from ``VenueQuerySet.open_alternatives_to`` with ``card_channels`` and
+    ``card_closures`` (JSON rows) and ``alternative_km``."""
+    writer = _LineWriter()
+    suffix = f"?scenario={int(scenario)}" if scenario else ""
+    result = []
+    for venue in venues:
+        venue.listed_closures = closures_of(venue, venue.card_closures)
+        status = venue.status_at(now)
+        place = venue.commune.name
+        if getattr(venue, "alternative_km", None) is not None:
+            place += " · " + _("à %(distance)s") % {"distance": distance_text(venue.alternative_km)}
+        result.append(
+            Alternative(
+                name=venue.name,
+                url=venue.get_absolute_url() + suffix,
+                place=place,
+                status=status.text,
+                state=status.state,
+                today=hours.today_text(status),
+                channels=[
+                    writer.line_of(r["kind"], r["value"], r["label"], r["availability"]) for r in venue.card_channels
+                ],
+            )
+        )
+    return result
 
 
 def unverified_text(venue) -> str:

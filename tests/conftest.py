@@ -24,6 +24,18 @@ def _default_language():
     translation.activate(settings.LANGUAGE_CODE)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_commune_index():
+    """The search box reads places from a process-wide commune index
+    (``directory.territories.shared_index``, reloaded every ten minutes): each test's communes
+    are its own."""
+    from directory import territories
+
+    territories._shared = None
+    yield
+    territories._shared = None
+
+
 @pytest.fixture
 def hauts_de_france(db):
     """A tiny slice of real territory: Nord and Pas-de-Calais, MEL and CC Pévèle-Carembault."""

@@ -93,6 +93,9 @@ def test_list_gives_venues_with_channels_and_status(client, venues):
     assert arbrisseau["structure"] == {"name": "Centres sociaux de Lille", "slug": venues["phone_only"].structure.slug}
     assert [c["kind"] for c in arbrisseau["channels"]] == ["signage", "phone"]  # least equipped first
     assert arbrisseau["channels"][0]["href"] is None
+    # « now »: the one status function (hours.venue_status), as the pages word it.
+    now = arbrisseau["status"].pop("now")
+    assert now["etat"] in {"open", "closed", "unknown"} and now["texte"].startswith(("Ouvert", "Fermé", "Horaires"))
     assert arbrisseau["status"] == {
         "code": "open",
         "label": "Ouvert",

@@ -64,7 +64,7 @@ def test_the_commune_sheet_lists_every_venue_serving_it(client, world):
 
 def test_a_closed_venue_shows_its_closure_and_only_the_channels_still_open(client, world):
     html = client.get(sheet_url("59350")).content.decode()
-    assert "Fermé jusqu" in html and "Réouverture après travaux" in html
+    assert "Fermé temporairement jusqu" in html and "Réouverture après travaux" in html
     assert "06 39 98 00 43" in html
     assert "03 53 01 00 43" not in html
 

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from directory import enums
-from directory.models import SmsExchange
+from directory.models import SmsExchange, Venue
 from directory.sms import adapters, gsm7, ratelimit, stats
 from directory.sms.reply import build_reply, parse
 from tests.factories import ChannelFactory, ClosurePeriodFactory, DepartementFactory, VenueFactory
@@ -114,7 +114,9 @@ def venues(hauts_de_france):
     closure.open_channels.add(sms)
     silent = VenueFactory(name="Espace fermé muet", commune=hdf.lille, service_area="commune")
     ChannelFactory(venue=silent, value="+33353010004")
-    ClosurePeriodFactory(venue=silent)
+    # Its closure keeps only a drop-in elsewhere open: no phone works (ClosurePeriod.keeps_working).
+    elsewhere = ChannelFactory(venue=silent, in_person=True, value="Mairie annexe, mardi 14 h – 17 h")
+    ClosurePeriodFactory(venue=silent).open_channels.add(elsewhere)
     web_only = VenueFactory(name="Lieu sans téléphone", commune=hdf.lille, service_area="commune")
     ChannelFactory(venue=web_only, email=True)
     gone = VenueFactory(name="Lieu disparu", commune=hdf.lille, closed_for_good=True)
@@ -138,10 +140,12 @@ def test_it_answers_a_postal_code(venues):
     assert reply.answered
     assert "Centre social Lille Moulins" in reply.text
     assert "03 53 01 00 01" in reply.text
-    assert "auj. 9h-12h, 14h-17h" in reply.text
+    # The one status function, in its SMS form (« Ouvert, jusqu'à 12h », « Fermé, ouvre … »).
+    moulins = Venue.objects.prefetch_related("closures").get(name="Centre social Lille Moulins")
+    assert f"03 53 01 00 01, {gsm7.to_gsm7(moulins.status_at().sms)}" in reply.text
     # Closed but reachable by SMS during the closure: listed, with the closure said.
     assert "Espace fermé joignable" in reply.text
-    assert "lieu fermé jusqu'au" in reply.text
+    assert "Fermé temporairement jusqu'au" in reply.text
     assert "06 39 98 00 03" in reply.text
     assert "muet" not in reply.text
     assert "sans telephone" not in reply.text and "sans téléphone" not in reply.text
@@ -166,7 +170,7 @@ def test_it_answers_a_commune_name_with_or_without_accents(venues, text):
     assert reply.answered, reply.text
     assert reply.text.startswith("Aide au numérique, Villeneuve-d'Ascq")
     assert "Médiathèque de Villeneuve" in reply.text
-    assert "06 39 98 00 02, lun.-ven. 9h-17h" in reply.text
+    assert "06 39 98 00 02, " in reply.text and "(lun.-ven. 9h-17h)" in reply.text
 
 
 def test_it_answers_accented_commune_names(venues):
@@ -407,3 +411,13 @@ def test_replies_stay_french_whatever_the_gateway_language(client, gateway, venu
             headers={**stamp(body), "Accept-Language": "en"},
         )
     assert "code postal" in response.json()["reply"]
+
+
+def test_a_closure_naming_no_channel_keeps_the_phone(hauts_de_france):
+    """The one closure rule: a closure that names no channel stops only the drop-in."""
+    venue = VenueFactory(name="Espace en travaux", commune=hauts_de_france.templeuve, service_area="commune")
+    ChannelFactory(venue=venue, value="+33353011007")
+    ClosurePeriodFactory(venue=venue)
+    reply = build_reply("59242")
+    assert "Espace en travaux" in reply.text and "03 53 01 10 07" in reply.text
+    assert "Fermé temporairement jusqu'au" in reply.text

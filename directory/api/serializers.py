@@ -88,7 +88,31 @@ class ClosureSerializer(serializers.ModelSerializer):
         fields = ["starts_on", "ends_on", "reason", "public_message"]
 
 
+class StatusNowSerializer(serializers.Serializer):
+    """``Venue.status_at()``: the one status function, as the pages word it."""
+
+    etat = serializers.ChoiceField(
+        choices=["open", "closed", "unknown", "paused", "gone"],
+        help_text=_(
+            "Maintenant, dans le fuseau horaire du lieu : open (ouvert selon ses horaires), closed (fermé "
+            "selon ses horaires), unknown (horaires non renseignés), paused (fermé temporairement), gone "
+            "(fermé définitivement)."
+        ),
+    )
+    texte = serializers.CharField(help_text=_("Le statut en mots, comme sur le site : « Ouvert · jusqu'à 12 h »."))
+    ouvre_a = serializers.CharField(
+        allow_null=True, help_text=_("Prochaine ouverture, heure locale du lieu (ISO 8601).")
+    )
+    ferme_a = serializers.CharField(
+        allow_null=True, help_text=_("Heure locale de fermeture quand il est ouvert (ISO 8601).")
+    )
+    fermeture_jusqu_au = serializers.CharField(
+        allow_null=True, help_text=_("Dernier jour de la fermeture temporaire en cours, si elle a une fin.")
+    )
+
+
 class StatusSerializer(serializers.Serializer):
+    now = StatusNowSerializer(help_text=_("Le statut maintenant, avec son libellé."))
     code = serializers.ChoiceField(
         choices=enums.VenueStatus.choices,
         help_text=_("Statut aujourd'hui : open, temporarily_closed ou permanently_closed."),
@@ -208,6 +232,7 @@ class VenueSerializer(serializers.ModelSerializer):
         status = venue.status_on(today)
         closure = venue.current_closure(today) if status == enums.VenueStatus.TEMPORARILY_CLOSED else None
         return {
+            "now": venue.status_at(self.context.get("now")).as_api(),
             "code": status.value,
             "label": str(status.label),
             "closure": ClosureSerializer(closure).data if closure else None,

@@ -110,6 +110,35 @@ def _q(name, description, type_=OpenApiTypes.STR, **kwargs):
 # from the FilterSet; these replace the ones it cannot type, and add examples).
 FILTER_PARAMETERS = [
     _q(
+        "ouvert",
+        _(
+            "« maintenant » : les lieux ouverts à cet instant selon leurs horaires, dans leur fuseau horaire, hors fermetures."
+        ),
+        enum=["maintenant"],
+    ),
+    _q(
+        "jour",
+        _("Jour de la semaine (lundi … dimanche) : les lieux ouverts ce jour-là (le prochain, aujourd'hui compris)."),
+        enum=["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"],
+    ),
+    _q(
+        "apres",
+        _("Heure (18:00, 18h30) : les lieux ouverts après cette heure (le jour demandé, sinon un jour de la semaine)."),
+        {"type": "string", "pattern": r"^[0-9]{1,2}([:h][0-9]{2})?$"},
+    ),
+    _q(
+        "date",
+        _(
+            "Date (AAAA-MM-JJ, dans l'année qui vient) : les lieux ouverts ce jour-là, fermetures et jours fériés compris."
+        ),
+        OpenApiTypes.DATE,
+    ),
+    _q(
+        "heure",
+        _("Heure (18:00) : avec « date », ouverts à ce moment ; seule, ouverts aujourd'hui à cette heure."),
+        {"type": "string", "pattern": r"^[0-9]{1,2}([:h][0-9]{2})?$"},
+    ),
+    _q(
         "q",
         _(
             "Texte libre : nom du lieu, commune, code postal ou structure. Accents et fautes de frappe pardonnés ; "

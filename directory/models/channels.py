@@ -3,7 +3,7 @@ use it. Validation, normalisation and rendering are delegated to ``directory.cha
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -14,6 +14,23 @@ from directory.channels import get_kind
 class ChannelQuerySet(models.QuerySet):
     def usable_in(self, scenario: int):
         return self.filter(scenario__lte=scenario)
+
+    def working_on(self, on):
+        """Channels that still work on ``on``: the SQL twin of ``ClosurePeriod.keeps_working``
+        (``tests/test_closure_rule.py`` checks that both agree on a table of cases). A channel
+        stops when its venue is closed for good, or when a closure covering ``on`` names other
+        channels but not this one, or names none and the channel is on site (the drop-in)."""
+        from directory.models.venues import ClosurePeriod
+
+        through = ClosurePeriod.open_channels.through.objects
+        covering = ClosurePeriod.objects.covering(on).filter(venue_id=OuterRef("venue_id"))
+        names_any = Exists(through.filter(closureperiod_id=OuterRef("pk")))
+        names_this = Exists(through.filter(closureperiod_id=OuterRef("pk"), channel_id=OuterRef(OuterRef("pk"))))
+        return (
+            self.exclude(venue__closed_permanently_on__lte=on)
+            .filter(~Exists(covering.filter(names_any).filter(~names_this)))
+            .filter(~Q(kind__in=enums.ON_SITE_KINDS) | ~Exists(covering.filter(~names_any)))
+        )
 
     # A channel belongs to its venue: the venue's rules decide.
     def editable_by(self, user):
@@ -105,6 +122,19 @@ class Channel(models.Model):
         if self.scenario in (None, ""):
             self.scenario = self.kind_spec.default_scenario
         super().save(*args, **kwargs)
+        self._refresh_venue_stops()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        self._refresh_venue_stops()
+        return result
+
+    def _refresh_venue_stops(self):
+        # A mobile venue's stops are read from its in-person channels (Venue.stop_communes).
+        if self.kind in enums.ON_SITE_KINDS and self.venue_id:
+            venue = self.venue
+            if enums.Itinerance.ITINERANT in (venue.itinerance or []) or venue.stop_communes:
+                venue.refresh_stops()
 
     @property
     def href(self):

@@ -6,7 +6,7 @@ import datetime
 import re
 
 from django.conf import settings
-from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.fields import ArrayField, IntegerRangeField
 from django.contrib.postgres.indexes import GinIndex, GistIndex
 from django.contrib.postgres.search import (
     SearchQuery,
@@ -16,8 +16,10 @@ from django.contrib.postgres.search import (
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from django.db.backends.postgresql.psycopg_any import NumericRange
 from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -154,6 +156,68 @@ class VersionConflict(Exception):
 DEPARTEMENT_CODE = models.Func(F("commune_id"), function="gll_departement_code", output_field=models.CharField())
 
 
+class _AnyRangeHas(models.Func):
+    """``value <@ ANY(ranges)``: an int (a minute) in one of the ranges, or with ``&&`` a
+    range overlapping one of them."""
+
+    template = "(%(expressions)s))"
+    output_field = models.BooleanField()
+
+    def __init__(self, value, field, operator="<@"):
+        self.arg_joiner = f" {operator} ANY("
+        super().__init__(value, F(field))
+
+
+def _overlaps(start: int, end: int, field: str):
+    span = models.Func(models.Value(start), models.Value(end), function="int4range", output_field=models.TextField())
+    return _AnyRangeHas(span, field, "&&")
+
+
+def _open_at_minute(day: datetime.date, minute: int) -> Q:
+    """Open at ``minute`` of ``day`` by the hours (closures aside): the typical week, or on a
+    public holiday the holiday's own hours when the expression has some."""
+    from directory.hours import is_public_holiday
+
+    weekly = Q(_AnyRangeHas(models.Value(day.weekday() * 1440 + minute), "weekly_hours"))
+    if not is_public_holiday(day):
+        return weekly
+    return (Q(holiday_hours__isnull=True) & weekly) | (
+        Q(holiday_hours__isnull=False) & Q(_AnyRangeHas(models.Value(minute), "holiday_hours"))
+    )
+
+
+def _open_during(day: datetime.date, start: int, end: int) -> Q:
+    from directory.hours import is_public_holiday
+
+    offset = day.weekday() * 1440
+    weekly = Q(_overlaps(offset + start, offset + end, "weekly_hours"))
+    if not is_public_holiday(day):
+        return weekly
+    return (Q(holiday_hours__isnull=True) & weekly) | (
+        Q(holiday_hours__isnull=False) & Q(_overlaps(start, end, "holiday_hours"))
+    )
+
+
+def _overseas_zones():
+    """[(département codes, ZoneInfo)] of the overseas time zones."""
+    from directory.hours import OVERSEAS_TIME_ZONES, _zone
+
+    zones: dict[str, list[str]] = {}
+    for code, name in OVERSEAS_TIME_ZONES.items():
+        zones.setdefault(name, []).append(code)
+    return [(codes, _zone(name)) for name, codes in zones.items()]
+
+
+def _km_from(lat: float, lon: float):
+    """Straight-line distance in km from (lat, lon), None for venues without coordinates."""
+    here = models.Func(F("latitude"), F("longitude"), function="ll_to_earth", output_field=models.FloatField())
+    there = models.Func(
+        models.Value(float(lat)), models.Value(float(lon)), function="ll_to_earth", output_field=models.FloatField()
+    )
+    chord = models.Func(here, there, arg_joiner=" <-> ", template="(%(expressions)s)", output_field=models.FloatField())
+    return models.ExpressionWrapper(chord / 1000.0, output_field=models.FloatField())
+
+
 def _all_of_any_of(groups: list[list[str]]) -> SearchQuery:
     """A French full-text query for « any word of each group »: ``(a | b) & (c | d)``."""
     query = None
@@ -198,12 +262,66 @@ class VenueQuerySet(models.QuerySet):
         on = on or timezone.localdate()
         return self.exclude(closed_permanently_on__lte=on)
 
+    # --- time filters (« ouvert maintenant », « le samedi », « après 18 h », « le … à … ») ---
+    # On ``weekly_hours`` / ``holiday_hours`` (see the fields), honouring closures and public
+    # holidays; Python's ``hours.venue_status`` says the same for one venue
+    # (``tests/test_time_filters.py`` checks them against each other).
+    def open_at(self, moment: datetime.datetime):
+        """Open at ``moment`` (naive: the local wall-clock time of each venue)."""
+        day = moment.date()
+        return self.open_on(day).filter(_open_at_minute(day, moment.hour * 60 + moment.minute))
+
+    def open_now(self, now: datetime.datetime | None = None):
+        """Open right now, each venue in its own time zone (overseas venues are hours apart)."""
+        from directory import hours
+
+        now = now or timezone.now()
+        by_date: dict[datetime.date, list] = {}
+        paris = hours.local_now("75056", now)
+        for zone_codes, zone in [(None, None), *_overseas_zones()]:
+            local = paris if zone is None else timezone.localtime(now, zone).replace(tzinfo=None)
+            by_date.setdefault(local.date(), []).append((zone_codes, local))
+        condition = Q()
+        for day, zones in by_date.items():
+            in_zones = Q()
+            for zone_codes, local in zones:
+                where = (
+                    ~Q(departement_code__in=hours.OVERSEAS_TIME_ZONES)
+                    if zone_codes is None
+                    else Q(departement_code__in=zone_codes)
+                )
+                in_zones |= where & _open_at_minute(day, local.hour * 60 + local.minute)
+            closed = ClosurePeriod.objects.covering(day).filter(venue=OuterRef("pk"))
+            condition |= in_zones & ~Q(closed_permanently_on__lte=day) & ~Exists(closed)
+        return self.alias(departement_code=DEPARTEMENT_CODE).filter(condition)
+
+    def open_during(self, day: datetime.date, start_minute: int = 0, end_minute: int = 24 * 60):
+        """Open at some moment of ``day`` between the two times (minutes from midnight)."""
+        return self.open_on(day).filter(_open_during(day, start_minute, end_minute))
+
+    def open_after_in_a_week(self, minute: int, on: datetime.date):
+        """Open after ``minute`` (from midnight) on some day of a typical week, and not closed on
+        ``on`` (« ouvert après 18 h », no day given)."""
+        condition = Q()
+        for weekday in range(7):
+            condition |= Q(_overlaps(weekday * 1440 + minute, (weekday + 1) * 1440, "weekly_hours"))
+        return self.open_on(on).filter(condition)
+
     # --- reachability -----------------------------------------------------------------------
     def reachable_in(self, scenario: int):
         """Venues with at least one channel usable by a resident in ``scenario``."""
         from directory.models.channels import Channel
 
         return self.filter(Exists(Channel.objects.filter(venue=OuterRef("pk"), scenario__lte=scenario)))
+
+    def with_working_channel(self, scenario: int, on: datetime.date):
+        """Venues a resident in ``scenario`` can reach on ``on``: not closed for good, with a
+        channel usable in ``scenario`` that still works that day (``Channel.objects.working_on``,
+        the SQL twin of ``ClosurePeriod.keeps_working``)."""
+        from directory.models.channels import Channel
+
+        working = Channel.objects.usable_in(scenario).working_on(on).filter(venue_id=OuterRef("pk"))
+        return self.exclude(closed_permanently_on__lte=on).filter(Exists(working))
 
     def with_channel_kinds(self, kinds):
         """Venues with at least one channel of one of ``kinds`` (``channel_kinds``, kept by
@@ -226,6 +344,37 @@ class VenueQuerySet(models.QuerySet):
         queryset (e.g. every commune of a postal code), or whose address has ``postal_code``."""
         sql, params = communes.order_by().values("code", "epci_id", "departement_id").query.sql_with_params()
         return self.filter(pk__in=_serving_ids_sql(sql, list(params), postal_code))
+
+    def serving_place(self, codes: list[str], postal_code: str = "", position: tuple[float, float] | None = None):
+        """Venues serving a place typed by a resident (``directory/places.py``: the communes
+        ``codes``, a postal code), annotated for the list's groups: ``place_group`` 1 located
+        there, 2 the others serving it from nearby (their commune, EPCI or list of communes),
+        3 the services covering its whole département; ``place_km`` the distance from the
+        place's ``position`` (None without coordinates)."""
+        area = enums.ServiceArea
+        stops_here = Q(stop_communes__overlap=list(codes))
+        queryset = self.serving_any(Commune.objects.filter(code__in=codes), postal_code).annotate(
+            place_group=models.Case(
+                models.When(commune_id__in=codes, then=models.Value(1)),
+                # A mobile venue stopping there is there, on its day.
+                models.When(stops_here, then=models.Value(1)),
+                models.When(service_area=area.DEPARTEMENT, then=models.Value(3)),
+                default=models.Value(2),
+                output_field=models.IntegerField(),
+            ),
+            stops_here=models.ExpressionWrapper(stops_here, output_field=models.BooleanField()),
+        )
+        if position is None:
+            # A typed NULL: ordered by, a bare NULL is refused (« non-integer constant in ORDER BY »).
+            return queryset.annotate(place_km=Cast(models.Value(None), models.FloatField()))
+        # A mobile venue is as near as its nearest stop: at the place itself when it stops there.
+        return queryset.annotate(
+            place_km=models.Case(
+                models.When(stops_here, then=models.Value(0.0)),
+                default=_km_from(*position),
+                output_field=models.FloatField(),
+            )
+        )
 
     def located_in_departement(self, code: str):
         """Venues whose commune is in the département ``code`` (``venue_departement_name``)."""
@@ -341,6 +490,42 @@ class VenueQuerySet(models.QuerySet):
             distance_order=chord,
             distance_km=models.ExpressionWrapper(chord / 1000.0, output_field=models.FloatField()),
         )
+
+    def open_alternatives_to(self, venue, scenario: int | None, on: datetime.date):
+        """While ``venue`` is closed: the other venues serving its commune that are open on
+        ``on`` (no closure, not closed for good) and reachable in ``scenario`` by a channel that
+        works (``with_working_channel``); in scenario 1, those with a drop-in first; then the
+        nearest to ``venue`` (``alternative_km``; unknown distances last), then by name. The
+        « Pendant la fermeture » block of a venue page reads the first 2-3."""
+        from directory.models.channels import Channel
+
+        queryset = self.serving(venue.commune).exclude(pk=venue.pk).open_on(on)
+        if scenario:
+            queryset = queryset.with_working_channel(int(scenario), on)
+        ordering = []
+        if scenario == enums.AccessScenario.OFFLINE:
+            drop_in = Channel.objects.filter(venue_id=OuterRef("pk"), kind__in=enums.ON_SITE_KINDS, scenario__lte=1)
+            queryset = queryset.annotate(has_drop_in=Exists(drop_in))
+            ordering.append(F("has_drop_in").desc())
+        if venue.latitude is not None and venue.longitude is not None:
+            here = models.Func(F("latitude"), F("longitude"), function="ll_to_earth", output_field=models.FloatField())
+            there = models.Func(
+                models.Value(float(venue.latitude)),
+                models.Value(float(venue.longitude)),
+                function="ll_to_earth",
+                output_field=models.FloatField(),
+            )
+            chord = models.Func(
+                here, there, arg_joiner=" <-> ", template="(%(expressions)s)", output_field=models.FloatField()
+            )
+            queryset = queryset.annotate(
+                alternative_km=models.ExpressionWrapper(chord / 1000.0, output_field=models.FloatField())
+            )
+            ordering.append(F("alternative_km").asc(nulls_last=True))
+        else:
+            queryset = queryset.annotate(alternative_km=models.Value(None, output_field=models.FloatField()))
+            ordering.append(models.Case(models.When(commune_id=venue.commune_id, then=0), default=1))
+        return queryset.order_by(*ordering, "name", "pk")
 
     # --- permissions ------------------------------------------------------------------------
     def editable_by(self, user):
@@ -504,9 +689,35 @@ class Venue(models.Model):
         models.CharField(max_length=20), default=list, db_default=models.Value("{}"), blank=True, editable=False
     )
 
+    # The opening hours as the time filters query them (« ouvert maintenant », « le samedi »,
+    # « après 18 h », « le … à … »; ``VenueQuerySet.open_at`` and co.): the spans of a typical
+    # week in minutes from Monday 00:00, local time, and of a public holiday when the
+    # expression has a « PH » rule (NULL: a holiday is a weekday like the others). Derived from
+    # ``opening_hours`` by ``hours.weekly_spans``: on save, by the importer, and nightly by
+    # ``maintain_directory`` (``maintenance.refresh_weekly_hours``).
+    weekly_hours = ArrayField(
+        IntegerRangeField(), default=list, db_default=models.Value("{}"), blank=True, editable=False
+    )
+    holiday_hours = ArrayField(IntegerRangeField(), null=True, blank=True, editable=False)
+    # A mobile venue's stops: the communes its in-person channels name (« Parking de la salle des
+    # fêtes de Mons-en-Pévèle »), in its département (``places.communes_named_in``). A place
+    # search lists it « À Mons-en-Pévèle », « arrêt à … », not by the distance of its home base.
+    # Kept by ``refresh_stops`` (channel saves and deletes) and after bulk loads.
+    stop_communes = ArrayField(
+        models.CharField(max_length=5), default=list, db_default=models.Value("{}"), blank=True, editable=False
+    )
+
     objects = VenueQuerySet.as_manager()
     history = HistoricalRecords(
-        excluded_fields=["search_text", "search_vector", "channel_kinds", "updated_at"],
+        excluded_fields=[
+            "search_text",
+            "search_vector",
+            "channel_kinds",
+            "updated_at",
+            "weekly_hours",
+            "holiday_hours",
+            "stop_communes",
+        ],
         m2m_fields=[service_area_communes],
     )
 
@@ -619,11 +830,41 @@ class Venue(models.Model):
     def refresh_search_text(self):
         self.search_text = self.build_search_text()
 
+    def stops_named(self, in_person_values) -> list[str]:
+        """The stop communes of this venue if it is mobile (``itinerance``), from its in-person
+        channels' texts."""
+        if enums.Itinerance.ITINERANT not in (self.itinerance or []) or not self.commune_id:
+            return []
+        from directory.hours import departement_code_of
+        from directory.places import communes_named_in
+
+        departement = departement_code_of(self.commune_id)
+        codes = []
+        for value in in_person_values:
+            codes += communes_named_in(value, {departement})
+        return list(dict.fromkeys(codes))
+
+    def refresh_stops(self):
+        """Recompute ``stop_communes`` from the channels in the database (one UPDATE)."""
+        from directory.models.channels import Channel
+
+        values = Channel.objects.filter(venue_id=self.pk, kind__in=enums.ON_SITE_KINDS).values_list("value", "label")
+        self.stop_communes = self.stops_named(f"{value} {label}" for value, label in values)
+        Venue.objects.filter(pk=self.pk).update(stop_communes=self.stop_communes)
+
+    def refresh_weekly_hours(self):
+        from directory.hours import weekly_spans
+
+        week, holiday = weekly_spans(self.opening_hours or "")
+        self.weekly_hours = [NumericRange(a, b) for a, b in week]
+        self.holiday_hours = None if holiday is None else [NumericRange(a, b) for a, b in holiday]
+
     def save(self, *args, **kwargs):
         if not self.slug:
             base = f"{self.name} {self.commune.name}" if self.commune_id else self.name
             self.slug = unique_slug(Venue, base, self.pk)
         self.refresh_search_text()
+        self.refresh_weekly_hours()
         if self._state.adding:
             super().save(*args, **kwargs)
             return
@@ -734,6 +975,25 @@ class Venue(models.Model):
     @property
     def status(self) -> enums.VenueStatus:
         return self.status_on()
+
+    def status_at(self, now: datetime.datetime | None = None):
+        """The status now (or at ``now``) with its wording, in the venue's time zone: the one
+        function every page, poster, sheet, SMS reply and the API print (``hours.venue_status``)."""
+        from directory.hours import venue_status
+
+        return venue_status(self, now)
+
+    def channels_working_on(self, on: datetime.date | None = None, channels=None) -> list:
+        """The channels (default: ``self.channels.all()``) that still work on ``on``: none when
+        closed for good; during closures, those every covering closure keeps
+        (``ClosurePeriod.keeps_working``). Channels may be model instances or objects with ``pk``
+        and ``kind``."""
+        on = on or timezone.localdate()
+        if self.closed_permanently_on and self.closed_permanently_on <= on:
+            return []
+        channels = list(self.channels.all()) if channels is None else list(channels)
+        closures = self.closures_on(on)
+        return [c for c in channels if all(closure.keeps_working(c.pk, c.kind) for closure in closures)]
 
     def channels_for(self, scenario: int | None = None):
         channels = list(self.channels.all())
@@ -898,3 +1158,22 @@ class ClosurePeriod(models.Model):
 
     def covers(self, on: datetime.date) -> bool:
         return self.starts_on <= on and (self.ends_on is None or self.ends_on >= on)
+
+    def named_channel_ids(self) -> set:
+        """The channels this closure names as staying open (``open_channel_ids`` when the page
+        read them as JSON, else ``open_channels``, prefetched or not)."""
+        ids = getattr(self, "open_channel_ids", None)
+        if ids is None:
+            ids = [channel.pk for channel in self.open_channels.all()] if self.pk else []
+        return set(ids)
+
+    def keeps_working(self, channel_id, kind: str) -> bool:
+        """THE rule for « what still works during a closure »: when the closure names channels
+        staying open, exactly those; when it names none, every channel but the drop-in at the
+        venue (``enums.ON_SITE_KINDS``): phone, SMS, post, signage on the door and online
+        channels go on. Poster, paper sheet, SMS reply, venue page and coverage all ask this
+        (SQL twin: ``Channel.objects.working_on``)."""
+        named = self.named_channel_ids()
+        if named:
+            return channel_id in named
+        return kind not in enums.ON_SITE_KINDS

@@ -1029,6 +1029,8 @@ class LieuxImporter:
                 default_change_reason="import",
             )
             Channel.objects.filter(venue__in=changed).exclude(standard_field="").delete()
+        # The time filters' columns, derived from the opening hours (COPY and bulk updates skip save()).
+        maintenance.refresh_weekly_hours([*new_ids, *(venue.pk for venue in changed)])
         channels = []
         scenarios = self._default_scenarios
         targets = [*zip(new_ids, to_create, strict=True), *((venue.pk, normal) for venue, normal in to_update)]

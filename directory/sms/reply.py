@@ -160,12 +160,13 @@ def _hm(t: datetime.time) -> str:
 
 def _venue_candidates(communes, today, postal_code=""):
     primary = communes[0]
-    closed_today = ClosurePeriod.objects.covering(today).filter(venue=OuterRef("pk"))
+    # A phone or SMS channel that still works today (the one closure rule, in SQL).
+    working_phone = Channel.objects.filter(kind__in=PHONE_KINDS).working_on(today).filter(venue=OuterRef("pk"))
     return (
         Venue.objects.serving_any(Commune.objects.filter(code__in=[c.code for c in communes]), postal_code)
         .not_permanently_closed(today)
         .with_channel_kinds(PHONE_KINDS)
-        .filter(~Exists(closed_today) | Exists(closed_today.filter(open_channels__kind__in=PHONE_KINDS)))
+        .filter(Exists(working_phone))
         .annotate(
             proximity=Case(
                 When(commune__in=[c.code for c in communes], then=Value(0)),
@@ -178,11 +179,10 @@ def _venue_candidates(communes, today, postal_code=""):
         .select_related("commune")
         .prefetch_related(
             Prefetch("channels", queryset=Channel.objects.filter(kind__in=PHONE_KINDS)),
+            # Every channel a closure names (not only phones): a closure naming only the drop-in
+            # keeps no phone open.
             Prefetch(
-                "closures",
-                queryset=ClosurePeriod.objects.current_or_upcoming(today).prefetch_related(
-                    Prefetch("open_channels", queryset=Channel.objects.filter(kind__in=PHONE_KINDS))
-                ),
+                "closures", queryset=ClosurePeriod.objects.current_or_upcoming(today).prefetch_related("open_channels")
             ),
         )
         .order_by("proximity", "name", "pk")[:CANDIDATES]
@@ -200,30 +200,21 @@ class Entry:
 
 
 def _entry(venue, today, now, open_only) -> Entry | None:
-    closure = venue.current_closure(today)
-    channels = list(closure.open_channels.all()) if closure else list(venue.channels.all())
+    # The phone and SMS channels that still work (the one closure rule).
+    channels = venue.channels_working_on(today)
     if not channels:
         return None
     channel = channels[0]
-    state = hours.state(venue.opening_hours, now) if venue.opening_hours else hours.HoursState(known=False)
-    open_today = not closure and bool(state.known and state.today)
+    # The one status function, in its compact SMS form (« Fermé, ouvre lundi à 9h »).
+    status = venue.status_at(now)
+    open_today = status.state in (hours.State.OPEN, hours.State.CLOSED) and bool(status.today)
     if open_only and not open_today:
         return None
+    when = status.sms
+    if status.state == hours.State.PAUSED:
+        when += ", " + _("joignable")
     if channel.availability:
-        when = channel.availability
-    elif closure:
-        when = (
-            _("lieu fermé jusqu'au %(date)s, joignable") % {"date": closure.ends_on.strftime("%d/%m")}
-            if closure.ends_on
-            else _("lieu fermé, joignable")
-        )
-    elif open_today:
-        when = _("auj. %(spans)s") % {"spans": ", ".join(f"{_hm(a)}-{_hm(b)}" for a, b in state.today)}
-    elif state.known and state.next_change:
-        day = DAY_ABBREVIATIONS[state.next_change.weekday()]
-        when = _("ouvre %(day)s %(time)s") % {"day": day, "time": _hm(state.next_change.time())}
-    else:
-        when = ""
+        when += f" ({channel.availability})"
     return Entry(venue.name, venue.commune.name, channel, when, open_today, venue.proximity)
 
 

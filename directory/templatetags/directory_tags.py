@@ -42,3 +42,11 @@ def invitations_awaiting(user):
     if not getattr(user, "is_authenticated", False):
         return []
     return list(Invitation.objects.awaiting(user).select_related("structure"))
+
+
+@register.filter
+def phone(value):
+    """``+33353011007`` → « 03 53 01 10 07 » (``channels.display_phone``)."""
+    from directory.channels import display_phone
+
+    return display_phone(value or "")

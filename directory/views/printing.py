@@ -56,17 +56,16 @@ def _long_date(day: datetime.date) -> str:
 
 
 def status_lines(venue, today) -> tuple[str, str]:
-    """(headline, detail) of the venue's status, in words (never colour alone)."""
-    status = venue.status_on(today)
-    if status == enums.VenueStatus.PERMANENTLY_CLOSED:
-        return _("Fermé définitivement"), ""
-    if status == enums.VenueStatus.TEMPORARILY_CLOSED:
-        closure = venue.current_closure(today)
-        if closure.ends_on:
-            headline = _("Fermé jusqu'au %(date)s inclus") % {"date": _long_date(closure.ends_on)}
-        else:
-            headline = _("Fermé jusqu'à nouvel ordre")
-        return headline, closure.public_message
+    """(headline, detail) of the venue's status, in words (never colour alone). The headline is
+    the one status function's (``Venue.status_at``), in the form that holds all day on paper."""
+    moment = timezone.make_aware(
+        datetime.datetime.combine(today, datetime.time(12)), hours.time_zone_of(venue.commune_id)
+    )
+    status = venue.status_at(moment)
+    if status.state == hours.State.GONE:
+        return status.printed, ""
+    if status.state == hours.State.PAUSED:
+        return status.printed, status.closure.public_message
     upcoming = venue.upcoming_closures(today)
     if upcoming and upcoming[0].starts_on <= today + datetime.timedelta(days=60):
         nxt = upcoming[0]
@@ -81,16 +80,10 @@ def status_lines(venue, today) -> tuple[str, str]:
 
 
 def offline_channels(venue, today) -> tuple[list, bool]:
-    """Channels that need no internet, phone first. During a closure that names the channels
-    staying open, only those (second value True)."""
-    channels = [c for c in venue.channels.all() if c.kind in OFFLINE_ORDER]
-    closure = venue.current_closure(today)
-    during_closure = False
-    if closure:
-        open_ids = {c.pk for c in closure.open_channels.all()}
-        if open_ids:
-            channels = [c for c in channels if c.pk in open_ids]
-            during_closure = True
+    """Channels that need no internet, phone first. During a closure, only those that still
+    work (the one rule: ``ClosurePeriod.keeps_working``; second value True)."""
+    channels = [c for c in venue.channels_working_on(today) if c.kind in OFFLINE_ORDER]
+    during_closure = venue.current_closure(today) is not None
     channels.sort(key=lambda c: (OFFLINE_ORDER.index(c.kind), c.position, c.pk))
     return channels, during_closure
 
@@ -296,11 +289,9 @@ def _publish_signage(request, venue, today):
 
 def _sheet_entry(venue, today):
     headline, detail = status_lines(venue, today)
-    channels = [c for c in venue.channels.all() if c.kind in SHEET_KINDS]
+    # During a closure, what still works by the one rule (``ClosurePeriod.keeps_working``).
+    channels = [c for c in venue.channels_working_on(today) if c.kind in SHEET_KINDS]
     closure = venue.current_closure(today)
-    if closure:
-        open_ids = {c.pk for c in closure.open_channels.all()}
-        channels = [c for c in channels if c.pk in open_ids]
     channels.sort(key=lambda c: (SHEET_KINDS.index(c.kind), c.position, c.pk))
     return {
         "venue": venue,

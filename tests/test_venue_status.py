@@ -1,0 +1,149 @@
+"""The one status function (``hours.venue_status`` / ``Venue.status_at``): its wording, the
+venue's time zone, public holidays and closures."""
+
+import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from directory import hours
+from directory.models import ClosurePeriod, Venue
+
+PARIS = ZoneInfo("Europe/Paris")
+HOURS = "Mo-Fr 09:00-12:00,13:30-17:00; PH off"
+
+
+def at(year, month, day, hour, minute=0, tz=PARIS):
+    return datetime.datetime(year, month, day, hour, minute, tzinfo=tz)
+
+
+def venue(opening_hours=HOURS, commune="59350", closures=(), closed_for_good=None):
+    v = Venue(commune_id=commune, opening_hours=opening_hours, closed_permanently_on=closed_for_good)
+    v.listed_closures = [ClosurePeriod(starts_on=s, ends_on=e) for s, e in closures]
+    return v
+
+
+# Monday 7 December 2026 … Friday 11, Saturday 12, Monday 14.
+CASES = {
+    "open, closing at noon": (venue(), at(2026, 12, 7, 10), "open", "Ouvert · jusqu'à 12 h"),
+    "lunch break": (venue(), at(2026, 12, 7, 12, 30), "closed", "Fermé · ouvre aujourd'hui à 13 h 30"),
+    "friday evening": (venue(), at(2026, 12, 11, 18), "closed", "Fermé · ouvre lundi à 9 h"),
+    "temporarily closed": (
+        venue(closures=[(datetime.date(2026, 12, 1), datetime.date(2026, 12, 21))]),
+        at(2026, 12, 7, 10),
+        "paused",
+        "Fermé temporairement jusqu'au 21 décembre",
+    ),
+    "closure into next year": (
+        venue(closures=[(datetime.date(2026, 12, 1), datetime.date(2027, 1, 4))]),
+        at(2026, 12, 7, 10),
+        "paused",
+        "Fermé temporairement jusqu'au 4 janvier 2027",
+    ),
+    "closure with no end": (
+        venue(closures=[(datetime.date(2026, 12, 1), None)]),
+        at(2026, 12, 7, 10),
+        "paused",
+        "Fermé temporairement",
+    ),
+    "closed for good": (
+        venue(closed_for_good=datetime.date(2026, 1, 1)),
+        at(2026, 12, 7, 10),
+        "gone",
+        "Fermé définitivement",
+    ),
+    "no hours": (venue(opening_hours=""), at(2026, 12, 7, 10), "unknown", "Horaires non renseignés"),
+    "unreadable hours": (venue(opening_hours="le matin"), at(2026, 12, 7, 10), "unknown", "Horaires non renseignés"),
+    # 25 December 2026 is a Friday and a public holiday (« PH off »).
+    "public holiday off": (venue(), at(2026, 12, 24, 18), "closed", "Fermé · ouvre lundi à 9 h"),
+    "public holiday open by its own rule": (
+        venue(opening_hours="Mo-Fr 09:00-12:00; PH 10:00-11:00"),
+        at(2026, 12, 25, 10, 30),
+        "open",
+        "Ouvert · jusqu'à 11 h",
+    ),
+    # A closure on Monday: the next opening skips it.
+    "next opening inside an upcoming closure": (
+        venue(closures=[(datetime.date(2026, 12, 14), datetime.date(2026, 12, 15))]),
+        at(2026, 12, 11, 18),
+        "closed",
+        "Fermé · ouvre mercredi à 9 h",
+    ),
+    "next opening more than a week away": (
+        venue(closures=[(datetime.date(2026, 12, 14), datetime.date(2026, 12, 31))]),
+        at(2026, 12, 11, 18),
+        "closed",
+        "Fermé · ouvre le 4 janvier 2027 à 9 h",
+    ),
+    "upcoming closure with no end": (
+        venue(closures=[(datetime.date(2026, 12, 14), None)]),
+        at(2026, 12, 11, 18),
+        "closed",
+        "Fermé",
+    ),
+    # Saint-Denis de La Réunion (UTC+4): 06:30 in Paris is 09:30 there.
+    "overseas time zone": (venue(commune="97411"), at(2026, 12, 7, 6, 30), "open", "Ouvert · jusqu'à 12 h"),
+    "overseas, Paris afternoon is evening there": (
+        venue(commune="97411"),
+        at(2026, 12, 7, 14, 30),
+        "closed",
+        "Fermé · ouvre mardi à 9 h",
+    ),
+    # Nouméa (UTC+11): Sunday 23:00 in Paris is already Monday 09:00 there.
+    "overseas date already tomorrow": (venue(commune="98818"), at(2026, 12, 6, 23), "open", "Ouvert · jusqu'à 12 h"),
+    "open round the clock": (venue(opening_hours="24/7"), at(2026, 12, 7, 10), "open", "Ouvert"),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_status_wording(case):
+    v, now, state, text = CASES[case]
+    status = v.status_at(now)
+    assert (status.state, status.text) == (state, text)
+
+
+def test_sms_form_is_the_same_words_compact():
+    status = venue().status_at(at(2026, 12, 7, 12, 30))
+    assert status.sms == "Fermé, ouvre aujourd'hui à 13h30"
+
+
+def test_api_form():
+    status = venue().status_at(at(2026, 12, 7, 10))
+    assert status.as_api() == {
+        "etat": "open",
+        "texte": "Ouvert · jusqu'à 12 h",
+        "ouvre_a": None,
+        "ferme_a": "2026-12-07T12:00:00",
+        "fermeture_jusqu_au": None,
+    }
+
+
+def test_english_wording(settings):
+    from django.utils import translation
+
+    with translation.override("en"):
+        status = venue().status_at(at(2026, 12, 11, 18))
+    assert "Monday" in status.text and "09:00" in status.text
+
+
+@pytest.mark.parametrize(
+    ("commune", "zone"),
+    [
+        ("59350", "Europe/Paris"),
+        ("2A004", "Europe/Paris"),
+        ("97105", "America/Guadeloupe"),
+        ("97209", "America/Martinique"),
+        ("97302", "America/Cayenne"),
+        ("97411", "Indian/Reunion"),
+        ("97611", "Indian/Mayotte"),
+        ("98818", "Pacific/Noumea"),
+    ],
+)
+def test_time_zone_of_a_commune(commune, zone):
+    assert hours.time_zone_of(commune).key == zone
+
+
+def test_public_holidays():
+    assert hours.is_public_holiday(datetime.date(2026, 7, 14))
+    assert hours.is_public_holiday(datetime.date(2026, 12, 25))
+    assert not hours.is_public_holiday(datetime.date(2026, 12, 7))
