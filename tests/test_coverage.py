@@ -85,12 +85,16 @@ def test_it_computes_the_departement_by_hand(territory):
     assert rows[t.hameau.code].level == "commune"
     assert rows[t.mel.code].level == "epci"
 
-    # Per commune (reachable s1 / s2 / s3):
+    # Per commune (reachable s1 / s2 / s3), the same definition as the directory (a venue
+    # counts in every commune it serves, scenario 1 too):
     #   Lille      v1            / v1 v2          / v1 v2 v8          (v6 closed for good: never)
     #   Villeneuve -             / v2             / v2 v8             (v9 has no channel)
-    #   Cysoing    v7 (signage)  / v7             / v3 v7 v8
-    #   Templeuve  - (v4 closed, drop-in suspended) / v4 (SMS) v7 / v3 v4 v7 v8
+    #   Cysoing    -             / -              / v3 v8
+    #   Templeuve  -             / -              / v3 v8
     #   Hameau     -             / -              / v8
+    # v4 and v7 are closed today by closures naming no channel that stays open: unreachable
+    # (directory.reachability), like on the paper sheet and in the SMS reply.
+    # « Proximité » leaves out v8 (département-wide): Hameau is unreached in every scenario.
     mel = rows[t.mel.code]
     assert mel.population == 236710 + 62000 == 298710
     assert (mel.located, mel.open, mel.temporarily_closed, mel.permanently_closed) == (4 + 1, 4, 0, 1)
@@ -106,29 +110,41 @@ def test_it_computes_the_departement_by_hand(territory):
     assert (pevele.located, pevele.open, pevele.temporarily_closed, pevele.permanently_closed) == (3, 1, 2, 0)
     assert pevele.stale == 1  # v7, never verified
     assert pevele.stale_pct == Decimal("33.3")
-    assert pevele.reachable == {1: 1, 2: 2, 3: 4}  # {v7}, {v4, v7}, {v3, v4, v7, v8}
-    assert pevele.covered == {1: 4900, 2: 11000, 3: 11000}
-    assert pevele.covered_pct(1) == Decimal("44.5")  # 4900 / 11000 = 44.545 %
+    assert pevele.reachable == {1: 0, 2: 0, 3: 2}  # {}, {}, {v3, v8}
+    assert pevele.covered == {1: 0, 2: 0, 3: 11000}
+    assert pevele.reachable_prox == {1: 0, 2: 0, 3: 1}  # without v8
+    assert pevele.covered_prox == {1: 0, 2: 0, 3: 11000}
 
     hameau = rows[t.hameau.code]
     assert hameau.population == 100
     assert (hameau.located, hameau.stale, hameau.stale_pct) == (0, 0, Decimal("0.0"))
     assert hameau.reachable == {1: 0, 2: 0, 3: 1}  # v8 serves the whole département
     assert hameau.covered == {1: 0, 2: 0, 3: 100}
+    assert hameau.reachable_prox == {1: 0, 2: 0, 3: 0}
+    assert hameau.covered_prox == {1: 0, 2: 0, 3: 0}
 
     total = result.totals
     assert total.population == 309810
     assert (total.located, total.open, total.temporarily_closed, total.permanently_closed) == (8, 5, 2, 1)
     assert total.stale == 2 and total.stale_pct == Decimal("28.6")  # 2 of 7 active
     # Distinct venues, not the sum of the rows: v8 counts once although it reaches all three.
-    assert total.reachable == {1: 2, 2: 4, 3: 6}  # {v1 v7}, {v1 v2 v4 v7}, {v1 v2 v3 v4 v7 v8}
-    assert total.covered == {1: 236710 + 4900, 2: 309810 - 100, 3: 309810}
-    assert total.covered_pct(1) == Decimal("78.0")  # 241610 / 309810 = 77.99 %
+    assert total.reachable == {1: 1, 2: 2, 3: 4}  # {v1}, {v1 v2}, {v1 v2 v3 v8}
+    assert total.covered == {1: 236710, 2: 298710, 3: 309810}
+    assert total.covered_pct(1) == Decimal("76.4")  # 236710 / 309810 = 76.405 %
+    assert total.reachable_prox == {1: 1, 2: 2, 3: 3}  # without v8
+    assert total.covered_prox == {1: 236710, 2: 298710, 3: 309810 - 100}
+    assert total.covered_pct(3, coverage.PROXIMITY) == Decimal("100.0")  # 99.97 % rounded
 
-    assert [c["name"] for c in result.unreached[1]] == ["Villeneuve-d'Ascq", "Templeuve-en-Pévèle", "Hameau-sans-EPCI"]
-    assert [c["name"] for c in result.unreached[2]] == ["Hameau-sans-EPCI"]
+    unreached_1 = ["Villeneuve-d'Ascq", "Templeuve-en-Pévèle", "Cysoing", "Hameau-sans-EPCI"]
+    assert [c["name"] for c in result.unreached[1]] == unreached_1
+    assert [c["name"] for c in result.unreached[2]] == ["Templeuve-en-Pévèle", "Cysoing", "Hameau-sans-EPCI"]
     assert result.unreached[3] == []
-    assert result.unreached_count == {1: 3, 2: 1, 3: 0}
+    assert result.unreached_count == {1: 4, 2: 3, 3: 0}
+    assert [c["name"] for c in result.unreached_prox[3]] == ["Hameau-sans-EPCI"]
+    assert result.unreached_prox[3][0]["epci_code"] == ""
+    assert result.unreached_count_prox == {1: 4, 2: 3, 3: 1}
+    villeneuve = result.unreached[1][0]
+    assert (villeneuve["epci_code"], villeneuve["epci_name"]) == (t.mel.code, t.mel.name)
 
 
 @pytest.mark.django_db
@@ -139,17 +155,17 @@ def test_it_rolls_up_a_region_an_epci_and_a_commune(territory):
     # Arras: v5 (phone, whole Pas-de-Calais) reachable in 2 and 3, nothing in person.
     assert region["62"].reachable == {1: 0, 2: 1, 3: 1}
     assert region["62"].covered == {1: 0, 2: 41000, 3: 41000}
-    assert region["59"].reachable == {1: 2, 2: 4, 3: 6}
+    assert region["59"].reachable == {1: 1, 2: 2, 3: 4}
 
     epci = coverage.compute("epci", t.pevele.code)
     rows = by_key(epci)
-    assert rows[t.cysoing.code].reachable == {1: 1, 2: 1, 3: 3}
-    assert rows[t.templeuve.code].reachable == {1: 0, 2: 2, 3: 4}
-    assert epci.totals.reachable == {1: 1, 2: 2, 3: 4}
+    assert rows[t.cysoing.code].reachable == {1: 0, 2: 0, 3: 2}
+    assert rows[t.templeuve.code].reachable == {1: 0, 2: 0, 3: 2}
+    assert epci.totals.reachable == {1: 0, 2: 0, 3: 2}
 
     commune = coverage.compute("commune", t.templeuve.code)
     assert [r.key for r in commune.rows] == [t.templeuve.code]
-    assert commune.totals.covered == {1: 0, 2: 6100, 3: 6100}
+    assert commune.totals.covered == {1: 0, 2: 0, 3: 6100}
 
 
 @pytest.mark.django_db
@@ -173,11 +189,11 @@ def test_it_handles_an_epci_area_without_epci_and_a_list_across_departements(ter
     assert rows[t.hameau.code].reachable == {1: 0, 2: 1, 3: 2}
     assert rows[t.hameau.code].covered == {1: 0, 2: 100, 3: 100}
     assert rows[t.mel.code].reachable == {1: 1, 2: 2, 3: 3}  # unchanged
-    assert rows[t.pevele.code].reachable == {1: 1, 2: 3, 3: 5}  # + the Arras venue
+    assert rows[t.pevele.code].reachable == {1: 0, 2: 1, 3: 3}  # + the Arras venue
     assert rows[t.pevele.code].located == 3  # located counts stay in their département
     result = coverage.compute("departement", "59")
-    assert result.totals.reachable == {1: 2, 2: 6, 3: 8}
-    assert result.unreached_count == {1: 3, 2: 0, 3: 0}
+    assert result.totals.reachable == {1: 1, 2: 4, 3: 6}
+    assert result.unreached_count == {1: 4, 2: 1, 3: 0}
 
 
 @pytest.mark.django_db
@@ -205,7 +221,7 @@ def test_it_sorts_by_a_column(client, territory):
     assert [line["row"].name for line in response.context["lines"]][0] == "Métropole Européenne de Lille"
     assert 'aria-sort="descending"' in response.content.decode()
     response = client.get(URL, {"niveau": "departement", "code": "59", "tri": "covered_1"})
-    assert [line["row"].covered[1] for line in response.context["lines"]] == [0, 4900, 236710]
+    assert [line["row"].covered[1] for line in response.context["lines"]] == [0, 0, 236710]
 
 
 @pytest.mark.django_db
@@ -233,6 +249,7 @@ def test_it_exports_every_commune_without_reachable_venue(client, territory):
     assert parsed[1:] == [
         ["Villeneuve-d'Ascq", "59009", "62000"],
         ["Templeuve-en-Pévèle", "59586", "6100"],
+        ["Cysoing", "59168", "4900"],
         ["Hameau-sans-EPCI", "59999", "100"],
     ]
 
@@ -353,7 +370,7 @@ def test_the_public_summary_is_anonymous_and_has_no_staleness(client, django_ass
     keys = [h["key"] for h in response.context["headers"]]
     nord = dict(zip(keys, rows["59"], strict=True))
     assert nord["located"] == 8 and nord["open"] == 5 and nord["temporarily_closed"] == 2
-    assert (nord["covered_1"], nord["covered_2"], nord["covered_3"]) == (241610, 309710, 309810)
+    assert (nord["covered_1"], nord["covered_2"], nord["covered_3"]) == (236710, 298710, 309810)
     assert not any(k.startswith("stale") for k in keys)
     # Served from the cache until the data changes.
     with django_assert_num_queries(0):
@@ -361,7 +378,7 @@ def test_the_public_summary_is_anonymous_and_has_no_staleness(client, django_ass
     ChannelFactory(venue=territory.v9, sms=True)
     again = client.get(PUBLIC_URL)
     nord = dict(zip(keys, {r["key"]: r["cells"] for r in again.context["rows"]}["59"], strict=True))
-    assert nord["reachable_2"] == 5
+    assert nord["reachable_2"] == 3  # v1, v2 and now v9
     csv_rows = list(csv.reader(io.StringIO(client.get(PUBLIC_URL, {"format": "csv"}).content.decode("utf-8-sig"))))
     assert not any("vérifier" in h for h in csv_rows[0])
 

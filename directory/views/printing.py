@@ -223,11 +223,9 @@ def _publish_signage(request, venue, today):
 
 def _sheet_entry(venue, today):
     headline, detail = status_lines(venue, today)
-    channels = [c for c in venue.channels.all() if c.kind in SHEET_KINDS]
+    # What works today: the shared rule (directory.reachability), closures included.
+    channels = [c for c in venue.working_channels(today) if c.kind in SHEET_KINDS]
     closure = venue.current_closure(today)
-    if closure:
-        open_ids = {c.pk for c in closure.open_channels.all()}
-        channels = [c for c in channels if c.pk in open_ids]
     channels.sort(key=lambda c: (SHEET_KINDS.index(c.kind), c.position, c.pk))
     return {
         "venue": venue,
