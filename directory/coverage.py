@@ -14,13 +14,13 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection
 from django.db.models import F, Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from directory import enums, reachability
+from directory import reachability
 from directory.models import Channel, ClosurePeriod, Commune, Departement, Epci, Region, Venue
 from directory.reachability import SCENARIO_1_KINDS
+from directory.text import fold
 
 SCENARIOS = (1, 2, 3)
 
@@ -68,6 +68,9 @@ class Row:
     # The same in the « proximité » view (without the services covering the whole département).
     reachable_prox: dict = field(default_factory=lambda: dict.fromkeys(SCENARIOS, 0))
     covered_prox: dict = field(default_factory=lambda: dict.fromkeys(SCENARIOS, 0))
+    # Communes without a reachable venue, per scenario, in each view.
+    unreached: dict = field(default_factory=lambda: dict.fromkeys(SCENARIOS, 0))
+    unreached_prox: dict = field(default_factory=lambda: dict.fromkeys(SCENARIOS, 0))
 
     @property
     def active(self) -> int:
@@ -104,9 +107,12 @@ class Row:
             data[f"covered_{s}"] = self.covered[s]
             data[f"covered_pct_{s}"] = self.covered_pct(s)
         for s in SCENARIOS:
+            data[f"unreached_{s}"] = self.unreached[s]
+        for s in SCENARIOS:
             data[f"reachable_prox_{s}"] = self.reachable_prox[s]
             data[f"covered_prox_{s}"] = self.covered_prox[s]
             data[f"covered_prox_pct_{s}"] = self.covered_pct(s, PROXIMITY)
+            data[f"unreached_prox_{s}"] = self.unreached_prox[s]
         return data
 
 
@@ -129,11 +135,28 @@ def _columns():
             (f"covered_pct_{s}", _("Part couverte, scénario %(s)s (%%)") % {"s": s}),
         ]
     for s in SCENARIOS:
+        cols.append((f"unreached_{s}", _("Communes sans lieu joignable, scénario %(s)s") % {"s": s}))
+    for s in SCENARIOS:
         cols += [
             (f"reachable_prox_{s}", _("Lieux de proximité joignables, scénario %(s)s") % {"s": s}),
             (f"covered_prox_{s}", _("Population couverte en proximité, scénario %(s)s") % {"s": s}),
             (f"covered_prox_pct_{s}", _("Part couverte en proximité, scénario %(s)s (%%)") % {"s": s}),
+            (f"unreached_prox_{s}", _("Communes sans lieu de proximité, scénario %(s)s") % {"s": s}),
         ]
+    return cols
+
+
+def page_columns(view: str, scenario: int):
+    """The few columns the page shows (the files keep them all): the shares of the three
+    scenarios in ``view``, the communes left without a venue in ``scenario``, then the venues."""
+    prox = "prox_" if view == PROXIMITY else ""
+    cols = [("name", _("Territoire")), ("population", _("Population"))]
+    cols += [(f"covered_{prox}pct_{s}", _("Scénario %(s)s (%%)") % {"s": s}) for s in SCENARIOS]
+    cols += [
+        (f"unreached_{prox}{scenario}", _("Communes sans lieu, scénario %(s)s") % {"s": scenario}),
+        ("located", _("Lieux situés")),
+        ("stale_pct", _("À vérifier (%)")),
+    ]
     return cols
 
 
@@ -576,6 +599,8 @@ def compute(
             row.covered_prox = {s: v[f"ck{s}"] for s in SCENARIOS}
             row.reachable = {s: v[f"r{s}"] for s in SCENARIOS}
             row.reachable_prox = {s: v[f"q{s}"] for s in SCENARIOS}
+            row.unreached = {s: v[f"u{s}"] for s in SCENARIOS}
+            row.unreached_prox = {s: v[f"w{s}"] for s in SCENARIOS}
         else:
             view = ANY if kind[0] == "u" else PROXIMITY
             unreached[view][int(kind[1])].append(
@@ -643,34 +668,40 @@ def stale_venues(level, code, departements=None, on=None, now=None, limit=100):
     return Venue.objects.filter(pk__in=ids).select_related("commune").order_by(*order)
 
 
-def map_venues(level, code, departements=None, on=None, limit=5000):
-    """Venues located in the territory with coordinates and today's status, for the map."""
-    on = on or timezone.localdate()
-    # One reverse() for all points: the slug is substituted below.
-    url_pattern = reverse("directory:venue", kwargs={"slug": "slug-placeholder"})
-    qs = (
-        Venue.objects.filter(scope_filter(level, code, departements))
-        .filter(latitude__isnull=False)
-        .with_status(on)
-        .order_by("name", "pk")
-        .values("id", "name", "slug", "latitude", "longitude", "closed_permanently_on", "is_closed_on_date")
-    )
-    points = []
-    for v in qs[:limit]:
-        if v["closed_permanently_on"] and v["closed_permanently_on"] <= on:
-            status = enums.VenueStatus.PERMANENTLY_CLOSED
-        elif v["is_closed_on_date"]:
-            status = enums.VenueStatus.TEMPORARILY_CLOSED
-        else:
-            status = enums.VenueStatus.OPEN
-        points.append(
-            {
-                "name": v["name"],
-                "lat": float(v["latitude"]),
-                "lon": float(v["longitude"]),
-                "status": str(status.value),
-                "status_label": str(status.label),
-                "url": url_pattern.replace("slug-placeholder", v["slug"]),
-            }
-        )
-    return points
+# --- territory look-up by name ------------------------------------------------------------------
+
+
+def find_territories(text: str, departements=None, limit: int = 10) -> list[dict]:
+    """Territories whose name starts with (or, for EPCIs, contains) ``text``, accents and case
+    forgiven: régions and départements first, then EPCIs and communes, most populated first.
+    A département code (« 59 ») or a postal code finds theirs too. At most three queries."""
+    folded = fold(text or "").strip()
+    if not folded:
+        return []
+    found = []
+    regions = Region.objects.order_by("name")
+    deps = Departement.objects.select_related("region").order_by("code")
+    if departements is not None:
+        regions = regions.filter(departements__code__in=departements).distinct()
+        deps = deps.filter(code__in=departements)
+    for region in regions:
+        if fold(region.name).startswith(folded):
+            found.append((REGION, region.code, region.name, str(LEVEL_LABELS[REGION])))
+    for dep in deps:
+        if fold(dep.name).startswith(folded) or dep.code.lower() == folded:
+            found.append((DEPARTEMENT, dep.code, str(dep), str(LEVEL_LABELS[DEPARTEMENT])))
+    epcis = Epci.objects.filter(search_name__contains=folded).order_by("-population", "name")
+    communes = Commune.objects.select_related("departement").order_by("-population", "name")
+    if folded.isdigit() and len(folded) == 5:
+        communes = communes.filter(postal_codes__contains=[folded])
+    else:
+        communes = communes.filter(search_name__startswith=folded)
+    if departements is not None:
+        epcis = epcis.filter(communes__departement_id__in=departements).distinct()
+        communes = communes.filter(departement_id__in=departements)
+    for epci in epcis[:limit]:
+        found.append((EPCI, epci.code, epci.name, str(LEVEL_LABELS[EPCI])))
+    for commune in communes[:limit]:
+        label = f"{LEVEL_LABELS[COMMUNE]} · {commune.departement.name} ({commune.departement_id})"
+        found.append((COMMUNE, commune.code, commune.name, label))
+    return [{"level": lv, "code": code, "name": name, "kind": kind} for lv, code, name, kind in found[:limit]]

@@ -3,6 +3,7 @@ query count, access rules per role, public summary."""
 
 import csv
 import io
+import zipfile
 from decimal import Decimal
 
 import pytest
@@ -203,15 +204,45 @@ def test_it_shows_the_hand_computed_table(client, territory):
     assert response.status_code == 200
     names = [line["row"].name for line in response.context["lines"]]
     assert names == ["CC Pévèle-Carembault", "Hameau-sans-EPCI", "Métropole Européenne de Lille"]
+    # Fewer columns: the three shares, the communes left out in the chosen scenario, venues.
+    assert [h["key"] for h in response.context["headers"]] == [
+        "name",
+        "population",
+        "covered_pct_1",
+        "covered_pct_2",
+        "covered_pct_3",
+        "unreached_1",
+        "located",
+        "stale_pct",
+    ]
     html = response.content.decode()
-    assert "Communes sans lieu joignable" in html
+    # Scenario shares first, in French: « 76,4 % », « 309 810 » (narrow no-break spaces).
+    assert html.index("scenario-cards") < html.index("coverage-table")
+    assert "76,4\u202f%" in html and "236\u202f710 habitants sur 309\u202f810" in html
+    assert "Scénario 1 : 4 communes sans lieu joignable" in html
+    assert "Métropole Européenne de Lille" in html  # the EPCI of an unreached commune
     assert reverse("admin:directory_venue_change", args=[territory.v2.pk]) in html
     assert reverse("admin:directory_venue_change", args=[territory.v7.pk]) in html
     # The closed-for-good venue is not on the list to act on.
     assert reverse("admin:directory_venue_change", args=[territory.v6.pk]) not in html
-    assert "<svg" in html and '<title id="bars-title">' in html
     assert 'style="' not in html  # CSP: no inline styles
-    assert "coverage-points" in html and "vendor/leaflet/leaflet.js" in html
+    # Drill-down: rows and unreached communes link to their own page.
+    assert f"niveau=epci&amp;code={territory.mel.code}" in html
+    assert "niveau=commune&amp;code=59009" in html
+
+
+@pytest.mark.django_db
+def test_the_proximity_view_leaves_out_departement_wide_services(client, territory):
+    client.force_login(UserFactory(is_superuser=True))
+    response = client.get(URL, {"niveau": "departement", "code": "59", "vue": "proximite", "scenario": "3"})
+    cards = {c["scenario"]: c for c in response.context["cards"]}
+    assert cards[3]["covered"] == 309810 - 100 and cards[3]["unreached"] == 1
+    assert cards[3]["selected"] and not cards[1]["selected"]
+    assert [c["name"] for c in response.context["unreached"]] == ["Hameau-sans-EPCI"]
+    keys = [h["key"] for h in response.context["headers"]]
+    assert "covered_prox_pct_3" in keys and "unreached_prox_3" in keys
+    # Links keep the view and the scenario.
+    assert "vue=proximite&amp;scenario=3" in response.content.decode()
 
 
 @pytest.mark.django_db
@@ -224,34 +255,94 @@ def test_it_sorts_by_a_column(client, territory):
     assert [line["row"].covered[1] for line in response.context["lines"]] == [0, 0, 236710]
 
 
+def _french_csv(response):
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    raw = response.content.decode("utf-8")
+    assert raw.startswith("\ufeff")  # the BOM French spreadsheets need for UTF-8
+    return list(csv.reader(io.StringIO(raw[1:]), delimiter=";"))
+
+
 @pytest.mark.django_db
-def test_it_exports_the_same_numbers_as_the_table(client, territory):
+def test_the_csv_opens_in_a_french_spreadsheet_with_the_numbers(client, territory):
     client.force_login(UserFactory(is_superuser=True))
     params = {"niveau": "departement", "code": "59", "tri": "-population"}
+    parsed = _french_csv(client.get(URL, {**params, "format": "csv"}))
+    header = parsed[0]
+    assert header == [str(label) for _key, label in coverage.columns()]
+    rows = {line[0]: dict(zip(header, line, strict=True)) for line in parsed[1:]}
+    assert list(rows)[0] == "Métropole Européenne de Lille" and list(rows)[-1] == "Total"
+    total = rows["Total"]
+    assert total["Population"] == "309810"
+    assert total["Part couverte, scénario 1 (%)"] == "76,4"  # decimal comma
+    assert total["Population couverte, scénario 3"] == "309810"
+    assert total["Part couverte en proximité, scénario 3 (%)"] == "100,0"
+    assert total["Communes sans lieu joignable, scénario 1"] == "4"
+    mel = rows["Métropole Européenne de Lille"]
+    assert (mel["Code"], mel["Lieux situés"], mel["Part à vérifier (%)"]) == (territory.mel.code, "5", "25,0")
+    # The same numbers as the page's table, column for column.
     page = client.get(URL, params)
-    export = client.get(URL, {**params, "format": "csv"})
-    assert export.status_code == 200
-    assert export["Content-Type"].startswith("text/csv")
-    content = export.content.decode("utf-8-sig")
-    parsed = list(csv.reader(io.StringIO(content)))
-    assert parsed[0] == [str(h["label"]) for h in page.context["headers"]]
-    expected = [[str(c) for c in line["cells"]] for line in page.context["lines"]]
-    expected.append([str(c) for c in page.context["total"]["cells"]])
-    assert parsed[1:] == expected
-    assert parsed[-1][0] == "Total" and parsed[-1][2] == "309810"
+    for line in page.context["lines"]:
+        for header_cell, cell in zip(page.context["headers"], line["cells"], strict=True):
+            label = str(header_cell["label"])
+            if label in header:
+                assert rows[line["row"].name][label] == str(cell).replace(".", ","), label
 
 
 @pytest.mark.django_db
-def test_it_exports_every_commune_without_reachable_venue(client, territory):
+def test_the_machine_csv_and_the_workbook_hold_the_same_table(client, territory):
     client.force_login(UserFactory(is_superuser=True))
-    export = client.get(URL, {"niveau": "departement", "code": "59", "format": "csv", "sans_lieu": "1"})
-    parsed = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))
+    params = {"niveau": "departement", "code": "59"}
+    machine = client.get(URL, {**params, "format": "csv-brut"})
+    content = machine.content.decode("utf-8")
+    assert not content.startswith("\ufeff")
+    parsed = list(csv.reader(io.StringIO(content)))
+    assert parsed[-1][0] == "Total" and parsed[-1][2] == "309810"
+    header = parsed[0]
+    assert parsed[-1][header.index("Part couverte, scénario 1 (%)")] == "76.4"
+    workbook = client.get(URL, {**params, "format": "xlsx"})
+    assert workbook["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert 'filename="couverture-departement-59-' in workbook["Content-Disposition"]
+    with zipfile.ZipFile(io.BytesIO(workbook.content)) as archive:
+        sheet = archive.read("xl/worksheets/sheet1.xml").decode()
+        strings = archive.read("xl/sharedStrings.xml").decode()
+    assert "<v>309810</v>" in sheet and "<v>76.4" in sheet  # numbers stay numbers
+    assert "Métropole Européenne de Lille" in strings and "Part couverte, scénario 1 (%)" in strings
+
+
+@pytest.mark.django_db
+def test_it_exports_every_commune_without_reachable_venue_with_its_epci(client, territory):
+    client.force_login(UserFactory(is_superuser=True))
+    parsed = _french_csv(client.get(URL, {"niveau": "departement", "code": "59", "format": "csv", "sans_lieu": "1"}))
+    assert parsed[0] == ["Commune", "Code INSEE", "Population", "EPCI", "SIREN de l'EPCI"]
     assert parsed[1:] == [
-        ["Villeneuve-d'Ascq", "59009", "62000"],
-        ["Templeuve-en-Pévèle", "59586", "6100"],
-        ["Cysoing", "59168", "4900"],
-        ["Hameau-sans-EPCI", "59999", "100"],
+        ["Villeneuve-d'Ascq", "59009", "62000", "Métropole Européenne de Lille", "200093201"],
+        ["Templeuve-en-Pévèle", "59586", "6100", "CC Pévèle-Carembault", "200041960"],
+        ["Cysoing", "59168", "4900", "CC Pévèle-Carembault", "200041960"],
+        ["Hameau-sans-EPCI", "59999", "100", "", ""],
     ]
+    prox = _french_csv(
+        client.get(URL, {"niveau": "departement", "code": "59", "format": "csv", "sans_lieu": "3", "vue": "proximite"})
+    )
+    assert prox[1:] == [["Hameau-sans-EPCI", "59999", "100", "", ""]]
+
+
+@pytest.mark.django_db
+def test_a_territory_is_chosen_by_name(client, territory):
+    client.force_login(DepartementStaffFactory(departement=territory.nord).user)
+    # Without JavaScript: the form lists the matching territories, as links.
+    response = client.get(URL, {"q": "pevele"})
+    assert response.status_code == 200
+    found = {(t["level"], t["code"]) for t in response.context["suggestions"]}
+    assert ("epci", territory.pevele.code) in found
+    assert f"niveau=epci&amp;code={territory.pevele.code}" in response.content.decode()
+    # The suggestions the autocomplete reads: accents and case forgiven, staff's départements only.
+    results = client.get(URL, {"q": "VILLENEUVE", "format": "json"}).json()["results"]
+    assert [(r["level"], r["code"]) for r in results] == [("commune", "59009")]
+    assert results[0]["url"].endswith("niveau=commune&code=59009")
+    assert client.get(URL, {"q": "arras", "format": "json"}).json()["results"] == []  # Pas-de-Calais
+    assert [r["code"] for r in client.get(URL, {"q": "nord", "format": "json"}).json()["results"]] == ["59"]
+    assert "Aucun territoire" in client.get(URL, {"q": "zzzz"}).content.decode()
 
 
 def _grow(nord, epci, start, n):
@@ -271,17 +362,16 @@ def test_the_query_count_does_not_grow_with_the_communes(client, django_assert_n
     epci = EpciFactory(code="200000001", name="CC de test")
     params = {"niveau": "epci", "code": epci.code}
     _grow(hauts_de_france.nord, epci, 0, 3)
-    # session, user, assignments, EPCI, its first commune, coverage, stale list, map points,
-    # département choices
-    with django_assert_num_queries(9):
+    # session, user, assignments, EPCI, its first commune, coverage, stale list
+    with django_assert_num_queries(7):
         assert len(client.get(URL, params).context["lines"]) == 3
     _grow(hauts_de_france.nord, epci, 3, 27)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(7):
         assert len(client.get(URL, params).context["lines"]) == 30
     # The département above and a commune page (plus the venues serving it) stay as small.
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(6):
         assert client.get(URL, {"niveau": "departement", "code": "59"}).status_code == 200
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(8):
         assert client.get(URL, {"niveau": "commune", "code": "59500"}).status_code == 200
 
 
