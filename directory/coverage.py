@@ -705,3 +705,72 @@ def find_territories(text: str, departements=None, limit: int = 10) -> list[dict
         label = f"{LEVEL_LABELS[COMMUNE]} · {commune.departement.name} ({commune.departement_id})"
         found.append((COMMUNE, commune.code, commune.name, label))
     return [{"level": lv, "code": code, "name": name, "kind": kind} for lv, code, name, kind in found[:limit]]
+
+
+# --- venues incomplete for a scenario ----------------------------------------------------------
+
+
+def incomplete_venues(
+    scenario: int,
+    level: str,
+    code: str = "",
+    departements=None,
+    on: datetime.date | None = None,
+    *,
+    order: str = "-population",
+    limit: int = 200,
+):
+    """(count, [(venue id, population served)]) of the venues located in the territory, not
+    closed for good, that lack what ``scenario`` needs (``directory.completeness``), ordered by
+    the population of the communes they serve (``order``: ``-population``, ``population`` or
+    ``name``). One statement."""
+    from directory.completeness import complete_sql
+
+    on = on or timezone.localdate()
+    t = _tables()
+    direction = {"-population": "served DESC", "population": "served ASC", "name": "name"}.get(order, "served DESC")
+    sql = f"""
+    WITH cand AS (
+        SELECT v.id, v.name, v.service_area, v.commune_id, c.epci_id, c.departement_id, c.population
+        FROM {t["venue"]} v JOIN {t["commune"]} c ON c.code = v.commune_id
+        JOIN {t["departement"]} d ON d.code = c.departement_id
+        WHERE {_SCOPE_WHERE[level]} AND (%(all_departements)s OR c.departement_id = ANY(%(departements)s))
+          AND (v.closed_permanently_on IS NULL OR v.closed_permanently_on > %(on)s)
+          AND NOT {complete_sql(scenario, "v", t["channel"])}
+    ),
+    epci_pop AS (
+        SELECT epci_id, SUM(population) AS pop FROM {t["commune"]}
+        WHERE epci_id IN (SELECT epci_id FROM cand WHERE service_area = 'epci') GROUP BY epci_id
+    ),
+    dep_pop AS (
+        SELECT departement_id, SUM(population) AS pop FROM {t["commune"]}
+        WHERE departement_id IN (SELECT departement_id FROM cand WHERE service_area = 'departement')
+        GROUP BY departement_id
+    ),
+    list_pop AS (
+        SELECT cand.id, SUM(lc.population) AS pop
+        FROM cand JOIN {t["area_m2m"]} m ON m.venue_id = cand.id
+        JOIN {t["commune"]} lc ON lc.code = m.commune_id AND lc.code <> cand.commune_id
+        WHERE cand.service_area = 'communes' GROUP BY cand.id
+    ),
+    served AS (
+        SELECT cand.id, cand.name,
+               CASE cand.service_area
+                   WHEN 'epci' THEN COALESCE(e.pop, cand.population)
+                   WHEN 'departement' THEN dp.pop
+                   WHEN 'communes' THEN cand.population + COALESCE(lp.pop, 0)
+                   ELSE cand.population END::bigint AS served
+        FROM cand
+        LEFT JOIN epci_pop e ON e.epci_id = cand.epci_id AND cand.service_area = 'epci'
+        LEFT JOIN dep_pop dp ON dp.departement_id = cand.departement_id
+        LEFT JOIN list_pop lp ON lp.id = cand.id
+    )
+    SELECT id, served, COUNT(*) OVER () FROM served ORDER BY {direction}, id LIMIT %(limit)s
+    """  # noqa: S608  # nosec B608 (model table names and fixed fragments only; values are parameters)
+    params = _params(on, None, departements)
+    params.update(code=code, limit=limit)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    count = rows[0][2] if rows else 0
+    return count, [(venue_id, served) for venue_id, served, _n in rows]

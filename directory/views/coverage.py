@@ -392,6 +392,17 @@ def coverage_page(request):
         ],
         "stale": stale,
         "stale_more": max(result.totals.stale - len(stale), 0),
+        "incomplete_links": [
+            {
+                "scenario": s,
+                "url": reverse("directory:coverage_incomplete")
+                + "?"
+                + urlencode(
+                    {"niveau": level, "code": code, "scenario": s} if code else {"niveau": level, "scenario": s}
+                ),
+            }
+            for s in coverage.SCENARIOS
+        ],
         "serving": serving,
         "search_text": search_text,
         "suggestions": suggestions,
@@ -440,3 +451,72 @@ def public_summary(request):
             "on": on,
         },
     )
+
+
+INCOMPLETE_SHOWN = 200
+
+
+@never_cache
+@require_GET
+def incomplete_page(request):
+    """« Lieux incomplets pour le scénario N »: the venues of a territory that lack what the
+    scenario needs, the most populated service areas first (sortable)."""
+    user = request.user
+    if not user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    departements = coverage_departements(user)
+    if departements == []:
+        return _error(
+            request,
+            403,
+            _("La couverture est réservée aux agents départementaux. Demandez à un administrateur de vous rattacher."),
+        )
+    level = request.GET.get("niveau") or ""
+    code = (request.GET.get("code") or "").strip()
+    if not level:
+        level, code = (coverage.FRANCE, "") if departements is None else (coverage.DEPARTEMENT, departements[0])
+    if level not in coverage.LEVELS:
+        return _error(request, 400, _("Niveau inconnu : choisissez région, département, EPCI ou commune."))
+    if level in (coverage.DEPARTEMENT, coverage.COMMUNE):
+        code = code.upper()
+    try:
+        name, crumbs = _resolve(level, code, departements)
+    except CoverageError as error:
+        return _error(request, error.status, error.message)
+    scenario = int(_choice(request, "scenario", ("1", "2", "3"), "1"))
+    order = _choice(request, "tri", ("-population", "population", "name"), "-population")
+    count, found = coverage.incomplete_venues(
+        scenario, level, code, departements, timezone.localdate(), order=order, limit=INCOMPLETE_SHOWN
+    )
+    venues = Venue.objects.filter(pk__in=[pk for pk, _served in found]).select_related("commune")
+    venues = {v.pk: v for v in venues.prefetch_related("channels")}
+    rows = []
+    for pk, served in found:
+        venue = venues[pk]
+        rows.append({"venue": venue, "served": served, "missing": venue.missing_for(scenario)})
+
+    def url(**extra):
+        params = {"niveau": level, "code": code, "scenario": str(scenario), "tri": order, **extra}
+        return reverse("directory:coverage_incomplete") + "?" + urlencode({k: v for k, v in params.items() if v})
+
+    from directory.enums import AccessScenario
+
+    context = {
+        "name": name,
+        "level": level,
+        "code": code,
+        "scenario": scenario,
+        "scenario_label": AccessScenario(scenario).short_label,
+        "count": count,
+        "rows": rows,
+        "shown": len(rows),
+        "coverage_url": _territory_url(level, code, scenario=str(scenario)),
+        "scenarios": [{"value": s, "url": url(scenario=str(s)), "current": s == scenario} for s in coverage.SCENARIOS],
+        "population_sort": {
+            "aria": {"-population": "descending", "population": "ascending"}.get(order, ""),
+            "url": url(tri="population" if order == "-population" else "-population"),
+        },
+        "name_sort": {"aria": "ascending" if order == "name" else "", "url": url(tri="name")},
+        "crumbs": [(lvl_name, _territory_url(lvl, c)) for lvl, c, lvl_name in crumbs],
+    }
+    return render(request, "directory/coverage/incomplete.html", context)

@@ -83,6 +83,7 @@ def test_without_javascript_the_form_lists_the_territories(nojs_page, base_url, 
         "/couverture/?niveau=departement&code=59",
         "/couverture/?niveau=france&vue=proximite&scenario=2",
         "/couverture/?q=lil",
+        "/couverture/incomplets/?niveau=departement&code=59&scenario=2",
     ],
 )
 def test_the_staff_pages_have_no_axe_violations(axe_page, axe_desktop_page, base_url, world, size, path):
