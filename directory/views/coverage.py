@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from directory import coverage
+from directory import coverage, coverage_maps
 from directory.cache import data_version
 from directory.models import Commune, Departement, DepartementStaff, Epci, Region, Venue
 from directory.templatetags.coverage_tags import spreadsheet_number
@@ -275,6 +275,82 @@ def _territory_search(request, departements):
     return text, found
 
 
+class _Communes:
+    """The territory's communes, read once per request and only when needed."""
+
+    def __init__(self, level, code, departements):
+        self.args = (level, code, departements)
+        self._rows = None
+
+    def __call__(self):
+        if self._rows is None:
+            self._rows = coverage_maps.communes_of(*self.args)
+        return self._rows
+
+
+def cached_near(level, code, on, departements, communes_of):
+    """Population within 10, 20, 30 km of an in-person drop-in open that day (cached with the
+    data version, like the numbers)."""
+    deps = ",".join(departements) if departements is not None else "*"
+    key = f"coverage:near:{data_version()}:{on.isoformat()}:{level}:{code}:{deps}"
+    near = cache.get(key)
+    if near is None:
+        communes = [(c, pop) for c, _name, pop in communes_of()]
+        near = coverage_maps.population_near(communes, coverage_maps.in_person_points(on))
+        total = sum(pop for _c, pop in communes)
+        near["rows"] = [
+            {"km": km, "population": near["near"][km], "pct": coverage._round_pct(near["near"][km], near["known"])}
+            for km in coverage_maps.DISTANCES_KM
+        ]
+        near["known_pct"] = coverage._round_pct(near["known"], total)
+        cache.set(key, near, COVERAGE_CACHE_SECONDS)
+    return near
+
+
+def _maps(result, level, code, on, departements, view, scenario, link, communes_of):
+    """The France map (France and région pages) or the commune map (département and EPCI)."""
+    if level in (coverage.FRANCE, coverage.REGION):
+        deps = ",".join(departements) if departements is not None else "*"
+        key = f"coverage:bydep:{data_version()}:{on.isoformat()}:{deps}"
+        by_dep = cache.get(key)
+        if by_dep is None:
+            by_dep = coverage.compute(
+                coverage.FRANCE, "", on, departements=departements, child_level=coverage.DEPARTEMENT, unreached_limit=0
+            )
+            cache.set(key, by_dep, COVERAGE_CACHE_SECONDS)
+        shares = {
+            row.key: {
+                "name": row.name,
+                "code": row.key,
+                "pct": row.covered_pct(scenario, view),
+                "url": _territory_url(coverage.DEPARTEMENT, row.key, **link),
+            }
+            for row in by_dep.rows
+        }
+        return {
+            "france_map": coverage_maps.france_map(shares),
+            "france_rows": sorted(shares.values(), key=lambda r: (r["pct"], r["name"])),
+        }
+    if level in (coverage.DEPARTEMENT, coverage.EPCI):
+        communes = communes_of()
+        unreached = {c["code"] for c in result.unreached_in(view)[scenario]}
+        reached = {c for c, _name, _pop in communes} - unreached
+        commune_map = coverage_maps.commune_map(communes, reached)
+        commune_map["reached_count"] = sum(1 for m in commune_map["marks"] if m["reached"])
+        commune_map["unreached_count"] = len(commune_map["marks"]) - commune_map["reached_count"]
+        commune_map["rows"] = [
+            {
+                "name": name,
+                "population": pop,
+                "reached": c in reached,
+                "url": _territory_url(coverage.COMMUNE, c, **link),
+            }
+            for c, name, pop in sorted(communes, key=lambda x: (x[0] in reached, -x[2], x[1]))
+        ]
+        return {"commune_map": commune_map}
+    return {}
+
+
 @never_cache
 @require_GET
 def coverage_page(request):
@@ -330,7 +406,9 @@ def coverage_page(request):
             str(_("Communes sans lieu")),
         )
 
-    result = cached_compute(level, code, on, departements, name, UNREACHED_SHOWN)
+    # Down to a département, every unreached commune is kept: the commune map colours them.
+    mapped = level in (coverage.DEPARTEMENT, coverage.EPCI)
+    result = cached_compute(level, code, on, departements, name, None if mapped else UNREACHED_SHOWN)
     sort = request.GET.get("tri") or ""
     if sort.lstrip("-") not in coverage.SORT_KEYS:
         sort = ""
@@ -355,7 +433,8 @@ def coverage_page(request):
         serving = list(
             Venue.objects.serving(commune).with_status(on).select_related("commune").order_by("name", "pk")[:200]
         )
-    unreached = result.unreached_in(view)[scenario]
+    unreached = result.unreached_in(view)[scenario][:UNREACHED_SHOWN]
+    communes_of = _Communes(level, code, departements)
     exports = [
         (_("Tableur (CSV « ; »)"), "csv"),
         (_("Excel (.xlsx)"), "xlsx"),
@@ -404,6 +483,9 @@ def coverage_page(request):
             for s in coverage.SCENARIOS
         ],
         "serving": serving,
+        "view_label": coverage.VIEW_LABELS[view],
+        "near": cached_near(level, code, on, departements, communes_of),
+        **_maps(result, level, code, on, departements, view, scenario, link, communes_of),
         "search_text": search_text,
         "suggestions": suggestions,
         "searched": "q" in request.GET,
