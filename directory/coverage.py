@@ -186,6 +186,9 @@ class Coverage:
     # The same in the « proximité » view.
     unreached_prox: dict = field(default_factory=dict)
     unreached_count_prox: dict = field(default_factory=dict)
+    # With ``compute(by_departement=True)``: département code → Row (population, covered,
+    # covered_prox, unreached counts only), for the France map.
+    by_departement: dict = field(default_factory=dict)
 
     def unreached_in(self, view: str) -> dict:
         return self.unreached_prox if view == PROXIMITY else self.unreached
@@ -257,7 +260,7 @@ def _name_sql(child_level: str, t: dict):
     return f"LEFT JOIN {t['commune']} nc ON nc.code = agg.child_key", "nc.name", f"'{COMMUNE}'"
 
 
-def _coverage_sql(level: str, child_level: str, restricted: bool) -> str:
+def _coverage_sql(level: str, child_level: str, restricted: bool, by_departement: bool = False) -> str:
     """One statement, two kinds of result lines (first column):
 
     - ``row``: one per child territory, and the totals on the line with a NULL key: population,
@@ -269,7 +272,10 @@ def _coverage_sql(level: str, child_level: str, restricted: bool) -> str:
       reachable venue per scenario and view;
     - ``u1``..``u3`` (any channel) and ``w1``..``w3`` (proximité): communes without any
       reachable venue in that scenario, most populated first (at most %(limit)s), with their
-      EPCI.
+      EPCI;
+    - with ``by_departement``, ``dep``: per département of the scope, its population, covered
+      population and communes without a reachable venue (the France map), from one more
+      grouping set of the same aggregate (no reachable-venue counts: they are not additive).
 
     « Reachable » is ``directory.reachability``'s definition; the ``closed``/``named``/``ch``/
     ``vr`` steps are its SQL twin.
@@ -306,6 +312,18 @@ def _coverage_sql(level: str, child_level: str, restricted: bool) -> str:
     # Literal lists of channel kinds (enum constants, never user input): cheaper than arrays.
     s1_kinds = ", ".join(f"'{k}'" for k in SCENARIO_1_KINDS)
     nulls = ", ".join(["NULL"] * (len(NUMBER_COLUMNS) - 1))
+    dep_key, dep_set, dep_lines = "NULL::varchar AS dep_key", "", ""
+    if by_departement:
+        dep_key, dep_set = "dep_key", "(dep_key), "
+        dep_lines = f"""    SELECT 'dep', agg.dep_key, gd.name, NULL,
+           agg.pop::bigint, agg.communes::bigint, NULL, NULL, NULL, NULL, NULL,
+           agg.c1::bigint, agg.c2::bigint, agg.c3::bigint, agg.ck1::bigint, agg.ck2::bigint, agg.ck3::bigint,
+           NULL, NULL, NULL, NULL, NULL, NULL,
+           agg.u1::bigint, agg.u2::bigint, agg.u3::bigint, agg.w1::bigint, agg.w2::bigint, agg.w3::bigint,
+           NULL::text, NULL::text
+    FROM agg JOIN {t["departement"]} gd ON gd.code = agg.dep_key
+    UNION ALL
+"""  # noqa: S608  # nosec B608
     unreached = "\n    UNION ALL\n".join(
         f"""    (SELECT '{prefix}{s}', u.code, uc.name, NULL, u.population::bigint, {nulls},
             uc.epci_id::text, ue.name::text
@@ -423,7 +441,7 @@ def _coverage_sql(level: str, child_level: str, restricted: bool) -> str:
         FROM vcc WHERE {in_scope_code}
     ),
     per_k AS (
-        SELECT s.code, s.population, s.child_key,
+        SELECT s.code, s.population, s.child_key, s.departement_id AS dep_key,
                COALESCE(l.n, 0) AS n, COALESCE(l.n_open, 0) AS n_open, COALESCE(l.n_temp, 0) AS n_temp,
                COALESCE(l.n_perm, 0) AS n_perm, COALESCE(l.n_stale, 0) AS n_stale,
                COALESCE(l.p1, 0) AS p1, COALESCE(l.p2, 0) AS p2, COALESCE(l.p3, 0) AS p3,
@@ -467,7 +485,7 @@ def _coverage_sql(level: str, child_level: str, restricted: bool) -> str:
         FROM vr
     ),
     agg AS (
-        SELECT child_key, SUM(population) AS pop, COUNT(*) AS communes, SUM(n) AS n, SUM(n_open) AS n_open,
+        SELECT child_key, {dep_key}, SUM(population) AS pop, COUNT(*) AS communes, SUM(n) AS n, SUM(n_open) AS n_open,
                SUM(n_temp) AS n_temp, SUM(n_perm) AS n_perm, SUM(n_stale) AS n_stale,
                SUM(population) FILTER (WHERE r1 > 0) AS c1,
                SUM(population) FILTER (WHERE r2 > 0) AS c2,
@@ -481,7 +499,7 @@ def _coverage_sql(level: str, child_level: str, restricted: bool) -> str:
                COUNT(*) FILTER (WHERE r3 = 0) AS u3,
                COUNT(*) FILTER (WHERE k1 = 0) AS w1, COUNT(*) FILTER (WHERE k2 = 0) AS w2,
                COUNT(*) FILTER (WHERE k3 = 0) AS w3
-        FROM per_c GROUP BY GROUPING SETS ((child_key), ())
+        FROM per_c GROUP BY GROUPING SETS ((child_key), {dep_set}())
     )
     SELECT 'row', agg.child_key, {name_expr}, {level_expr},
            agg.pop::bigint, agg.communes::bigint, agg.n::bigint, agg.n_open::bigint, agg.n_temp::bigint,
@@ -495,8 +513,9 @@ def _coverage_sql(level: str, child_level: str, restricted: bool) -> str:
     LEFT JOIN reach_dep rd ON rd.child_key = agg.child_key
     LEFT JOIN reach_list rl ON rl.child_key = agg.child_key
     {joins}
+    WHERE agg.dep_key IS NULL
     UNION ALL
-{unreached}
+{dep_lines}{unreached}
     """  # noqa: S608  # nosec B608 (model table names and fixed fragments only; values are parameters)
 
 
@@ -555,6 +574,7 @@ def compute(
     name: str = "",
     unreached_limit: int | None = 20,
     now: datetime.datetime | None = None,
+    by_departement: bool = False,
 ) -> Coverage:
     """Coverage of a territory, one row per child territory, in one SQL statement.
 
@@ -576,12 +596,21 @@ def compute(
     unreached = {view: {s: [] for s in SCENARIOS} for view in VIEWS}
     counts = {view: dict.fromkeys(SCENARIOS, 0) for view in VIEWS}
     with connection.cursor() as cursor:
-        cursor.execute(_coverage_sql(level, child_level, departements is not None), params)
+        cursor.execute(_coverage_sql(level, child_level, departements is not None, by_departement), params)
         lines = cursor.fetchall()
 
+    by_dep = {}
     for kind, key, row_name, row_level, *numbers in lines:
         *numbers, epci_code, epci_name = numbers
-        if kind == "row":
+        if kind == "dep":
+            v = dict(zip(NUMBER_COLUMNS, (x or 0 for x in numbers), strict=True))
+            row = by_dep[key] = Row(key=key, name=row_name, level=DEPARTEMENT)
+            row.population, row.communes = v["pop"], v["communes"]
+            row.covered = {s: v[f"c{s}"] for s in SCENARIOS}
+            row.covered_prox = {s: v[f"ck{s}"] for s in SCENARIOS}
+            row.unreached = {s: v[f"u{s}"] for s in SCENARIOS}
+            row.unreached_prox = {s: v[f"w{s}"] for s in SCENARIOS}
+        elif kind == "row":
             # An empty scope still yields the totals line, with NULL sums.
             v = dict(zip(NUMBER_COLUMNS, (x or 0 for x in numbers), strict=True))
             if key is None:
@@ -630,6 +659,7 @@ def compute(
         unreached_count=counts[ANY],
         unreached_prox=unreached[PROXIMITY],
         unreached_count_prox=counts[PROXIMITY],
+        by_departement=by_dep,
     )
 
 

@@ -154,9 +154,11 @@ def commune_map(communes, reached: set[str]) -> dict:
 
 # --- distance to an in-person drop-in --------------------------------------------------------------
 
-# Grid cells of 0.3° of latitude by 0.45° of longitude: more than 30 km each way in France
-# (overseas too), so the 3 × 3 cells around a commune hold every point within 30 km.
-CELL_LAT, CELL_LON = 0.3, 0.45
+# Grid cells of 0.1° of latitude (11 km) by 0.15° of longitude (over 10 km up to 53° N, so
+# everywhere in France, overseas too): the cells within k rings of a commune's cell hold every
+# point within 10·k km. Only the thresholds matter, not the nearest point: the search stops
+# at the first point close enough, ring by ring.
+CELL_LAT, CELL_LON = 0.1, 0.15
 EARTH_KM = 6371.0
 
 
@@ -173,7 +175,9 @@ def in_person_points(on: datetime.date, departements=None) -> list[tuple[float, 
     from directory.reachability import IN_PERSON_KINDS, reachable_q
 
     positions = commune_positions()
-    venues = Venue.objects.filter(reachable_q(1, on, kinds=IN_PERSON_KINDS))
+    # channel_kinds (kept by triggers) first: the reachability sub-queries then run on the
+    # venues that have a drop-in at all.
+    venues = Venue.objects.with_channel_kinds(IN_PERSON_KINDS).filter(reachable_q(1, on, kinds=IN_PERSON_KINDS))
     rows = list(venues.values_list("id", "latitude", "longitude", "commune_id", "service_area"))
     stops = Venue.service_area_communes.through.objects.filter(
         venue_id__in=[r[0] for r in rows if r[4] == enums.ServiceArea.COMMUNES]
@@ -200,30 +204,37 @@ def population_near(communes, points) -> dict:
         grid.setdefault((int(lat // CELL_LAT), int(lon // CELL_LON)), []).append((lat, lon))
     near = dict.fromkeys(DISTANCES_KM, 0)
     known = unknown = 0
-    nearest_cache: dict[tuple[int, int], list] = {}
     for code, population in communes:
         position = positions.get(code)
         if position is None:
             unknown += population
             continue
         known += population
-        lat, lon = position
-        cell = (int(lat // CELL_LAT), int(lon // CELL_LON))
-        candidates = nearest_cache.get(cell)
-        if candidates is None:
-            candidates = [p for i in (-1, 0, 1) for j in (-1, 0, 1) for p in grid.get((cell[0] + i, cell[1] + j), ())]
-            nearest_cache[cell] = candidates
-        best = math.inf
-        for plat, plon in candidates:
-            d = _km(lat, lon, plat, plon)
-            if d < best:
-                best = d
-                if best <= DISTANCES_KM[0]:
-                    break
+        within = _within(grid, *position)
         for km in DISTANCES_KM:
-            if best <= km:
+            if within is not None and within <= km:
                 near[km] += population
     return {"near": near, "known": known, "unknown": unknown}
+
+
+KM_PER_DEGREE = 2 * math.pi * EARTH_KM / 360
+# (km, squared threshold in degrees of latitude), compared with an equirectangular distance.
+_THRESHOLDS = [(km, (km / KM_PER_DEGREE) ** 2) for km in DISTANCES_KM]
+
+
+def _within(grid, lat, lon):
+    """The smallest of DISTANCES_KM that has a point within it, or None."""
+    row, col = int(lat // CELL_LAT), int(lon // CELL_LON)
+    squeeze = math.cos(math.radians(lat))
+    for ring, (km, limit) in enumerate(_THRESHOLDS, start=1):
+        for i in range(-ring, ring + 1):
+            for j in range(-ring, ring + 1):
+                for plat, plon in grid.get((row + i, col + j), ()):
+                    dx = (plon - lon) * squeeze
+                    dy = plat - lat
+                    if dx * dx + dy * dy <= limit:
+                        return km
+    return None
 
 
 def communes_of(level: str, code: str, departements=None):

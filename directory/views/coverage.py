@@ -111,7 +111,14 @@ def cached_compute(level, code, on, departements, name, unreached_limit):
     result = cache.get(key)
     if result is None:
         result = coverage.compute(
-            level, code, on, departements=departements, name=name, unreached_limit=unreached_limit
+            level,
+            code,
+            on,
+            departements=departements,
+            name=name,
+            unreached_limit=unreached_limit,
+            # The France map's figures, from the same statement.
+            by_departement=level in (coverage.FRANCE, coverage.REGION),
         )
         cache.set(key, result, COVERAGE_CACHE_SECONDS)
     return result
@@ -310,14 +317,7 @@ def cached_near(level, code, on, departements, communes_of):
 def _maps(result, level, code, on, departements, view, scenario, link, communes_of):
     """The France map (France and région pages) or the commune map (département and EPCI)."""
     if level in (coverage.FRANCE, coverage.REGION):
-        deps = ",".join(departements) if departements is not None else "*"
-        key = f"coverage:bydep:{data_version()}:{on.isoformat()}:{deps}"
-        by_dep = cache.get(key)
-        if by_dep is None:
-            by_dep = coverage.compute(
-                coverage.FRANCE, "", on, departements=departements, child_level=coverage.DEPARTEMENT, unreached_limit=0
-            )
-            cache.set(key, by_dep, COVERAGE_CACHE_SECONDS)
+        by_dep = result.by_departement
         shares = {
             row.key: {
                 "name": row.name,
@@ -325,7 +325,7 @@ def _maps(result, level, code, on, departements, view, scenario, link, communes_
                 "pct": row.covered_pct(scenario, view),
                 "url": _territory_url(coverage.DEPARTEMENT, row.key, **link),
             }
-            for row in by_dep.rows
+            for row in by_dep.values()
         }
         return {
             "france_map": coverage_maps.france_map(shares),
