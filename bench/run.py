@@ -16,7 +16,10 @@ What is measured (production settings: DJANGO_DEBUG=0, page cache on):
 - Throughput of /lieux/ against /healthz on one gunicorn (2 workers × 4 threads, as `make
   serve`), same wrk settings, same run; and that an edit shows at once on the cached page.
 - First-view weight of /lieux/ (HTML, CSS, JS, gzip as served), peak RSS of a gunicorn worker
-  after the load, France-wide coverage, export and import of 20,000 rows.
+  after the load, France-wide coverage, export and import of 20,000 rows, and the public
+  validator's check of the same 20,000 rows (``import_lieux --dry-run --skip-invalid
+  --rejects``: the code path of /open-data/valider/, without the upload). ``--only-commands``
+  measures export, validator and import alone.
 
 Results of another scale already in results.json are kept (``p50_ms``/``p95_ms`` are per scale).
 """
@@ -70,6 +73,7 @@ TARGETS = {
     "venue_p95_ms": 20,
     "throughput_ratio": 0.5,
     "import_20k_s": 20,
+    "validator_20k_s": 10,
     "coverage_france_s": 1,
     "coverage_departement_map_s": 0.3,
     "first_view_kb": 50,
@@ -537,6 +541,7 @@ def write_markdown(results: dict) -> None:
         row("Modification visible aussitôt (page en cache)", "oui", edit["fresh_answers"], edit["all_fresh"])
     for key, label, target in [
         ("import_20k_s", "Import de 20 000 lignes", "≤ 20 s"),
+        ("validator_20k_s", "Validateur public : vérification de 20 000 lignes", "≤ 10 s"),
         ("reimport_20k_unchanged_s", "… le même fichier réimporté (lignes inchangées)", ""),
         ("export_20k_s", "Export de 20 000 lignes", ""),
         ("coverage_france_s", "Couverture France entière", "≤ 1 s"),
@@ -570,6 +575,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="Benchmark of the directory (see module docstring).")
     parser.add_argument("--scale", type=int, default=1)
     parser.add_argument("--skip-commands", action="store_true", help="without import/export (faster)")
+    parser.add_argument("--only-commands", action="store_true", help="export, validator and import only")
     parser.add_argument("--variants", type=int, default=20, help="parameter values per query (default 20)")
     parser.add_argument("--only-coverage", action="store_true", help="the coverage measures only, printed")
     args = parser.parse_args(argv)
@@ -608,6 +614,14 @@ def main(argv=None) -> int:
         return 0
     urls = sample_parameters(args.scale)
 
+    if not args.only_commands:
+        measure_pages(args, results, notes, urls, scale_key, env, settings)
+    measure_commands(args, results, notes, env)
+    finish(args, results, previous, dataset, notes, scale_key)
+    return 0
+
+
+def measure_pages(args, results, notes, urls, scale_key, env, settings) -> None:
     if args.scale == 1 or "queries_per_page" not in results:
         counts, count_notes = measure_queries(urls)
         results["queries_per_page"] = counts
@@ -678,6 +692,8 @@ def main(argv=None) -> int:
         results["cache_backend"] = settings.CACHES["default"]["BACKEND"]
     os.unlink(mix_script)
 
+
+def measure_commands(args, results, notes, env) -> None:
     # Import and export targets are for 20,000 rows: measured by `make bench` (scale 1) only;
     # at scale 10 the whole export is 80 MB, over the import size limit (IMPORT_MAX_BYTES).
     if not args.skip_commands and args.scale == 1:
@@ -704,6 +720,18 @@ def main(argv=None) -> int:
                     for n, row in enumerate(reader):
                         row["id"] = f"banc-import-{n}"
                         writer.writerow(row)
+                # The public validator's work on the same rows (a dry run that writes the refused
+                # rows to a rejects file), before they are imported.
+                rejects = Path(tmp) / "rejets.csv"
+                seconds, message = timed_command(
+                    ["import_lieux", "--no-progress", "--dry-run", "--skip-invalid", "--rejects", str(rejects),
+                     str(fresh_file)], env,
+                )  # fmt: skip
+                results["validator_20k_s"] = None if message.startswith("échec") else seconds
+                notes["validator"] = (
+                    f"{message[:240]} — fichier de {fresh_file.stat().st_size / 1_000_000:.1f} Mo "
+                    f"(limite du validateur : VALIDATOR_MAX_BYTES)"
+                )
                 seconds, message = timed_command(["import_lieux", "--no-progress", str(fresh_file)], env)
                 results["import_20k_s"] = None if message.startswith("échec") else seconds
                 notes["import"] = message[:300]
@@ -713,6 +741,12 @@ def main(argv=None) -> int:
                 notes["reimport"] = message[:300]
             else:
                 results["import_20k_s"] = None
+
+
+def finish(args, results, previous, dataset, notes, scale_key) -> None:
+    if args.only_commands:
+        # The page figures (and their notes) of the last full run stay as they were.
+        notes = {**previous.get("notes", {}), **notes}
     results.update(
         load_average_1_5_15=[round(x, 2) for x in os.getloadavg()],
         dataset={k: dataset[k] for k in ("venues", "channels", "closures", "departements", "closed_today", "stale")},
@@ -728,7 +762,6 @@ def main(argv=None) -> int:
     RESULTS_JSON.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     write_markdown(results)
     print(RESULTS_MD.read_text())
-    return 0
 
 
 if __name__ == "__main__":

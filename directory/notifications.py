@@ -66,10 +66,11 @@ def send_freshness_reminder(user, venues) -> int:
     return _send("freshness_reminder", context, [user.email])
 
 
-def send_invitation_email(invitation, link: str | None) -> int:
+def send_invitation_email(invitation, link: str | None, respond_url: str) -> int:
     context = {
         "invitation": invitation,
         "link": link,
+        "respond_url": respond_url,
         "admin_url": absolute(reverse("admin:index")),
         "timeout_days": settings.PASSWORD_RESET_TIMEOUT // 86400,
     }

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from directory.opendata import admin_views as opendata_admin
-from directory.views import coverage, invitations, opendata, printing, public, reports, sms
+from directory.views import coverage, feeds, invitations, opendata, printing, public, reports, sms
 
 app_name = "directory"
 
@@ -16,9 +16,14 @@ urlpatterns = [
     path("lieux/<slug:slug>/signaler/", reports.report_venue, name="venue_report"),
     path("lieux/<slug:slug>/signaler/merci/", reports.report_thanks, name="venue_report_thanks"),
     path("invitation/<uidb64>/<token>/", invitations.accept_invitation, name="invitation_accept"),
+    path("invitations/<int:pk>/", invitations.respond_to_invitation, name="invitation_respond"),
     path("territoires/<str:code>/fiche/", printing.territory_sheet, name="territory_sheet"),
+    path("territoires/<str:code>/changements.atom", feeds.TerritoryChangesFeed(), name="territory_changes"),
     path("sms/entrant/", sms.incoming, name="sms_incoming"),
     path("gestion/import/", opendata_admin.import_view, name="opendata_import"),
+    path("gestion/import/rejets/<str:token>/", opendata_admin.rejects_view, name="opendata_import_rejects"),
+    path("open-data/valider/", opendata.validator, name="opendata_validator"),
+    path("open-data/valider/rejets/<str:token>/", opendata.validator_rejects, name="opendata_validator_rejects"),
     path("open-data/schemas/<str:name>", opendata.schema_file, name="opendata_schema"),
     path("open-data/<str:name>", opendata.download, name="opendata_download"),
 ]

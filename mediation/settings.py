@@ -186,6 +186,14 @@ SITE_URL = envstr("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # Product settings.
 FRESHNESS_THRESHOLD_DAYS = envint("FRESHNESS_THRESHOLD_DAYS", 180)
+# Automatic channel checks (manage.py check_channels, daily): a channel failing this many days
+# in a row is flagged to its mediators; a single failure never hides anything.
+CHANNEL_CHECK_FLAG_DAYS = envint("CHANNEL_CHECK_FLAG_DAYS", 3)
+CHANNEL_CHECK_TIMEOUT_SECONDS = envint("CHANNEL_CHECK_TIMEOUT_SECONDS", 10)
+CHANNEL_CHECK_CONCURRENCY = envint("CHANNEL_CHECK_CONCURRENCY", 8)
+# Never fetch loopback or private addresses (a « website » must not probe our own network);
+# the tests' local servers turn it on.
+CHANNEL_CHECK_ALLOW_PRIVATE = envbool("CHANNEL_CHECK_ALLOW_PRIVATE", False)
 # Residents' reports ("Signaler une information erronée"): per client (hashed IP), per hour.
 REPORT_RATE_LIMIT_PER_HOUR = envint("REPORT_RATE_LIMIT_PER_HOUR", 5)
 # Invitation links are password-reset tokens: they expire after this many seconds.
@@ -245,6 +253,9 @@ SPECTACULAR_SETTINGS = {
 }
 # Open data: files larger than this are refused before being read (import command and staff upload).
 IMPORT_MAX_BYTES = envint("IMPORT_MAX_BYTES", 50 * 1024 * 1024)
+# Public validator (/open-data/valider/): size of a checked file, checks per client and hour.
+VALIDATOR_MAX_BYTES = envint("VALIDATOR_MAX_BYTES", 10 * 1024 * 1024)
+VALIDATOR_RATE_LIMIT_PER_HOUR = envint("VALIDATOR_RATE_LIMIT_PER_HOUR", 20)
 CORS_URLS_REGEX = r"^/(api|open-data)/.*$"
 CORS_ALLOW_ALL_ORIGINS = True
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]

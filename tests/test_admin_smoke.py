@@ -38,10 +38,11 @@ def test_every_admin_page_opens_for_every_role(client, role):
             assert response.status_code == 302 and "/login/" in response["Location"], label
     if role == "superuser":
         refused = {label: code for label, code in statuses.items() if code != 200}
-        # Residents file reports, reminders are written by the command, django-axes writes its
-        # logs: no add page for those.
+        # Residents file reports, reminders and channel checks are written by commands,
+        # django-axes writes its logs: no add page for those.
         assert refused == {
             "report add": 403,
+            "channelcheck add": 403,
             "freshnessreminder add": 403,
             "smsexchange add": 403,
             "accessattempt add": 403,

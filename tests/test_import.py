@@ -238,15 +238,20 @@ MALFORMED = {
     "missing required field": (_bad(nom=""), "Ligne 2, champ nom : champ obligatoire vide"),
     "missing required column": (_missing_column, "Ligne 1, champ pivot : colonne obligatoire absente"),
     "bad postal code": (
-        _bad(code_postal="5110"),
-        "Ligne 2, champ code_postal, valeur « 5110 » : le code postal doit comporter 5 chiffres",
+        _bad(code_postal="511"),
+        "Ligne 2, champ code_postal, valeur « 511 » : le code postal doit comporter 5 chiffres",
     ),
-    "postal code of another commune": (
-        _bad(code_postal="51000"),
-        "Ligne 2, champ code_postal, valeur « 51000 » : ne correspond pas à la commune Reims (51454)",
+    "postal code of another département": (
+        _bad(code_postal="75001"),
+        "Ligne 2, champ code_postal, valeur « 75001 » : le code postal est celui du département 75, "
+        "le code INSEE 51454 celui de Reims (51454) (département 51) : corrigez l'un des deux",
     ),
     "bad INSEE code": (_bad(code_insee="5A454"), "Ligne 2, champ code_insee, valeur « 5A454 » : code INSEE invalide"),
-    "unknown INSEE code": (_bad(code_insee="51999"), "champ code_insee, valeur « 51999 » : commune inconnue"),
+    "unknown INSEE code": (
+        _bad(code_insee="51999", code_postal="51999", commune="Nulle-Part"),
+        "champ commune, valeur « Nulle-Part » : aucune commune « Nulle-Part » avec le code postal 51999 "
+        "ni dans le département 51 ; indiquez le code INSEE",
+    ),
     "unknown vocabulary value": (
         _bad(services="Aide aux démarches administratives|Cours de cuisine"),
         "Ligne 2, champ services, valeur « Cours de cuisine » : valeur inconnue du vocabulaire du standard",
@@ -419,12 +424,12 @@ def test_upload_checks_then_confirm_imports(client, marne):
 
 def test_upload_with_errors_shows_them_and_offers_no_confirmation(client, marne, tmp_path):
     client.force_login(UserFactory(is_superuser=True))
-    content = _bad(code_postal="5110")(tmp_path).read_bytes()
+    content = _bad(code_postal="511")(tmp_path).read_bytes()
 
     response = _upload(client, content)
 
     page = response.content.decode()
-    assert "Ligne 2, champ code_postal, valeur « 5110 » : le code postal doit comporter 5 chiffres" in page
+    assert "Ligne 2, champ code_postal, valeur « 511 » : le code postal doit comporter 5 chiffres" in page
     assert "Confirmer l’import" not in page
     assert Venue.objects.count() == 0
 

@@ -193,3 +193,50 @@ def test_permission_matrix(client, db, world, role, model, op, target):
             assert (not Model.objects.filter(pk=obj.pk).exists()) is allowed
         return
     raise AssertionError(op)
+
+
+# --- the open-data import (/gestion/import/): who may import, and which rows ------------------
+
+IMPORT_EXPECTED = {
+    # role: (status of the page, communes of the rows imported from a Lille + Arras file)
+    "anonymous": (302, set()),
+    "mediator_a": (403, set()),
+    "manager_a": (403, set()),
+    "mediator_b": (403, set()),
+    "staff_59": (200, {"59350"}),
+    "staff_62": (200, {"62041"}),
+    "superuser": (200, {"59350", "62041"}),
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_import_matrix(client, db, world, role, settings, tmp_path):
+    import csv
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.test_import import example_row
+
+    settings.IMPORT_UPLOAD_DIR = str(tmp_path)
+    status, communes = IMPORT_EXPECTED[role]
+    login(client, world, role)
+    assert client.get("/gestion/import/").status_code == status
+    rows = [
+        dict(example_row(), id="matrice-lille", code_insee="59350", commune="Lille", code_postal="59000"),
+        dict(example_row(), id="matrice-arras", code_insee="62041", commune="Arras", code_postal="62000"),
+    ]
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    upload = SimpleUploadedFile("lieux.csv", buffer.getvalue().encode(), "text/csv")
+    checked = client.post("/gestion/import/", {"step": "upload", "file": upload})
+    assert checked.status_code == status
+    if status == 200:
+        token = checked.context.get("token")
+        assert bool(token) is bool(communes)
+        if token:
+            client.post("/gestion/import/", {"step": "confirm", "token": token, "partial": "1"})
+    imported = set(Venue.objects.filter(external_id__startswith="matrice-").values_list("commune_id", flat=True))
+    assert imported == communes

@@ -148,3 +148,49 @@ def test_the_sql_departement_code_agrees_with_the_communes(db):
         cursor.execute("SELECT gll_departement_code(%s), gll_departement_code(%s), gll_departement_code(%s)",
                        ["59350", "2A004", "97411"])  # fmt: skip
         assert cursor.fetchone() == ("59", "2A", "974")
+
+
+ALIASES = [
+    ["59298", "Hellemmes-Lille", "commune-associee", "59350", []],
+    ["59355", "Lomme", "commune-associee", "59350", []],
+    ["75101", "Paris 1er Arrondissement", "arrondissement-municipal", "75056", ["75001"]],
+    ["", "LILLE CEDEX", "libelle-acheminement", "59350", ["59000"]],
+]
+
+
+def test_it_loads_aliases_of_communes(tmp_path):
+    from directory.models import CommuneAlias
+
+    path = write(tmp_path / "t.json.gz", {**DATA, "aliases": ALIASES})
+    out = load(path)
+    assert "(4 autres noms de communes)" in out
+    lomme = CommuneAlias.objects.get(code="59355")
+    assert (lomme.name, lomme.search_name, lomme.kind, lomme.commune_id) == (
+        "Lomme",
+        "lomme",
+        "commune-associee",
+        "59350",
+    )
+    assert CommuneAlias.objects.arrondissement_of("75056", "75001").name == "Paris 1er Arrondissement"
+    assert CommuneAlias.objects.arrondissement_of("75056", "75002") is None
+    load(path)
+    assert CommuneAlias.objects.count() == 4  # replaced, not duplicated
+
+
+def test_if_needed_loads_aliases_on_a_database_that_has_communes_but_no_alias(tmp_path):
+    from directory.models import CommuneAlias
+
+    load(write(tmp_path / "old.json.gz", DATA))  # a deployment from before aliases
+    assert CommuneAlias.objects.count() == 0
+    path = write(tmp_path / "new.json.gz", {**DATA, "aliases": ALIASES})
+    out = load(path, if_needed=True)
+    assert "rien à faire" not in out
+    assert CommuneAlias.objects.count() == 4
+    assert "rien à faire" in load(path, if_needed=True)
+
+
+def test_departement_filter_keeps_the_aliases_of_loaded_communes(tmp_path):
+    from directory.models import CommuneAlias
+
+    load(write(tmp_path / "t.json.gz", {**DATA, "aliases": ALIASES}), departements="59")
+    assert set(CommuneAlias.objects.values_list("commune_id", flat=True)) == {"59350"}

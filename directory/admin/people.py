@@ -125,7 +125,7 @@ class InvitationAdminForm(forms.ModelForm):
 @admin.register(Invitation)
 class InvitationAdmin(RuleBasedAdmin):
     form = InvitationAdminForm
-    list_display = ["email", "structure", "role", "created_at", "accepted_at", "invited_by"]
+    list_display = ["email", "structure", "role", "created_at", "accepted_at", "declined_at", "invited_by"]
     list_filter = ["role", ("structure", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["structure", "invited_by"]
     search_fields = ["email"]

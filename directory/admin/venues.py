@@ -55,7 +55,7 @@ VENUE_FIELDSETS = [
     ),
     (
         _("Données du standard national"),
-        {"classes": ["collapse"], "fields": ["external_id", "source", "date_maj"]},
+        {"classes": ["collapse"], "fields": ["external_id", "source", "date_maj", "staff_comment"]},
     ),
     (
         _("Fraîcheur"),

@@ -11,6 +11,7 @@ import datetime
 import hashlib
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import http_date, parse_http_date_safe, quote_etag
 from django.utils.translation import get_language
@@ -274,3 +275,117 @@ class VenueDetail(ConditionalMixin, generics.RetrieveAPIView):
         return with_page_prefetches(Venue.objects.public(), today=timezone.localdate()).prefetch_related(
             "service_area_communes"
         )
+
+
+CHANGE_FIELDS = {
+    "lieu": serializers.CharField(help_text=_("Identifiant d'URL du lieu (`slug`).")),
+    "nom": serializers.CharField(help_text=_("Nom du lieu.")),
+    "type": serializers.ChoiceField(
+        choices=["creation", "modification", "suppression"],
+        help_text=_("Ce qui est arrivé au lieu pendant la période (création, modification ou suppression)."),
+    ),
+    "date": serializers.DateTimeField(help_text=_("Date de sa dernière modification dans la période.")),
+    "code_insee": serializers.CharField(allow_null=True, help_text=_("Code INSEE de sa commune.")),
+    "url": serializers.URLField(allow_null=True, help_text=_("Sa fiche dans l'API (null pour un lieu supprimé).")),
+}
+
+
+@extend_schema(
+    tags=["changements"],
+    summary=_("Lieux modifiés depuis une date"),
+    description=_(
+        "Les lieux créés, modifiés (y compris leurs canaux et leurs fermetures) ou supprimés depuis `depuis`, "
+        "un par lieu, du plus ancien changement au plus récent. Pour moissonner : gardez la date de votre "
+        "dernier passage, puis suivez `suivant` (pagination par curseur, constante à toute profondeur)."
+    ),
+    parameters=[
+        _q(
+            "depuis",
+            _("Date ou date et heure ISO 8601 (sans fuseau : heure de Paris). Ex. 2026-11-30 ou 2026-11-30T08:00:00Z."),
+            {"type": "string", "minLength": 1, "maxLength": 40},
+            required=True,
+        ),
+        _q("curseur", _("Curseur de la page suivante (champ `suivant` de la page précédente)."), {"type": "string"}),
+        _q(
+            "territoire",
+            _("Limite aux lieux d'un territoire : code INSEE de commune, code de département ou SIREN d'EPCI."),
+            {"type": "string", "pattern": r"^(\d{5}|2[AB]\d{3}|\d{2}|2[AB]|97\d|\d{9})$"},
+        ),
+        _q(
+            "limite",
+            _("Nombre de lieux par page (100 par défaut, 200 au plus)."),
+            {"type": "integer", "minimum": 1, "maximum": 200},
+        ),
+    ],
+    responses={
+        200: inline_serializer(
+            "Changements",
+            {
+                "suivant": serializers.URLField(allow_null=True, help_text=_("Page suivante, ou null.")),
+                "resultats": inline_serializer("Changement", CHANGE_FIELDS, many=True),
+            },
+        ),
+        400: ERROR_400,
+        429: ERROR_429,
+    },
+)
+class ChangeList(generics.GenericAPIView):
+    """The change feed (``directory/changes.py``)."""
+
+    authentication_classes: list = []
+    throttle_classes = [ApiThrottle]
+    pagination_class = None
+
+    def get(self, request, *args, **kwargs):
+        from directory.changes import changes_since, decode_cursor, parse_since, territory_level
+
+        errors = {}
+        since = parse_since(request.query_params.get("depuis", ""))
+        if since is None:
+            errors["depuis"] = [_("Indiquez une date ISO 8601, par exemple 2026-11-30 ou 2026-11-30T08:00:00Z.")]
+        after = None
+        if request.query_params.get("curseur"):
+            after = decode_cursor(request.query_params["curseur"])
+            if after is None:
+                errors["curseur"] = [_("Curseur invalide : reprenez le lien `suivant` de la page précédente.")]
+        territory = None
+        if request.query_params.get("territoire"):
+            territory = territory_level(request.query_params["territoire"])
+            if territory is None:
+                errors["territoire"] = [
+                    _("Territoire inconnu : code INSEE de commune, de département ou SIREN d'EPCI.")
+                ]
+        limit = 100
+        if request.query_params.get("limite") is not None:
+            try:
+                limit = int(request.query_params["limite"])
+            except ValueError:
+                limit = 0
+            if not 1 <= limit <= 200:
+                errors["limite"] = [_("La limite doit être un nombre entier, de 1 à 200.")]
+        if errors:
+            raise ValidationError(errors)
+        changes = changes_since(since, after=after, limit=limit + 1, territory=territory)
+        more = len(changes) > limit
+        changes = changes[:limit]
+        next_url = None
+        if more and changes:
+            query = request.query_params.copy()
+            query["curseur"] = changes[-1].cursor
+            next_url = request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+        results = [
+            {
+                "lieu": change.slug,
+                "nom": change.name,
+                "type": change.kind,
+                "date": change.at.isoformat(),
+                "code_insee": change.commune_id,
+                "url": None
+                if change.kind == "suppression"
+                else request.build_absolute_uri(reverse("api:venue-detail", args=[change.slug])),
+            }
+            for change in changes
+        ]
+        response = Response({"suivant": next_url, "resultats": results})
+        response["Cache-Control"] = f"public, max-age={CACHE_SECONDS}"
+        return response

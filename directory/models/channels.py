@@ -126,3 +126,51 @@ class Channel(models.Model):
 
     def usable_in(self, scenario: int) -> bool:
         return self.scenario <= int(scenario)
+
+
+class ChannelCheckQuerySet(models.QuerySet):
+    def flagged(self, now=None):
+        """Checks failing for ``CHANNEL_CHECK_FLAG_DAYS`` days or more: flagged to the venue's
+        mediators and counted by staff; never hidden from the public on that ground alone."""
+        from django.conf import settings
+        from django.utils import timezone
+
+        now = now or timezone.now()
+        return self.filter(
+            failing_since__isnull=False,
+            failing_since__lte=now - timezone.timedelta(days=settings.CHANNEL_CHECK_FLAG_DAYS),
+        )
+
+
+class ChannelCheck(models.Model):
+    """The latest automatic check of a channel (``manage.py check_channels``): one row per
+    channel, its current state rather than a log, so the daily job stays a bounded UPDATE."""
+
+    channel = models.OneToOneField(
+        Channel, models.CASCADE, primary_key=True, related_name="last_check", verbose_name=_("canal")
+    )
+    checked_at = models.DateTimeField(_("dernière vérification"))
+    last_ok_at = models.DateTimeField(_("dernière réponse correcte"), null=True, blank=True)
+    failing_since = models.DateTimeField(_("en échec depuis"), null=True, blank=True)
+    failures = models.PositiveIntegerField(_("échecs consécutifs"), default=0)
+    reason = models.CharField(_("motif"), max_length=300, blank=True)
+
+    objects = ChannelCheckQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("vérification d'un canal")
+        verbose_name_plural = _("vérifications des canaux")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(failures=0, failing_since__isnull=True) | Q(failures__gt=0, failing_since__isnull=False),
+                name="channelcheck_failing_since_iff_failures",
+                violation_error_message=_("Un canal en échec a une date de début d'échec, et seulement lui."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.channel_id}: {self.reason or 'ok'}"
+
+    @property
+    def is_failing(self) -> bool:
+        return self.failures > 0

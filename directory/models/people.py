@@ -1,7 +1,10 @@
 """Who may do what: structure memberships, département staff, invitations."""
 
+import datetime
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -112,7 +115,12 @@ class InvitationQuerySet(models.QuerySet):
         return self.filter(structure__in=Structure.objects.managed_by(user))
 
     def pending(self):
-        return self.filter(accepted_at__isnull=True)
+        return self.filter(accepted_at__isnull=True, declined_at__isnull=True)
+
+    def awaiting(self, user):
+        """Pending invitations addressed to ``user``, still within their validity."""
+        cutoff = timezone.now() - datetime.timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT)
+        return self.pending().filter(user=user, created_at__gte=cutoff)
 
 
 class Invitation(models.Model):
@@ -133,6 +141,11 @@ class Invitation(models.Model):
     )
     created_at = models.DateTimeField(_("envoyée le"), auto_now_add=True)
     accepted_at = models.DateTimeField(_("acceptée le"), null=True, blank=True, editable=False)
+    declined_at = models.DateTimeField(_("refusée le"), null=True, blank=True, editable=False)
+    # True only when this invitation created the account: the only case where its e-mailed link
+    # may set a password and activate an account. An existing account, active or deactivated
+    # (superusers included), is never changed by an invitation: its owner signs in and accepts.
+    creates_account = models.BooleanField(default=False, editable=False)
 
     objects = InvitationQuerySet.as_manager()
 
@@ -146,3 +159,21 @@ class Invitation(models.Model):
 
     def can_manage(self, user) -> bool:
         return self.structure.can_manage_members(user)
+
+    def can_respond(self, user) -> bool:
+        """Only the invited account, signed in, accepts or declines."""
+        return bool(user.is_authenticated and user.is_active and self.user_id == user.pk)
+
+
+def awaits_first_password(user) -> bool:
+    """An account an invitation created and that has never been used: the invitation link may
+    set its first password and activate it. Anything else (a deactivated account, one whose
+    password was made unusable, a superuser) is out of an invitation's reach."""
+    return bool(
+        user is not None
+        and not user.is_active
+        and not user.is_superuser
+        and not user.has_usable_password()
+        and user.last_login is None
+        and Invitation.objects.pending().filter(user=user, creates_account=True).exists()
+    )

@@ -117,3 +117,55 @@ class Commune(models.Model):
     @property
     def main_postal_code(self):
         return self.postal_codes[0] if self.postal_codes else ""
+
+
+class CommuneAliasQuerySet(models.QuerySet):
+    def arrondissement_of(self, commune_code: str, postal_code: str):
+        """The municipal arrondissement (Paris, Lyon, Marseille) that ``postal_code`` names in
+        ``commune_code``, for display (« Marseille 4e Arrondissement »); None elsewhere."""
+        return (
+            self.filter(
+                commune_id=commune_code,
+                kind=CommuneAlias.Kind.ARRONDISSEMENT,
+                postal_codes__contains=[postal_code],
+            )
+            .order_by("code")
+            .first()
+        )
+
+
+class CommuneAlias(models.Model):
+    """Another name (and often another INSEE code) under which a current commune is written
+    in real files: a delegated or associated commune of a merger, a municipal arrondissement,
+    an old INSEE code, or La Poste's delivery label (« CANNES LA BOCCA », « MONTFAVET »).
+
+    Loaded by ``manage.py load_territories`` (all rows replaced at each load: nothing points
+    to an alias). The resolver (``directory/territories.py``) reads them in memory."""
+
+    class Kind(models.TextChoices):
+        DELEGATED = "commune-deleguee", _("commune déléguée")
+        ASSOCIATED = "commune-associee", _("commune associée")
+        ARRONDISSEMENT = "arrondissement-municipal", _("arrondissement municipal")
+        OLD_CODE = "ancien-code", _("ancien code INSEE")
+        POSTAL_LABEL = "libelle-acheminement", _("libellé postal")
+
+    code = models.CharField(_("code INSEE"), max_length=5, blank=True, db_index=True)
+    name = models.CharField(_("nom"), max_length=200, blank=True)
+    search_name = models.CharField(max_length=200, editable=False, default="")
+    kind = models.CharField(_("type"), max_length=30, choices=Kind.choices)
+    commune = models.ForeignKey(Commune, models.CASCADE, related_name="aliases", verbose_name=_("commune actuelle"))
+    postal_codes = ArrayField(models.CharField(max_length=5), default=list, blank=True, verbose_name=_("codes postaux"))
+
+    objects = CommuneAliasQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("autre nom de commune")
+        verbose_name_plural = _("autres noms de communes")
+        ordering = ["commune", "kind", "name"]
+
+    def __str__(self):
+        return f"{self.name or self.code} → {self.commune_id}"
+
+    def save(self, *args, **kwargs):
+        self.search_name = fold(self.name)
+        super().save(*args, **kwargs)

@@ -443,6 +443,11 @@ class Venue(models.Model):
     date_maj = models.DateField(_("date de mise à jour (standard)"), default=datetime.date.today)
 
     # What this product adds.
+    staff_comment = models.TextField(
+        _("commentaire interne"),
+        blank=True,
+        help_text=_("Pour l'équipe seulement, jamais publié (ex. « commentaire » de la liste France Services)."),
+    )
     service_area = models.CharField(
         _("zone desservie"), max_length=20, choices=enums.ServiceArea.choices, default=enums.ServiceArea.EPCI
     )

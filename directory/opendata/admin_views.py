@@ -2,9 +2,14 @@
 
 1. upload → the file is kept server-side under a random token (recorded in the uploader's
    session, never taken from the form) and checked with a dry run: the same report as
-   ``manage.py import_lieux --dry-run``;
-2. « Confirmer l'import » → the kept file is imported for real, checked again from scratch
-   (the database may have changed in between), then deleted.
+   ``manage.py import_lieux --dry-run --skip-invalid --rejects``, the refused rows written to a
+   private rejects file offered for download;
+2. « Confirmer l'import » (a valid file) or « Importer les N lignes valides » (some rows
+   refused) → the kept file is imported for real, checked again from scratch (the database may
+   have changed in between), then deleted; the rejects of that run replace the first ones.
+
+The kept files (upload and rejects) live in a private directory (0700, files 0600), are deleted
+after use (import, download) or after an error, and purged after ``KEEP_SECONDS`` anyway.
 
 Who: superusers (every venue) and département staff (venues of their départements only — the
 importer refuses the other rows).
@@ -12,6 +17,9 @@ importer refuses the other rows).
 
 from __future__ import annotations
 
+import io
+import logging
+import os
 import secrets
 import tempfile
 import time
@@ -22,6 +30,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
@@ -32,6 +41,9 @@ from directory.opendata.importer import import_file
 SESSION_KEY = "opendata_imports"
 KEEP_SECONDS = 3600
 MAX_LISTED_PROBLEMS = 500
+KEPT_SUFFIXES = ("*.upload", "*.rejects.csv")
+
+logger = logging.getLogger(__name__)
 
 
 def upload_dir() -> Path:
@@ -63,41 +75,82 @@ class UploadForm(forms.Form):
         return uploaded
 
 
-def _purge_old_files():
-    cutoff = time.time() - KEEP_SECONDS
-    for path in upload_dir().glob("*.upload"):
-        try:
-            if path.stat().st_mtime < cutoff:
-                path.unlink()
-        except OSError:
-            pass
+def purge_old_files(directory: Path, patterns=KEPT_SUFFIXES, keep_seconds: int = KEEP_SECONDS):
+    cutoff = time.time() - keep_seconds
+    for pattern in patterns:
+        for path in directory.glob(pattern):
+            try:
+                if path.stat().st_mtime < cutoff:
+                    path.unlink()
+            except OSError:
+                pass
+
+
+def private_file(path: Path):
+    """A new file only its owner can read (the directory is 0700 too): uploads and rejects hold
+    other people's data."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    return os.fdopen(descriptor, "wb")
 
 
 def _store(uploaded) -> tuple[str, Path]:
     token = secrets.token_urlsafe(24)
     suffix = ".json" if Path(uploaded.name).suffix.lower() == ".json" else ".csv"
     path = upload_dir() / f"{token}{suffix}.upload"
-    with path.open("wb") as handle:
+    with private_file(path) as handle:
         for chunk in uploaded.chunks():
             handle.write(chunk)
     return token, path
 
 
+def run_checked(path: Path, rejects: Path, **options):
+    """``import_file`` with the rejects written to ``rejects`` (a private file); any failure is
+    logged and given as None, the rejects file deleted (the caller deletes the upload)."""
+    try:
+        with private_file(rejects) as binary, io.TextIOWrapper(binary, encoding="utf-8-sig", newline="") as text:
+            report = import_file(path, rejects=text, **options)
+    except Exception:
+        logger.exception("Import of %s failed", path.name)
+        rejects.unlink(missing_ok=True)
+        return None
+    if not report.rejected or report.aborted:
+        rejects.unlink(missing_ok=True)
+    return report
+
+
+def _entry(request, token: str) -> dict | None:
+    return request.session.get(SESSION_KEY, {}).get(token or "")
+
+
 def _kept_file(request, token: str) -> tuple[Path, str] | None:
     """The file this user uploaded under ``token``, if still there (tokens come from the session)."""
-    entry = request.session.get(SESSION_KEY, {}).get(token or "")
-    if not entry:
+    entry = _entry(request, token)
+    if not entry or not entry.get("file"):
         return None
     path = upload_dir() / entry["file"]
     return (path, entry["name"]) if path.exists() else None
 
 
-def _forget(request, token: str):
+def _remember(request, token: str, entry: dict) -> None:
+    entries = request.session.get(SESSION_KEY, {})
+    entries[token] = entry
+    request.session[SESSION_KEY] = entries
+
+
+def _forget(request, token: str, keep_rejects: bool = False):
     entries = request.session.get(SESSION_KEY, {})
     entry = entries.pop(token, None)
     request.session[SESSION_KEY] = entries
     if entry:
-        (upload_dir() / entry["file"]).unlink(missing_ok=True)
+        if entry.get("file"):
+            (upload_dir() / entry["file"]).unlink(missing_ok=True)
+        if entry.get("rejects") and not keep_rejects:
+            (upload_dir() / entry["rejects"]).unlink(missing_ok=True)
+
+
+def _rejects_name(name: str) -> str:
+    stem = Path(name).stem or "lieux"
+    return f"rejets-{stem}.csv"
 
 
 @require_http_methods(["GET", "POST"])
@@ -115,6 +168,7 @@ def import_view(request):
     form = UploadForm()
     step = request.POST.get("step") if request.method == "POST" else None
 
+    status = 200
     if step == "confirm":
         token = request.POST.get("token", "")
         kept = _kept_file(request, token)
@@ -122,25 +176,75 @@ def import_view(request):
             context["expired"] = True
         else:
             path, name = kept
-            report = import_file(path, user=request.user)
-            context.update(report=report, file_name=name, done=report.ok)
-            # Imported, or refused because the data changed since the check: either way this
-            # file is finished with; a fixed file is uploaded again.
-            _forget(request, token)
+            partial = request.POST.get("partial") == "1"
+            # The rejects of this run replace those of the check.
+            rejects = upload_dir() / f"{token}.rejects.csv"
+            rejects.unlink(missing_ok=True)
+            report = run_checked(path, rejects, user=request.user, skip_invalid=partial)
+            # Imported, refused because the data changed since the check, or failed: either way
+            # this file is finished with; a fixed file is uploaded again.
+            _forget(request, token, keep_rejects=True)
+            if report is None:
+                context.update(failed=True, file_name=name)
+                status = 500
+            else:
+                context.update(report=report, file_name=name, done=report.written)
+                if rejects.exists():
+                    _remember(request, token, {"file": None, "name": name, "rejects": rejects.name})
+                    context["rejects_token"] = token
     elif step == "upload":
         form = UploadForm(request.POST, request.FILES)
         if form.is_valid():
-            _purge_old_files()
+            purge_old_files(upload_dir())
             uploaded = form.cleaned_data["file"]
             token, path = _store(uploaded)
-            report = import_file(path, user=request.user, dry_run=True)
-            context.update(report=report, file_name=uploaded.name, dry_run=True)
-            if report.ok:
-                entries = request.session.get(SESSION_KEY, {})
-                entries[token] = {"file": path.name, "name": uploaded.name}
-                request.session[SESSION_KEY] = entries
-                context["token"] = token
-            else:
+            rejects = upload_dir() / f"{token}.rejects.csv"
+            report = run_checked(path, rejects, user=request.user, dry_run=True, skip_invalid=True)
+            if report is None:
                 path.unlink(missing_ok=True)
+                context.update(failed=True, file_name=uploaded.name)
+                status = 500
+            else:
+                context.update(report=report, file_name=uploaded.name, dry_run=True)
+                entry = {"file": None, "name": uploaded.name, "rejects": rejects.name if rejects.exists() else None}
+                if report.rows and not report.aborted:
+                    entry["file"] = path.name
+                    context["token"] = token
+                else:
+                    path.unlink(missing_ok=True)
+                if entry["file"] or entry["rejects"]:
+                    _remember(request, token, entry)
+                if entry["rejects"]:
+                    context["rejects_token"] = token
     context["form"] = form
-    return render(request, "admin/opendata/import.html", context)
+    return render(request, "admin/opendata/import.html", context, status=status)
+
+
+@require_http_methods(["GET"])
+def rejects_view(request, token):
+    """The rejects file of one of this user's checks or imports, downloaded once: it is
+    deleted as it is sent (it holds other people's data and is rebuilt by a new check)."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not can_import(request.user):
+        raise PermissionDenied
+    entry = _entry(request, token)
+    if not entry or not entry.get("rejects"):
+        raise Http404
+    path = upload_dir() / entry["rejects"]
+    try:
+        handle = path.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    # Unlinked now, streamed from the open handle: nothing stays on disk after the download.
+    path.unlink(missing_ok=True)
+    entry = dict(entry, rejects=None)
+    if entry.get("file"):
+        _remember(request, token, entry)
+    else:
+        _forget(request, token)
+    response = FileResponse(
+        handle, as_attachment=True, filename=_rejects_name(entry["name"]), content_type="text/csv; charset=utf-8"
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response

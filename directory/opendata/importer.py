@@ -3,13 +3,19 @@
 Two passes over the file, so memory stays flat whatever its size:
 
 1. **validate** every row (schema rules and domain rules: commune, channel values, rights of
-   the person importing) and collect every problem; nothing is written;
-2. only when there is none, **apply** the rows in batches inside one transaction: venues are
-   matched on (``source``, ``id``), created or updated with bulk queries; the channels that came
-   from the standard (``Channel.standard_field``) are replaced, the others are kept.
+   the person importing) and collect the problems (the first ``MAX_LISTED_PROBLEMS`` listed,
+   the rest counted); nothing is written. Refused rows go, as read, to an optional rejects file
+   (``RejectsWriter``), streamed;
+2. only when there is no problem — or, with ``skip_invalid``, for the valid rows only —
+   **apply** the rows in batches inside one transaction: venues are matched on (``source``,
+   ``id``), created or updated with bulk queries; the channels that came from the standard
+   (``Channel.standard_field``) are replaced, the others are kept.
 
-``--dry-run`` (and the first step of the staff upload) runs the second pass without writing,
-to count what would be created, updated and left unchanged.
+``--dry-run`` (and the first step of the staff upload, and the public validator) runs the
+second pass without writing, to count what would be created, updated and left unchanged.
+
+Three shapes of file are read: the standard v1.0.2, v0.1.x (translated by
+``standard.translate_v0``) and the national France Services list (``france_services``).
 """
 
 from __future__ import annotations
@@ -45,13 +51,24 @@ from directory.cache import bump_data_version
 from directory.channels import FACEBOOK_DOMAINS, get_kind, host_matches, normalise_url
 from directory.hours import parse as parse_hours
 from directory.models import Channel, Commune, DepartementStaff, Venue, listing
-from directory.opendata import standard
+from directory.opendata import france_services, standard
 from directory.opendata.copy import copy_insert_values
 from directory.opendata.exporter import STANDARD_VALUES, default_source
-from directory.text import fold
+from directory.territories import CommuneIndex
 
 BATCH_SIZE = 1000
 PROGRESS_MIN_BYTES = 1_000_000
+# Problems kept in the report (the rest are only counted): a file of 500,000 bad rows must not
+# hold 500,000 messages in memory (issue 17, finding 10).
+MAX_LISTED_PROBLEMS = 1000
+# Reasons written for one row in the rejects file (a cell of 10,000 unknown values is one row).
+MAX_REASONS_PER_ROW = 20
+# A value kept in a problem is cut to this length (the message shows 80 characters of it).
+MAX_PROBLEM_VALUE = 200
+# Characters PostgreSQL or UTF-8 cannot store: NUL, and lone surrogates (JSON « \ud800 »).
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+# Columns the rejects file adds in front of the original ones; ignored when it is imported again.
+REJECT_COLUMNS = ("ligne_origine", "motifs_refus")
 DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 NUMBER_PATTERN = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
@@ -69,8 +86,15 @@ VENUE_ATTRIBUTES = (
 )
 
 
+# Set only by the France Services list (its « commentaire », for staff): a standard file never
+# carries it, so never clears it.
+EXTRA_ATTRIBUTES = ("staff_comment",)
+
 # What the comparison with the stored venues reads (plain values, no model instances).
-COMPARED_VALUES = tuple(dict.fromkeys(("pk", "slug", "source", "external_id", *STANDARD_VALUES, *VENUE_ATTRIBUTES)))
+COMPARED_VALUES = (
+    tuple(dict.fromkeys(("pk", "slug", "source", "external_id", "date_maj", *STANDARD_VALUES, *VENUE_ATTRIBUTES)))
+    + EXTRA_ATTRIBUTES
+)
 
 
 class _StoredChannel(NamedTuple):
@@ -95,48 +119,101 @@ class Problem:
     label: str = gettext_noop("Ligne")
 
     def __str__(self):
-        value = self.value if len(self.value) <= 80 else self.value[:77] + "…"
         # The label is stored untranslated (the report is kept between requests): translated here.
         where = f"{_(self.label)} {self.line}" if self.line is not None else _("Fichier")
-        column = (_(", champ %(column)s") % {"column": self.column}) if self.column else ""
-        shown = (_(", valeur « %(value)s »") % {"value": value}) if self.value else ""
-        return _("%(where)s%(column)s%(value)s : %(reason)s") % {
-            "where": where,
-            "column": column,
-            "value": shown,
-            "reason": self.reason,
-        }
+        return _("%(where)s%(detail)s") % {"where": where, "detail": self._detail(", ")}
+
+    def detail(self) -> str:
+        """The problem without its location (the rejects file has a column for the line)."""
+        return self._detail("")
+
+    def _detail(self, lead: str) -> str:
+        value = self.value if len(self.value) <= 80 else self.value[:77] + "…"
+        column = (_("champ %(column)s") % {"column": printable(self.column)}) if self.column else ""
+        shown = (_("valeur « %(value)s »") % {"value": printable(value)}) if self.value else ""
+        where = ", ".join(part for part in (column, shown) if part)
+        if not where:
+            return _(" : %(reason)s") % {"reason": self.reason} if lead else self.reason
+        return _("%(lead)s%(where)s : %(reason)s") % {"lead": lead, "where": where, "reason": self.reason}
+
+
+def printable(text: str) -> str:
+    """``text`` with what cannot be stored or shown (NUL, lone surrogates) as U+FFFD: a problem
+    about such a value must not itself fail to render or encode."""
+    return UNSTORABLE.sub("\ufffd", text) if text else text
 
 
 @dataclass
 class Report:
-    rows: int = 0
+    rows: int = 0  # valid rows (imported, or importable)
+    rejected: int = 0  # rows refused (they go to the rejects file)
     created: int = 0
     updated: int = 0
     unchanged: int = 0
     version: str = "1.0.2"
     format: str = "csv"
+    # The first MAX_LISTED_PROBLEMS problems; ``error_count``/``warning_count`` count them all.
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    error_count: int = 0
+    warning_count: int = 0
     written: bool = False
+    # The file could not be read to its end (size, encoding, format, header): no row is usable.
+    aborted: bool = False
 
     @property
     def ok(self) -> bool:
-        return not self.errors
+        return not self.error_count
+
+    @property
+    def format_label(self) -> str:
+        if self.version == "france-services":
+            return _("liste France Services")
+        return _("standard v%(version)s") % {"version": self.version}
+
+    @property
+    def partial(self) -> bool:
+        """Some rows were refused, the others are (or can be) imported."""
+        return bool(self.error_count) and not self.aborted and self.rows > 0
+
+    @property
+    def errors_not_listed(self) -> int:
+        return self.error_count - len(self.errors)
+
+    @property
+    def warnings_not_listed(self) -> int:
+        return self.warning_count - len(self.warnings)
+
+    def add_error(self, problem: Problem) -> None:
+        self.error_count += 1
+        if len(self.errors) < MAX_LISTED_PROBLEMS:
+            self.errors.append(problem)
+
+    def add_warning(self, problem: Problem) -> None:
+        self.warning_count += 1
+        if len(self.warnings) < MAX_LISTED_PROBLEMS:
+            self.warnings.append(problem)
 
     def summary(self, dry_run: bool) -> str:
         if dry_run:
-            return (
+            text = (
                 _(
                     "%(rows)s lignes valides : %(created)s lieux seraient créés, "
                     "%(updated)s mis à jour, %(unchanged)s inchangés (aucune écriture)."
                 )
                 % self._counts()
             )
-        return (
-            _("%(rows)s lignes importées : %(created)s lieux créés, %(updated)s mis à jour, %(unchanged)s inchangés.")
-            % self._counts()
-        )
+        else:
+            text = (
+                _(
+                    "%(rows)s lignes importées : %(created)s lieux créés, "
+                    "%(updated)s mis à jour, %(unchanged)s inchangés."
+                )
+                % self._counts()
+            )
+        if self.rejected:
+            text += " " + (_("%(rejected)s lignes refusées.") % {"rejected": self.rejected})
+        return text
 
     def _counts(self):
         return {"rows": self.rows, "created": self.created, "updated": self.updated, "unchanged": self.unchanged}
@@ -152,19 +229,24 @@ class NormalRow:
     channels: list[tuple[str, str, str]]  # (standard_field, kind, value)
     commune_name: str
     departement: str
+    # No update date in the file (France Services): a re-import keeps the stored one unless
+    # something else changed.
+    date_defaulted: bool = False
 
 
 # --- reading ---------------------------------------------------------------------------------
 
 
 class Source:
-    """The file's rows as ``(line, {column: text})``, read lazily; re-iterable for pass two."""
+    """The file's rows as ``(line, {column: text}, raw)``, read lazily. ``raw`` is the row as
+    read (the CSV values, or the JSON object), for the rejects file."""
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
         self.size = self.path.stat().st_size
         self.format = "csv"
         self.header: list[str] = []
+        self.raw_header: list[str] = []
         self.delimiter = ","
         self.row_label = gettext_noop("Ligne")
 
@@ -207,6 +289,7 @@ class Source:
                 header = next(reader, None)
                 if header is None:
                     raise ImportAborted(_("Le fichier est vide."))
+                self.raw_header = header
                 self.header = [h.strip() for h in header]
                 previous_end = reader.line_num
                 for values in reader:
@@ -221,9 +304,10 @@ class Source:
                                 "__width__": _("%(values)s valeurs pour %(columns)s colonnes dans l'en-tête")
                                 % {"values": len(values), "columns": len(self.header)}
                             },
+                            values,
                         )
                         continue
-                    yield line, dict(zip(self.header, values, strict=True))
+                    yield line, dict(zip(self.header, values, strict=True)), values
             except UnicodeDecodeError as error:
                 raise ImportAborted(_encoding_message(error)) from None
             except csv.Error as error:
@@ -242,6 +326,13 @@ class Source:
                 _("JSON illisible (ligne %(line)s, colonne %(column)s) : %(error)s.")
                 % {"line": error.lineno, "column": error.colno, "error": error.msg}
             ) from None
+        except RecursionError:
+            raise ImportAborted(
+                _("JSON illisible : listes ou objets imbriqués trop profondément (un lieu est un objet simple).")
+            ) from None
+        except ValueError:
+            # Python refuses to convert integers of more than 4,300 digits (a denial-of-service guard).
+            raise ImportAborted(_("JSON illisible : un nombre comporte trop de chiffres.")) from None
         if isinstance(data, dict) and isinstance(data.get("data"), list):
             data = data["data"]
         if not isinstance(data, list):
@@ -252,12 +343,15 @@ class Source:
         for item in data:
             if isinstance(item, dict):
                 header.update(dict.fromkeys(item))
-        self.header = list(header)
+        self.header = self.raw_header = list(header)
         for number, item in enumerate(data, start=1):
             if not isinstance(item, dict):
-                yield number, {"__width__": _("chaque enregistrement doit être un objet JSON")}
+                yield number, {"__width__": _("chaque enregistrement doit être un objet JSON")}, item
                 continue
-            yield number, {key: _json_text(value) for key, value in item.items()}
+            try:
+                yield number, {key: _json_text(value) for key, value in item.items()}, item
+            except (RecursionError, ValueError):
+                yield number, {"__width__": _("valeur illisible (imbriquée trop profondément ou trop longue)")}, item
 
 
 def _json_text(value) -> str:
@@ -268,10 +362,77 @@ def _json_text(value) -> str:
     if isinstance(value, (int, float)):
         return repr(value)
     if isinstance(value, list):
-        return standard.SEPARATOR.join(_json_text(v) for v in value)
+        # One level: the standard's lists hold plain values; anything deeper is shown as JSON.
+        return standard.SEPARATOR.join(_json_scalar(v) for v in value)
     if isinstance(value, dict):
         return json.dumps(value, ensure_ascii=False)
     return str(value)
+
+
+def _json_scalar(value) -> str:
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, ensure_ascii=False)
+    return _json_text(value)
+
+
+def json_cells(header: list[str], item) -> list[str]:
+    """A JSON record as the cells of ``header`` (for the rejects file)."""
+    if not isinstance(item, dict):
+        return ["" for _column in header]
+    cells = []
+    for column in header:
+        try:
+            cells.append(_json_text(item.get(column)))
+        except (RecursionError, ValueError):
+            cells.append("")
+    return cells
+
+
+class RejectsWriter:
+    """The refused rows, as read, in a CSV file that can be fixed in a spreadsheet and imported
+    again: ``ligne_origine`` and ``motifs_refus`` first (ignored on import), then the file's own
+    columns and values. Same delimiter as the file read (``;`` for a JSON file, as French
+    spreadsheets expect), UTF-8 with a BOM (so Excel does not read it as Windows-1252), every
+    value quoted. Written row by row: nothing is held in memory."""
+
+    def __init__(self, target):
+        self.target = target
+        self._handle = None
+        self._writer = None
+        self._keep: list[int] | None = None
+        self.count = 0
+
+    def open(self, source: Source) -> None:
+        if hasattr(self.target, "write"):
+            handle = self.target
+        else:
+            handle = self._handle = open(self.target, "w", encoding="utf-8-sig", newline="")  # noqa: SIM115
+        self._source = source
+        delimiter = source.delimiter if source.format == "csv" else ";"
+        self._writer = csv.writer(handle, delimiter=delimiter, quoting=csv.QUOTE_ALL)
+        # The columns of an earlier rejects file are replaced, not repeated.
+        self._keep = [i for i, column in enumerate(source.header) if column not in REJECT_COLUMNS]
+        self._writer.writerow([*REJECT_COLUMNS, *(printable(source.raw_header[i]) for i in self._keep)])
+
+    def write(self, line: int, raw, reasons: list[str]) -> None:
+        if self._writer is None:
+            return
+        if self._source.format == "csv":
+            cells = [raw[i] for i in self._keep if i < len(raw)] if len(raw) == len(self._source.header) else raw
+        else:
+            cells = json_cells([self._source.header[i] for i in self._keep], raw)
+        shown = reasons[:MAX_REASONS_PER_ROW]
+        if len(reasons) > MAX_REASONS_PER_ROW:
+            shown.append(_("… et %(count)s autres") % {"count": len(reasons) - MAX_REASONS_PER_ROW})
+        self._writer.writerow([line, " ; ".join(shown), *(printable(cell) for cell in cells)])
+        self.count += 1
+
+    def close(self, discard: bool = False) -> None:
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+            if discard:
+                Path(self.target).unlink(missing_ok=True)
 
 
 def _encoding_message(error: UnicodeDecodeError) -> str:
@@ -281,130 +442,171 @@ def _encoding_message(error: UnicodeDecodeError) -> str:
     ) % {"byte": error.object[error.start], "position": error.start}
 
 
-# --- reference data --------------------------------------------------------------------------
-
-
-class Communes:
-    """Every commune in memory, keyed by INSEE code and by (postal code, folded name):
-    35,000 small tuples, loaded once per import instead of one query per row."""
-
-    def __init__(self):
-        self.by_code: dict[str, tuple[str, str, tuple[str, ...]]] = {}
-        self.by_postal_name: dict[tuple[str, str], str] = {}
-        for code, name, search_name, departement, postal_codes in Commune.objects.values_list(
-            "code", "name", "search_name", "departement_id", "postal_codes"
-        ).iterator(chunk_size=5000):
-            self.by_code[code] = (name, departement, tuple(postal_codes))
-            key = _folded_name_key(search_name or fold(name))
-            for postal in postal_codes:
-                self.by_postal_name[(postal, key)] = code
-
-    def resolve(self, insee: str, postal: str, name: str) -> str | None:
-        if insee:
-            return insee if insee in self.by_code else None
-        return self.by_postal_name.get((postal, _name_key(name)))
-
-
-def _name_key(name: str) -> str:
-    return _folded_name_key(fold(name))
-
-
-SAINT_PATTERN = re.compile(r"^(st|ste)\b")
-NOT_ALPHANUMERIC = re.compile(r"[^a-z0-9]+")
-
-
-def _folded_name_key(folded: str) -> str:
-    # Precompiled: called for every commune (35,000) when an import starts.
-    if folded.startswith("st"):
-        folded = SAINT_PATTERN.sub(lambda m: "saint" if m.group(1) == "st" else "sainte", folded)
-    return NOT_ALPHANUMERIC.sub("", folded)
-
-
 # --- the importer ----------------------------------------------------------------------------
 
 
 class LieuxImporter:
-    def __init__(self, path, user=None, progress: bool = False, max_bytes: int | None = None):
+    """``skip_invalid``: import the valid rows and refuse the others (the default refuses the
+    whole file at the first problem); ``rejects``: a path or text file where refused rows are
+    written (``RejectsWriter``)."""
+
+    def __init__(
+        self,
+        path,
+        user=None,
+        progress: bool = False,
+        max_bytes: int | None = None,
+        skip_invalid: bool = False,
+        rejects=None,
+    ):
         self.source = Source(path)
         self.user = user
         self.progress = progress
         self.max_bytes = max_bytes if max_bytes is not None else settings.IMPORT_MAX_BYTES
+        self.skip_invalid = skip_invalid
+        self.rejects = RejectsWriter(rejects) if rejects is not None else None
         self.report = Report()
-        self._communes: Communes | None = None
+        self._communes: CommuneIndex | None = None
         # None: every département (no user, i.e. the command line, or a superuser).
         self.allowed_departements = None if user is None else DepartementStaff.departements_of(user)
         self.is_v0 = False
+        self.is_france_services = False
         self._default_scenarios: dict[str, int] = {}
         self._normalised: dict[tuple[str, str], tuple[bool, str]] = {}
+        # Reasons of the rows read but not yet sent to the spool or the rejects file, by line.
+        self._row_reasons: dict[int, list[str]] = {}
+        self._count_inline = False
 
     # -- entry point --
     def run(self, dry_run: bool = False) -> Report:
         with tempfile.TemporaryFile() as self._spool:
-            return self._run(dry_run)
+            try:
+                return self._run(dry_run)
+            finally:
+                if self.rejects is not None:
+                    # A file that could not be read to its end has no trustworthy rejects.
+                    self.rejects.close(discard=self.report.aborted)
 
     def _run(self, dry_run: bool) -> Report:
+        # A dry run counts each batch of valid rows as soon as it is checked: no spool file to
+        # write and read back (a third of the validator's time on 20,000 rows).
+        self._count_inline = dry_run
         try:
             self.source.check(self.max_bytes)
             self.report.format = self.source.format
             self._validate()
-            if self.report.errors:
+            if self.report.error_count and not self.skip_invalid:
+                # All or nothing: nothing would be imported, so nothing is counted.
+                self.report.created = self.report.updated = self.report.unchanged = 0
                 return self.report
-            if dry_run:
-                self._apply(write=False)
-            else:
-                with transaction.atomic(), _gin_merged_once(Venue):
-                    self._apply(write=True)
-                self.report.written = True
-                if self.report.created >= listing.BUCKET_STEP:
-                    # New venues by the thousand: fresh name buckets and search entries in
-                    # name order now (``directory/maintenance.py``), not at night.
-                    maintenance.after_bulk_load()
-                bump_data_version()
+            if not self.report.rows or dry_run:
+                return self.report
+            with transaction.atomic(), _gin_merged_once(Venue):
+                self._apply(write=True)
+            self.report.written = True
+            if self.report.created >= listing.BUCKET_STEP:
+                # New venues by the thousand: fresh name buckets and search entries in
+                # name order now (``directory/maintenance.py``), not at night.
+                maintenance.after_bulk_load()
+            bump_data_version()
         except _HeaderInvalid:
-            pass  # its problems are already in the report
+            self.report.aborted = True  # its problems are already in the report
         except ImportAborted as error:
-            self.report.errors.append(Problem(None, "", "", str(error)))
+            self.report.aborted = True
+            self.report.add_error(Problem(None, "", "", str(error)))
         return self.report
 
     @property
-    def communes(self) -> Communes:
+    def communes(self) -> CommuneIndex:
         if self._communes is None:
-            self._communes = Communes()
+            self._communes = CommuneIndex.from_database()
         return self._communes
 
     # -- pass 1 --
     def _validate(self) -> None:
-        seen: dict[str, int] = {}
-        batch: list[NormalRow] = []
-        rows = self._rows(desc="Validation")
-        for line, row in rows:
-            normal = self._normalise(line, row)
-            if normal is None:
-                continue
-            first = seen.get(normal.values["external_id"])
-            if first is not None:
+        # Identifiers already met, by hash (8 bytes each, whatever their length), with their line.
+        seen: dict[int, int] = {}
+        pending: list[tuple[int, object, NormalRow | None]] = []
+        for line, row, raw in self._rows(desc="Validation"):
+            normal = None
+            if "__width__" in row:
+                self._error(line, "", "", row["__width__"])
+            elif self._storable(line, row):
+                row = self._translate(line, row)
+                identifier = (row.get("id") or "").strip()
+                first = seen.get(hash(identifier)) if identifier else None
+                if first is not None:
+                    self._error(line, "id", identifier, _("identifiant déjà utilisé ligne %(line)s") % {"line": first})
+                elif identifier:
+                    seen[hash(identifier)] = line
+                normal = self._normalise(line, row)
+                if normal is not None and self.is_france_services:
+                    normal.values["staff_comment"] = row.get(france_services.STAFF_COMMENT, "")
+                    normal.date_defaulted = bool(row.get(france_services.DATE_DEFAULTED))
+            pending.append((line, raw, normal))
+            if len(pending) >= BATCH_SIZE:
+                self._settle(pending)
+                pending = []
+        self._settle(pending)
+        if not self.report.error_count and self.report.rows == 0:
+            self.report.add_error(Problem(None, "", "", _("Le fichier ne contient aucun lieu.")))
+
+    def _settle(self, pending) -> None:
+        """Rights of a batch of rows, then each row to the spool (valid) or the rejects file,
+        in the file's order."""
+        if self.allowed_departements is not None:
+            self._check_rights([normal for line, raw, normal in pending if normal and line not in self._row_reasons])
+        accepted = []
+        for line, raw, normal in pending:
+            reasons = self._row_reasons.pop(line, None)
+            if normal is not None and reasons is None:
+                self.report.rows += 1
+                if self._count_inline:
+                    accepted.append(normal)
+                elif self.skip_invalid or not self.report.error_count:
+                    # Valid rows go to a spool file: the second pass reads them back instead of
+                    # parsing and normalising the file again, and memory stays flat.
+                    pickle.dump(normal, self._spool, protocol=pickle.HIGHEST_PROTOCOL)
+            else:
+                self.report.rejected += 1
+                if self.rejects is not None:
+                    self.rejects.write(line, raw, reasons or [])
+        if accepted and (self.skip_invalid or not self.report.error_count):
+            self._apply_batch(accepted, write=False)
+
+    def _storable(self, line: int, row: dict[str, str]) -> bool:
+        """False (with a problem per column) when a value holds NUL or a lone surrogate: PostgreSQL
+        refuses the first, UTF-8 the second, so the dry run must refuse them too."""
+        joined = "".join(row.values())
+        if "\x00" not in joined and (joined.isascii() or not UNSTORABLE.search(joined)):
+            return True
+        for column, value in row.items():
+            if UNSTORABLE.search(value):
                 self._error(
                     line,
-                    "id",
-                    normal.values["external_id"],
-                    _("identifiant déjà utilisé ligne %(line)s") % {"line": first},
+                    column,
+                    value,
+                    _("caractère interdit (caractère nul ou caractère Unicode isolé) : retapez cette valeur"),
                 )
-                continue
-            seen[normal.values["external_id"]] = line
-            self.report.rows += 1
-            if not self.report.errors:
-                # Valid rows go to a spool file: the second pass reads them back instead of
-                # parsing and normalising the file again, and memory stays flat.
-                pickle.dump(normal, self._spool, protocol=pickle.HIGHEST_PROTOCOL)
-            if self.allowed_departements is not None:
-                batch.append(normal)
-                if len(batch) >= BATCH_SIZE:
-                    self._check_rights(batch)
-                    batch = []
-        if batch:
-            self._check_rights(batch)
-        if not self.report.errors and self.report.rows == 0:
-            self.report.errors.append(Problem(None, "", "", _("Le fichier ne contient aucun lieu.")))
+        return False
+
+    def _translate(self, line: int, row: dict[str, str]) -> dict[str, str]:
+        """The row as a v1.0.2 row (v0.1.x and France Services files are translated)."""
+        for column in REJECT_COLUMNS:
+            row.pop(column, None)
+        if self.is_france_services:
+            return france_services.translate(
+                row,
+                warn=lambda c, v, r: self._warn(line, c, v, r),
+                error=lambda c, v, r: self._error(line, c, v, r),
+            )
+        if self.is_v0:
+            return standard.translate_v0(
+                row,
+                warn=lambda c, v, r: self._warn(line, c, v, r),
+                error=lambda c, v, r: self._error(line, c, v, r),
+            )
+        return row
 
     def _rows(self, desc: str):
         rows = self.source.rows()
@@ -414,6 +616,8 @@ class LieuxImporter:
                 raise ImportAborted(_("Le fichier est vide."))
             raise ImportAborted(_("Le fichier ne contient que l'en-tête, aucun lieu."))
         self._check_header()
+        if self.rejects is not None:
+            self.rejects.open(self.source)
         rows = itertools.chain([first], rows)
         if self.progress and self.source.size >= PROGRESS_MIN_BYTES:
             from tqdm import tqdm
@@ -423,9 +627,14 @@ class LieuxImporter:
 
     def _check_header(self) -> None:
         header = self.source.header
+        if france_services.is_france_services_header(header):
+            self.is_france_services = True
+            self.report.version = "france-services"
+            self._check_france_services_header(header)
+            return
         self.is_v0 = standard.is_v0_header(header)
         self.report.version = "0.1" if self.is_v0 else "1.0.2"
-        known = set(standard.FIELDS_V0 if self.is_v0 else standard.FIELDS)
+        known = {*(standard.FIELDS_V0 if self.is_v0 else standard.FIELDS), *REJECT_COLUMNS}
         problems = []
         seen = set()
         for column in header:
@@ -439,8 +648,35 @@ class LieuxImporter:
         required = {c for c in standard.REQUIRED if not self.is_v0 or c in known}
         for column in sorted(required - seen, key=standard.FIELDS.index):
             problems.append(Problem(self._header_line, column, "", _("colonne obligatoire absente")))
+        self._header_problems(problems)
+
+    def _check_france_services_header(self, header: list[str]) -> None:
+        problems = []
+        seen = set()
+        for column in header:
+            if column in seen:
+                problems.append(Problem(self._header_line, column, "", _("colonne en double dans l'en-tête")))
+            seen.add(column)
+            if column not in france_services.KNOWN and column not in REJECT_COLUMNS:
+                # The national list gains columns from time to time: say it, do not refuse the file.
+                self._warn(self._header_line, column, "", _("colonne inconnue de la liste France Services, ignorée"))
+        for column in france_services.REQUIRED:
+            if column not in seen:
+                problems.append(Problem(self._header_line, column, "", _("colonne obligatoire absente")))
+        if "pivot" not in seen and "siret" not in seen:
+            self._warn(
+                self._header_line,
+                "pivot",
+                "",
+                _("pas de SIRET dans la liste France Services : pivot « %(pivot)s » (inconnu) pour chaque lieu")
+                % {"pivot": france_services.UNKNOWN_PIVOT},
+            )
+        self._header_problems(problems)
+
+    def _header_problems(self, problems: list[Problem]) -> None:
         if problems:
-            self.report.errors.extend(problems)
+            for problem in problems:
+                self.report.add_error(problem)
             raise _HeaderInvalid
 
     @property
@@ -472,16 +708,9 @@ class LieuxImporter:
 
     # -- one row --
     def _normalise(self, line: int, row: dict[str, str]) -> NormalRow | None:
-        errors_before = len(self.report.errors)
-        if "__width__" in row:
-            self._error(line, "", "", row["__width__"])
-            return None
-        if self.is_v0:
-            row = standard.translate_v0(
-                row,
-                warn=lambda c, v, r: self._warn(line, c, v, r),
-                error=lambda c, v, r: self._error(line, c, v, r),
-            )
+        """``row`` (a v1.0.2 row, see ``_translate``) as Venue values and channels, or None
+        with its problems in the report."""
+        errors_before = self.report.error_count
         get = {k: (v or "").strip() for k, v in row.items()}.get
         values: dict = {}
 
@@ -509,44 +738,42 @@ class LieuxImporter:
                 line, "horaires", values["opening_hours"], _("horaires illisibles (format OpenStreetMap attendu)")
             )
 
+        # Commune: one set of rules, in directory/territories.py (docs/open-data.md).
         postal = get("code_postal", "")
+        if len(postal) == 4 and postal.isdigit():
+            # A spreadsheet dropped the leading zero (« 6370 » for 06370).
+            self._warn(
+                line, "code_postal", postal, _("code postal complété d'un zéro : 0%(postal)s") % {"postal": postal}
+            )
+            postal = "0" + postal
         if postal and not standard.POSTAL_CODE_PATTERN.match(postal):
             self._error(line, "code_postal", postal, _("le code postal doit comporter 5 chiffres"))
         values["postal_code"] = postal
         insee = get("code_insee", "").upper()
+        if len(insee) == 4 and insee.isdigit():
+            self._warn(line, "code_insee", insee, _("code INSEE complété d'un zéro : 0%(insee)s") % {"insee": insee})
+            insee = "0" + insee
         if insee and not standard.INSEE_PATTERN.match(insee):
             self._error(line, "code_insee", insee, _("code INSEE invalide (5 caractères, ex. 59350 ou 2A004)"))
             insee = ""
         commune_name, departement = "", ""
         commune_text = get("commune", "")
         postal_usable = bool(postal and standard.POSTAL_CODE_PATTERN.match(postal))
-        if insee or (postal_usable and commune_text):
-            code = self.communes.resolve(insee, postal, commune_text)
-            if code is None:
-                if insee:
-                    self._error(line, "code_insee", insee, _("commune inconnue pour ce code INSEE"))
-                else:
-                    self._error(
-                        line,
-                        "commune",
-                        commune_text,
-                        _("aucune commune de ce nom avec le code postal %(postal)s ; indiquez le code INSEE")
-                        % {"postal": postal},
-                    )
-            else:
-                commune_name, departement, postal_codes = self.communes.by_code[code]
-                values["commune_id"] = code
-                if postal_usable and postal_codes and postal not in postal_codes:
-                    self._error(
-                        line,
-                        "code_postal",
-                        postal,
-                        _("ne correspond pas à la commune %(name)s (%(code)s)") % {"name": commune_name, "code": code},
-                    )
+        if insee or (postal_usable and commune_text) or standard.POSTAL_CODE_PATTERN.match(commune_text):
+            found = self.communes.resolve(
+                insee, postal if postal_usable else "", commune_text, get("latitude", ""), get("longitude", "")
+            )
+            for note in found.warnings:
+                self._warn(line, note.column, note.value, note.text)
+            for note in found.errors:
+                self._error(line, note.column, note.value, note.text)
+            if found.commune is not None and not found.errors:
+                commune_name, departement = found.commune.name, found.commune.departement
+                values["commune_id"] = found.commune.code
 
         values["latitude"] = self._coordinate(line, "latitude", get("latitude", ""), 90)
         values["longitude"] = self._coordinate(line, "longitude", get("longitude", ""), 180)
-        if (values["latitude"] is None) != (values["longitude"] is None) and len(self.report.errors) == errors_before:
+        if (values["latitude"] is None) != (values["longitude"] is None) and self.report.error_count == errors_before:
             self._error(line, "latitude", "", _("indiquez la latitude et la longitude, ou aucune des deux"))
 
         date_text = get("date_maj", "")
@@ -591,7 +818,7 @@ class LieuxImporter:
                 line, "fiche_acces_libre", enums.ChannelKind.WEBSITE, values["fiche_acces_libre"]
             )
 
-        if len(self.report.errors) != errors_before:
+        if self.report.error_count != errors_before:
             return None
         return NormalRow(
             line=line,
@@ -639,10 +866,13 @@ class LieuxImporter:
         return kind, value
 
     def _error(self, line, column, value, reason):
-        self.report.errors.append(Problem(line, column, value, reason, self.source.row_label))
+        problem = Problem(line, column, _clip(value), reason, self.source.row_label)
+        self.report.add_error(problem)
+        if line is not None:
+            self._row_reasons.setdefault(line, []).append(problem.detail())
 
     def _warn(self, line, column, value, reason):
-        self.report.warnings.append(Problem(line, column, value, reason, self.source.row_label))
+        self.report.add_warning(Problem(line, column, _clip(value), reason, self.source.row_label))
 
     # -- pass 2 --
     def _spooled(self) -> Iterator[NormalRow]:
@@ -691,17 +921,21 @@ class LieuxImporter:
                 to_create.append(normal)
                 continue
             channels = self._channels.get(venue["pk"], [])
+            if normal.date_defaulted:
+                normal.values["date_maj"] = venue["date_maj"]
             if not venue["external_id"]:
                 # A venue entered here, exported under its slug, keeps its own identity and its
                 # typed channels: it is unchanged when it would export to the same row.
                 normal.values.update(external_id="", source=venue["source"])
                 changed = _as_exported(venue, channels) != _as_exported(venue, normal.channels, normal)
             else:
-                changed = _current(venue, [c for c in channels if c.standard_field]) != (
+                changed = _current(venue, [c for c in channels if c.standard_field], normal.values) != (
                     normal.values,
                     normal.channels,
                 )
             if changed:
+                if normal.date_defaulted:
+                    normal.values["date_maj"] = datetime.date.today()
                 self.report.updated += 1
                 to_update.append((venue, normal))
             else:
@@ -737,10 +971,11 @@ class LieuxImporter:
             venue.refresh_search_text()
             changed.append(venue)
         if changed:
+            extra = [a for a in EXTRA_ATTRIBUTES if any(a in normal.values for _venue, normal in to_update)]
             bulk_update_with_history(
                 changed,
                 Venue,
-                [*VENUE_ATTRIBUTES, "version", "updated_at", "search_text"],
+                [*VENUE_ATTRIBUTES, *extra, "version", "updated_at", "search_text"],
                 batch_size=BATCH_SIZE,
                 default_user=user,
                 default_change_reason="import",
@@ -782,6 +1017,11 @@ class _HeaderInvalid(ImportAborted):
     pass
 
 
+def _clip(value) -> str:
+    value = value or ""
+    return value if len(value) <= MAX_PROBLEM_VALUE else value[:MAX_PROBLEM_VALUE]
+
+
 @contextlib.contextmanager
 def _gin_merged_once(model):
     """Let the GIN indexes of ``model`` (search text trigrams and full text, vocabularies)
@@ -813,9 +1053,10 @@ def _search_text(values: dict, commune_name: str) -> str:
     return Venue.build_search_text(venue)
 
 
-def _current(venue: dict, standard_channels: list[_StoredChannel]):
-    """The venue (``COMPARED_VALUES``) as the importer would have written it, to spot unchanged rows."""
-    values = {attribute: venue[attribute] for attribute in VENUE_ATTRIBUTES}
+def _current(venue: dict, standard_channels: list[_StoredChannel], attributes):
+    """The venue (``COMPARED_VALUES``) as the importer would have written it (``attributes``:
+    those the row sets), to spot unchanged rows."""
+    values = {attribute: venue[attribute] for attribute in attributes}
     ordered = sorted(standard_channels, key=lambda c: (c.position, c.pk))
     return values, [(c.standard_field, c.kind, c.value) for c in ordered]
 
@@ -853,5 +1094,9 @@ def _find_existing(batch: list[NormalRow], queryset) -> dict[tuple[str, str], di
     return found
 
 
-def import_file(path, user=None, dry_run=False, progress=False, max_bytes=None) -> Report:
-    return LieuxImporter(path, user=user, progress=progress, max_bytes=max_bytes).run(dry_run=dry_run)
+def import_file(
+    path, user=None, dry_run=False, progress=False, max_bytes=None, skip_invalid=False, rejects=None
+) -> Report:
+    return LieuxImporter(
+        path, user=user, progress=progress, max_bytes=max_bytes, skip_invalid=skip_invalid, rejects=rejects
+    ).run(dry_run=dry_run)

@@ -32,3 +32,13 @@ def query_without(context, *names):
     for name in (*names, "page"):
         query.pop(name, None)
     return query.urlencode()
+
+
+@register.simple_tag
+def invitations_awaiting(user):
+    """Invitations the signed-in person may still accept (admin index only: one query)."""
+    from directory.models import Invitation
+
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return list(Invitation.objects.awaiting(user).select_related("structure"))

@@ -1,7 +1,10 @@
-"""Load French régions, départements, EPCI and communes (INSEE COG 2026) in bulk.
+"""Load French régions, départements, EPCI and communes (INSEE COG 2026) in bulk, and the
+aliases of communes (delegated and associated communes, municipal arrondissements, old INSEE
+codes, La Poste's delivery labels) that the commune resolver reads.
 
 Idempotent: rows are upserted on their INSEE/SIREN code, so a second run updates names,
-populations and postal codes in place and duplicates nothing.
+populations and postal codes in place and duplicates nothing; aliases are replaced whole
+(nothing points to them).
 """
 
 import gzip
@@ -12,7 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from tqdm import tqdm
 
-from directory.models import Commune, Departement, Epci, Region
+from directory.models import Commune, CommuneAlias, Departement, Epci, Region
 from directory.text import fold
 
 DATA_FILE = Path(__file__).resolve().parents[2] / "data" / "territories.json.gz"
@@ -46,7 +49,14 @@ class Command(BaseCommand):
         communes = [c for c in data["communes"] if not only or c[2] in only]
         epci_codes = {c[3] for c in communes if c[3]}
         show = not options["no_progress"] and options["verbosity"] > 0
-        if options["if_needed"] and Commune.objects.filter(code__in=[c[0] for c in communes]).count() == len(communes):
+        commune_codes = {c[0] for c in communes}
+        aliases = [a for a in data.get("aliases", []) if a[3] in commune_codes]
+        if (
+            options["if_needed"]
+            and Commune.objects.filter(code__in=commune_codes).count() == len(communes)
+            # A database loaded before aliases existed gets them on its next ``--if-needed``.
+            and CommuneAlias.objects.filter(commune__in=commune_codes).count() == len(aliases)
+        ):
             self.stdout.write(f"{len(communes)} communes déjà chargées : rien à faire.")
             return
 
@@ -97,9 +107,24 @@ class Command(BaseCommand):
                         update_fields=["name", "search_name", "departement", "epci", "postal_codes", "population"],
                     )
                     bar.update(len(chunk))
+            CommuneAlias.objects.filter(commune__in=commune_codes).delete()
+            CommuneAlias.objects.bulk_create(
+                [
+                    CommuneAlias(
+                        code=code,
+                        name=name,
+                        search_name=fold(name),
+                        kind=kind,
+                        commune_id=commune,
+                        postal_codes=postal_codes,
+                    )
+                    for code, name, kind, commune, postal_codes in aliases
+                ],
+                batch_size=BATCH,
+            )
         self.stdout.write(
             self.style.SUCCESS(
                 f"{len(data['regions'])} régions, {len(data['departements'])} départements, "
-                f"{len(epcis)} EPCI et {len(rows)} communes chargés."
+                f"{len(epcis)} EPCI et {len(rows)} communes chargés ({len(aliases)} autres noms de communes)."
             )
         )
