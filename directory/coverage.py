@@ -161,10 +161,16 @@ def page_columns(view: str, scenario: int):
 
 
 def columns(public: bool = False):
-    """(key, label) of the table and CSV columns; the public summary has no staleness."""
+    """(key, label) of the table and CSV columns. The public summary keeps its 15 columns: no
+    staleness, no closed-for-good count, and the « tout canal » view only (the proximity view
+    and the unreached counts are for staff, who act on them)."""
     cols = _columns()
     if public:
-        cols = [(k, label) for k, label in cols if not k.startswith("stale") and k != "permanently_closed"]
+        cols = [
+            (k, label)
+            for k, label in cols
+            if not k.startswith(("stale", "unreached")) and "prox" not in k and k != "permanently_closed"
+        ]
     return cols
 
 

@@ -464,6 +464,8 @@ def test_the_public_summary_is_anonymous_and_has_no_staleness(client, django_ass
     assert nord["located"] == 8 and nord["open"] == 5 and nord["temporarily_closed"] == 2
     assert (nord["covered_1"], nord["covered_2"], nord["covered_3"]) == (236710, 298710, 309810)
     assert not any(k.startswith("stale") for k in keys)
+    assert len(keys) == 15 and not any("prox" in k or k.startswith("unreached") for k in keys)
+    assert "309\u202f810" in html  # French thousands
     # Served from the cache until the data changes.
     with django_assert_num_queries(0):
         assert client.get(PUBLIC_URL).status_code == 200
@@ -471,8 +473,10 @@ def test_the_public_summary_is_anonymous_and_has_no_staleness(client, django_ass
     again = client.get(PUBLIC_URL)
     nord = dict(zip(keys, {r["key"]: r["cells"] for r in again.context["rows"]}["59"], strict=True))
     assert nord["reachable_2"] == 3  # v1, v2 and now v9
-    csv_rows = list(csv.reader(io.StringIO(client.get(PUBLIC_URL, {"format": "csv"}).content.decode("utf-8-sig"))))
+    csv_rows = _french_csv(client.get(PUBLIC_URL, {"format": "csv"}))
     assert not any("vérifier" in h for h in csv_rows[0])
+    assert csv_rows[0] == [str(label) for _key, label in coverage.columns(public=True)]
+    assert client.get(PUBLIC_URL, {"format": "xlsx"})["Content-Type"].endswith("spreadsheetml.sheet")
 
 
 @pytest.mark.django_db
