@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: help install run serve test lint format migrate demo bench loadtest check-deploy bandit db-stop messages clean
+.PHONY: help install run serve test lint format migrate demo bench loadtest check-deploy bandit db-stop messages clean lock audit
 
 help:
 	@echo "make run       install, migrate, load territories and demo data, serve on 127.0.0.1:$(PORT)"
@@ -17,15 +17,31 @@ help:
 	@echo "make check-deploy  Django's deployment checks with production settings, and bandit"
 	@echo "make db-stop   stop the embedded PostgreSQL under var/"
 	@echo "make messages  update the English catalogue (locale/en) and compile it: see docs/i18n.md"
+	@echo "make lock      requirements*.in → requirements*.txt, every package pinned with hashes"
+	@echo "make audit     the locked set against vulnerability advisories (pip-audit), says what it could not check"
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 introuvable ($(PYTHON))"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 
+# The locked set only: every package pinned with its hashes (make lock writes the files).
 $(STAMP): requirements.txt requirements-dev.txt | $(PY)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements-dev.txt
+	$(PY) -m pip install --quiet --require-hashes -r requirements-dev.txt
 	touch $(STAMP)
+
+PIP_COMPILE := $(VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+	--no-emit-index-url --no-emit-find-links
+
+# requirements.in / requirements-dev.in → requirements.txt / requirements-dev.txt (pins + hashes).
+# `make lock UPGRADE=1` moves every pin to the newest release the .in files allow.
+lock: install
+	$(PIP_COMPILE) $(if $(UPGRADE),--upgrade) --output-file requirements.txt requirements.in
+	$(PIP_COMPILE) $(if $(UPGRADE),--upgrade) --output-file requirements-dev.txt requirements-dev.in
+
+# The locked set against published advisories (pip-audit); says plainly what it could not check
+# (exit 2), never part of make test or CI (it needs the advisory service).
+audit: install
+	$(PY) scripts/audit.py $(ARGS)
 
 AXE := node_modules/axe-core/axe.min.js
 
@@ -47,6 +63,12 @@ run: demo
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 serve: demo
+	@echo "================================================================================"
+	@echo " ATTENTION : serveur de DÉMONSTRATION, à ne pas exposer hors de cette machine."
+	@echo " Comptes de démo au mot de passe PUBLIC « gardezlelien » : admin (superutilisateur),"
+	@echo " mediatrice.lille, mediateur.pevele, agent.nord. Clé secrète prévisible, SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)}."
+	@echo " Production : voir README, « Deploy and scale out » (la démo y est refusée)."
+	@echo "================================================================================"
 	DJANGO_DEBUG=0 DJANGO_SECURE=$${DJANGO_SECURE:-0} \
 	DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-local-serve-only-not-secret-$$(hostname)} \
 	DJANGO_ALLOWED_HOSTS=$${DJANGO_ALLOWED_HOSTS:-127.0.0.1,localhost} \
@@ -75,8 +97,9 @@ messages: install
 
 # Production settings as documented in the README (the secret is generated for the check only).
 check-deploy: install
-	DJANGO_DEBUG=0 DJANGO_SECURE=1 DJANGO_ALLOWED_HOSTS=example.org \
+	DJANGO_DEBUG=0 DJANGO_SECURE=1 DJANGO_ALLOWED_HOSTS=example.org SITE_URL=https://example.org \
 	DJANGO_SECRET_KEY=$$($(PY) -c "import secrets; print(secrets.token_urlsafe(64))") \
+	SMS_HASH_SECRET=$$($(PY) -c "import secrets; print(secrets.token_urlsafe(48))") \
 	$(PY) manage.py check --deploy --fail-level WARNING
 	$(MAKE) --no-print-directory bandit
 

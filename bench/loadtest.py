@@ -54,6 +54,8 @@ def environment() -> dict[str, str]:
         DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
         DJANGO_SETTINGS_MODULE="mediation.settings",
         DJANGO_CACHE_DIR=str(ROOT / "var" / "loadtest-cache"),
+        # Production settings on the demo data, on loopback: load_demo refuses without this.
+        DJANGO_ALLOW_DEMO="1",
         LOG_LEVEL="ERROR",
     )
     return env

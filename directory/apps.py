@@ -8,4 +8,4 @@ class DirectoryConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from directory import signals  # noqa: F401
+        from directory import checks, signals  # noqa: F401

@@ -10,6 +10,7 @@ message; ``kind.href(value)`` returns the link that acts (``tel:``, ``sms:``, ``
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
 
@@ -96,7 +97,67 @@ def normalise_url(raw: str) -> str:
             _("« %(value)s » n'est pas une adresse web valide."), code="invalid_url", params={"value": raw}
         ) from None
     parts = urlsplit(text)
+    if "@" in parts.netloc:
+        # « https://mairie.example.fr@evil.example/ » leads to evil.example; credentials have no
+        # place in a public link either.
+        raise ValidationError(
+            _("« %(value)s » contient un identifiant ou un mot de passe (« …@ ») : indiquez l'adresse sans."),
+            code="url_credentials",
+            params={"value": raw},
+        )
+    host = parts.hostname or ""
+    if mixed_script_label(host):
+        raise ValidationError(
+            _(
+                "« %(value)s » mélange des alphabets dans son nom de domaine (lettres latines et cyrilliques, "
+                "par exemple) : c'est le procédé des faux sites. Vérifiez l'adresse."
+            ),
+            code="url_mixed_scripts",
+            params={"value": raw},
+        )
     return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path, parts.query, parts.fragment))
+
+
+# Scripts that legitimately share a label (UTS #39 « highly restrictive »): Latin with Japanese,
+# Chinese or Korean writing. Any other mix (Latin and Cyrillic « аpple ») is a homograph.
+_ALLOWED_SCRIPT_MIXES = (
+    {"LATIN", "CJK", "HIRAGANA", "KATAKANA"},
+    {"LATIN", "CJK", "BOPOMOFO"},
+    {"LATIN", "CJK", "HANGUL"},
+)
+
+
+def _script(character: str) -> str:
+    return unicodedata.name(character, "UNKNOWN").split(" ")[0]
+
+
+def _unicode_label(label: str) -> str:
+    if label.startswith("xn--"):
+        try:
+            return label.encode("ascii").decode("idna")
+        except UnicodeError:
+            return "\ufffd"  # undecodable punycode: refused as a mix with an unknown script
+    return label
+
+
+def mixed_script_label(host: str) -> bool:
+    """True when a label of ``host`` mixes writing systems in a way no real name does."""
+    for label in host.split("."):
+        scripts = {_script(c) for c in _unicode_label(label) if c.isalpha() or c == "\ufffd"}
+        if len(scripts) > 1 and not any(scripts <= allowed for allowed in _ALLOWED_SCRIPT_MIXES):
+            return True
+    return False
+
+
+def ascii_host(host: str) -> str:
+    """``host`` as the browser's address bar should show it: internationalised labels in
+    punycode (``xn--…``), so look-alike letters cannot pass for Latin ones."""
+    if host.isascii():
+        return host
+    try:
+        return host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return host.encode("ascii", "backslashreplace").decode("ascii")
 
 
 def host_of(url: str) -> str:
@@ -270,7 +331,7 @@ class UrlSpec(ChannelKindSpec):
 
     def display(self, value):
         platform = platform_of(value)
-        host = host_of(value)
+        host = ascii_host(host_of(value))
         return f"{platform} — {host}" if platform and platform.lower() not in host else host or value
 
 
@@ -291,6 +352,10 @@ class VideoStreamSpec(UrlSpec):
     platforms = VIDEO_STREAM_PLATFORMS
 
 
+# An unquoted local part without the characters a mailto: URL reads (? & % # /).
+_PLAIN_LOCAL_PART = re.compile(r"[A-Za-z0-9!$'*+=^_`{|}~-]+(?:\.[A-Za-z0-9!$'*+=^_`{|}~-]+)*")
+
+
 class EmailSpec(ChannelKindSpec):
     _validator = EmailValidator()
 
@@ -307,6 +372,16 @@ class EmailSpec(ChannelKindSpec):
                 _("« %(value)s » n'est pas une adresse e-mail valide."), code="invalid_email", params={"value": raw}
             ) from None
         local, _at, domain = text.rpartition("@")
+        if not _PLAIN_LOCAL_PART.fullmatch(local):
+            # A quoted local part may carry « ?cc=…&body=… », which a mailto: link then obeys.
+            raise ValidationError(
+                _(
+                    "« %(value)s » : l'adresse ne peut contenir ni guillemets, ni espace, ni les caractères "
+                    "? & %% # / (ils changeraient le lien « écrire un e-mail »)."
+                ),
+                code="invalid_email",
+                params={"value": raw},
+            )
         return f"{local}@{domain.lower()}"
 
     def href(self, value):

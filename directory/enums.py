@@ -112,3 +112,27 @@ class ReportTopic(models.TextChoices):
 class ReportStatus(models.TextChoices):
     OPEN = "open", _("À traiter")
     CLOSED = "closed", _("Traité")
+
+
+class DuplicateStatus(models.TextChoices):
+    """A likely duplicate pair (``directory/duplicates.py``): proposed to staff until merged
+    (the pair disappears with the absorbed venue) or marked distinct (never proposed again)."""
+
+    PROPOSED = "proposed", _("À examiner")
+    DISTINCT = "distinct", _("Lieux distincts")
+
+
+class DuplicateOrigin(models.TextChoices):
+    IMPORT = "import", _("Import")
+    SCAN = "scan", _("Recherche dans l'annuaire")
+
+
+class SuggestionKind(models.TextChoices):
+    NEW_VENUE = "new_venue", _("Nouveau lieu")
+    CHANGE = "change", _("Modification d'un lieu")
+
+
+class SuggestionStatus(models.TextChoices):
+    OPEN = "open", _("À traiter")
+    ACCEPTED = "accepted", _("Acceptée")
+    REFUSED = "refused", _("Refusée")

@@ -47,11 +47,12 @@ from django.core.validators import RegexValidator
 from django.db.models import Case, IntegerField, OuterRef, Prefetch, Value, When
 from django.db.models.functions import JSONObject
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
 from directory import enums
-from directory.models import Channel, ClosurePeriod, Commune
+from directory.models import Channel, ClosurePeriod, Commune, Venue
 
 Q_MAX_LENGTH = 200
 
@@ -268,6 +269,12 @@ class VenueFilter(django_filters.FilterSet):
         """No filter set: ``qs`` is every venue not closed for good, in name order."""
         return not self._set_filters()
 
+    @cached_property
+    def hides_unverified(self) -> bool:
+        """Some venue is out of the results as unverified: the paginator's shortcuts (name
+        buckets, search entries) count every venue not closed for good, so they are off."""
+        return Venue.objects.hidden_as_unverified().exists()
+
     @property
     def is_text_search_only(self) -> bool:
         """Only ``q`` is set: ``qs`` is a text search of the venues not closed for good."""
@@ -299,6 +306,8 @@ class VenueFilter(django_filters.FilterSet):
         data = self.form.cleaned_data
         if data.get("statut") != Statut.PERMANENTLY_CLOSED:
             queryset = queryset.not_permanently_closed(self.today)
+        # Entries nobody confirmed for too long leave the results (their page stays reachable).
+        queryset = queryset.shown_by_default()
         queryset = super().filter_queryset(queryset)
         ordering = []
         if data.get("near"):
@@ -359,6 +368,7 @@ VenueFilter.base_filters = _ShallowCopied(VenueFilter.base_filters)
 # a venue row has some forty columns, and decoding them was a fifth of an uncached list page.
 CARD_VENUE_FIELDS = (
     "name", "slug", "postal_code", "latitude", "longitude", "closed_permanently_on", "commune__name",
+    "verified_at", "created_at",
 )  # fmt: skip
 CARD_CHANNEL_FIELDS = ("kind", "value", "label", "availability")
 CARD_CLOSURE_FIELDS = ("starts_on", "ends_on", "public_message")

@@ -1,12 +1,56 @@
-"""Cross-cutting HTTP behaviour: a fast 503 when PostgreSQL is down, and security headers."""
+"""Cross-cutting HTTP behaviour: request bodies bounded per path, a fast 503 when PostgreSQL is
+down, and security headers."""
 
 import logging
 
 from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError
+from django.http import HttpResponse, HttpResponseBadRequest
+from django.template.defaultfilters import filesizeformat
 from django.template.loader import render_to_string
 
 logger = logging.getLogger(__name__)
+
+
+def body_limit(path: str) -> int:
+    """The largest body, in bytes, a POST to ``path`` may declare: the open-data upload takes
+    ``IMPORT_MAX_BYTES`` and the public validator ``VALIDATOR_MAX_BYTES`` (plus the multipart
+    envelope), the SMS webhook a message, everything else (forms, the admin)
+    ``REQUEST_MAX_BYTES``."""
+    if path.startswith("/gestion/import/"):
+        return settings.IMPORT_MAX_BYTES + 1024 * 1024
+    if path.startswith("/sms/"):
+        return settings.SMS_MAX_BYTES
+    if path.startswith("/open-data/valider/"):
+        # The public validator refuses larger files itself, with its own French page.
+        return settings.VALIDATOR_MAX_BYTES + 1024 * 1024
+    return settings.REQUEST_MAX_BYTES
+
+
+class RequestSizeLimitMiddleware:
+    """Refuse a body larger than its path accepts from its ``Content-Length``, before anything
+    reads it: Django bounds form fields (``DATA_UPLOAD_MAX_MEMORY_SIZE``) but not uploaded files,
+    so an anonymous client could have 100 MB written to disk by the report form. The proxy in
+    front applies one overall limit (README, « Deploy »); this one is per path. Bodies without
+    ``Content-Length`` are not read by Django (WSGI), so they need no check here."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        declared = request.META.get("CONTENT_LENGTH") or "0"
+        try:
+            length = int(declared)
+        except ValueError:
+            return HttpResponseBadRequest(b"", content_type="text/plain")
+        limit = body_limit(request.path_info)
+        if length > limit:
+            body = render_to_string("413.html", {"limit": filesizeformat(limit)})
+            response = HttpResponse(body, status=413)
+            # The client may still be sending: tell it the connection ends here.
+            response["Connection"] = "close"
+            return response
+        return self.get_response(request)
 
 
 class DatabaseUnavailableMiddleware:

@@ -3,12 +3,16 @@
 Plain-text e-mails rendered from templates (templates/directory/emails/), sent with Django's
 configured backend (console by default, SMTP when ``EMAIL_HOST`` is set)."""
 
+import datetime
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 
 
 def absolute(path: str) -> str:
@@ -41,15 +45,47 @@ def report_recipients(venue) -> set[str]:
     return set(members.values_list("email", flat=True)) | set(staff.values_list("email", flat=True))
 
 
+def quoted(text: str) -> str:
+    """``text`` as an e-mail quotation: every line starts with « > », so nothing a resident
+    types can pass for the e-mail's own lines (links, signature)."""
+    return "\n".join(f"> {line}".rstrip() for line in (text or "").splitlines() or [""])
+
+
 def notify_report(report) -> int:
     venue = report.venue
     context = {
         "report": report,
+        # After the real links, quoted and delimited (issue 17): the comment is anonymous text.
+        "quoted_comment": quoted(report.comment),
+        "quoted_contact": " ".join((report.contact or "").split()),
         "venue": venue,
         "admin_url": absolute(reverse("admin:directory_report_change", args=[report.pk])),
         "venue_url": absolute(venue.get_absolute_url()),
     }
     return _send("report", context, report_recipients(venue))
+
+
+def next_freshness_step(venue) -> str:
+    """What happens next without a confirmation, in words, for the reminder e-mail."""
+    from directory.models import Venue
+
+    checked = venue.last_checked_at
+    if checked is None:
+        return ""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _next_step(venue, checked, Venue)
+
+
+def _next_step(venue, checked, Venue) -> str:
+    stale_on = timezone.localdate(checked + datetime.timedelta(days=settings.FRESHNESS_THRESHOLD_DAYS))
+    hidden_on = timezone.localdate(checked + datetime.timedelta(days=settings.FRESHNESS_HIDE_AFTER_DAYS))
+    if checked < Venue.hiding_cutoff():
+        return gettext("retiré des résultats de recherche depuis le %(date)s") % {
+            "date": date_format(hidden_on, "j F Y")
+        }
+    if venue.is_stale:
+        return gettext("sera retiré des résultats de recherche le %(date)s") % {"date": date_format(hidden_on, "j F Y")}
+    return gettext("sera signalé « non vérifié » le %(date)s") % {"date": date_format(stale_on, "j F Y")}
 
 
 def send_freshness_reminder(user, venues) -> int:
@@ -58,7 +94,9 @@ def send_freshness_reminder(user, venues) -> int:
         {
             "venue": venue,
             "confirm_url": absolute(reverse("admin:directory_venue_confirm", args=[venue.pk])),
-            "change_url": absolute(reverse("admin:directory_venue_change", args=[venue.pk])),
+            # Mediators keep their venues on « Mon lieu ».
+            "change_url": absolute(reverse("directory:workspace_venue", args=[venue.pk])),
+            "next_step": next_freshness_step(venue),
         }
         for venue in venues
     ]

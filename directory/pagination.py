@@ -26,6 +26,10 @@ SEARCH_ORDER = ("-search_rank", "name", "pk")
 # walk fell short; its ``name || ''`` (same value, same collation) keeps PostgreSQL from
 # reading a name index for it. Pages past WALK_LIMIT results keep the plain walk.
 WALK_LIMIT = 3000
+# No directory has this many venues: a page starting past it is past the end, answered like any
+# other page past the end (last page on /lieux/, 404 in the API) without asking PostgreSQL,
+# whose OFFSET is a bigint (a page number of 20 digits was a 500, « bigint out of range »).
+MAX_OFFSET = 10**12
 # The WALK_LIMIT-th name of the directory.
 WALK_BOUND_SQL = "SELECT max(f.name) FROM (SELECT name FROM directory_venue ORDER BY name, id LIMIT %s) AS f"
 BOUNDED_WALK_SQL = """
@@ -156,6 +160,8 @@ class VenuePaginator(Paginator):
         if number < 1:
             raise EmptyPage(self.error_messages["min_page"])
         bottom = (number - 1) * self.per_page
+        if bottom > MAX_OFFSET:
+            raise EmptyPage(self.error_messages["no_results"])
         ids = list(self._ids(bottom, self.per_page + 1))
         more = len(ids) > self.per_page
         if more:

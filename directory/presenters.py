@@ -137,6 +137,7 @@ class VenueCard:
     status: StatusLine
     channels: list[ChannelLine]
     texts: CardTexts
+    unverified: str = ""  # « Informations non vérifiées depuis le … » once stale
 
     def __html__(self) -> str:
         status = self.status
@@ -148,6 +149,8 @@ class VenueCard:
         ]
         if status.message:
             parts.append(f'    <p class="status-message">{escape(status.message)}</p>\n')
+        if self.unverified:
+            parts.append(f'    <p class="venue-unverified">{escape(self.unverified)}</p>\n')
         if self.channels:
             parts.append(f'    <ul class="channels" aria-label="{escape(self.texts.channels_label)}">\n')
             parts.extend(line.__html__() for line in self.channels)
@@ -242,6 +245,14 @@ def venue_cards(venues, *, today: datetime.date, scenario: int | None = None, ne
                 status=status_line(venue, today, open_text),
                 channels=lines,
                 texts=texts,
+                unverified=unverified_text(venue),
             )
         )
     return cards
+
+
+def unverified_text(venue) -> str:
+    since = venue.unverified_since
+    if since is None:
+        return ""
+    return _("Informations non vérifiées depuis le %(date)s") % {"date": date_format(since, "j F Y")}

@@ -16,11 +16,13 @@ Two entry points:
        apostrophes, « CEDEX », arrondissement forms (« MARSEILLE 4E ARRONDISSEMENT »,
        « Paris 15e », « LYON 3EME ») and the aliases above, including La Poste's delivery labels
        (« CANNES LA BOCCA », « MONTFAVET »);
-    3. a commune of the postal code whose name is inside the given name (« CANNES LA BOCCA »),
-       warning;
-    4. the name within the département (or overseas collectivity) of the postal code: the
+    3. the name within the département (or overseas collectivity) of the postal code: the
        postal code of another commune (98800 for Le Mont-Dore) or a CEDEX / company code
-       (16016), warning;
+       (16016), warning; a commune of another département is never taken, and its name is
+       not overruled by the postal code alone (only the coordinates may pick one of the
+       postal code's communes);
+    4. a commune of the postal code whose name is inside the given name (« CANNES
+       CALIFORNIE »), or spelt almost alike (« VILLENEUVE D ASQ »), warning;
     5. the postal code alone when it names exactly one commune, warning;
     6. the coordinates, to choose between the communes of the postal code (warning), else an
        error listing the candidates.
@@ -43,6 +45,7 @@ Every message is French (gettext), with the column it is about, for the importer
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import gzip
 import json
 import math
@@ -74,6 +77,8 @@ WORD = re.compile(r"[a-z0-9]+")
 ORDINAL = re.compile(r"^(\d{1,2})(?:er|re|e|eme|ieme|em|me|d|nd)?$")
 ARRONDISSEMENT_WORDS = {"arrondissement", "arrondissements", "arr", "arrt", "ardt", "arrdt", "arrond"}
 ARTICLES = {"le", "la", "les", "l"}
+# « ST », « STE », and La Poste's « S/ » (« BOULOGNE S/ MER »).
+ABBREVIATIONS = {"st": "saint", "ste": "sainte", "s": "sur"}
 _NO_ACCENTS = dict.fromkeys(range(0x300, 0x370))
 
 
@@ -82,9 +87,10 @@ _NO_ACCENTS = dict.fromkeys(range(0x300, 0x370))
 
 def name_words(text: str) -> tuple[str, ...]:
     """The words that identify a commune name, so that every spelling of a name gives the
-    same words: accents and case folded, punctuation dropped, « St/Ste » → « saint/sainte »,
+    same words: accents and case folded, punctuation dropped, « St/Ste/S/ » → « saint/sainte/sur »,
     « CEDEX » and what follows dropped, postal codes dropped, and a trailing arrondissement
-    number (« 4E ARRONDISSEMENT », « 15e », « 3EME », « 01 ») turned into ``#4``."""
+    number (« 4E ARRONDISSEMENT », « 15e », « 3EME », « 01 ») turned into ``#4``, and an
+    article written after the name (« HAVRE (LE) ») put back first."""
     words = []
     folded = unicodedata.normalize("NFKD", text.lower().replace("œ", "oe").replace("æ", "ae"))
     # Combining accents removed with one C-level translate (35,000 names per index build).
@@ -93,7 +99,10 @@ def name_words(text: str) -> tuple[str, ...]:
             break
         if len(word) == 5 and word.isdigit():
             continue  # a postal code written with the name
-        words.append("saint" if word == "st" else "sainte" if word == "ste" else word)
+        words.append(ABBREVIATIONS.get(word, word))
+    if len(words) >= 2 and words[-1] in ARTICLES and "(" in text:
+        # The old INSEE style « HAVRE (LE) », « ROCHELLE (LA) »: the article goes first.
+        words.insert(0, words.pop())
     if len(words) >= 2 and words[-1] in ARRONDISSEMENT_WORDS:
         words.pop()
     if len(words) >= 2 and words[-2] in ARRONDISSEMENT_WORDS:  # « arrondissement 4 »
@@ -325,13 +334,17 @@ class CommuneIndex:
     # -- helpers --
     def departements_of_postal(self, postal: str) -> list[str]:
         """The départements a postal code points to: those of its communes, else (CEDEX and
-        company codes) the one its first digits name (Corsica 200–201 → 2A, 202– → 2B;
-        overseas, three digits)."""
+        company codes) the one its first digits name (Corsica: both 2A and 2B, 2A first for
+        200–201; overseas, three digits)."""
         found = dict.fromkeys(self.by_code[code].departement for code in self.by_postal.get(postal, ()))
         if postal[:2] in ("97", "98"):
             prefix = postal[:3] if postal[:3] in OVERSEAS else ""  # 980: Monaco
         elif postal[:2] == "20":
+            # Corsica: 200–201 is mostly Corse-du-Sud, but a CEDEX code may be either.
             prefix = "2A" if postal[2] in "01" else "2B"
+            if not found:
+                found.setdefault(prefix)
+                found.setdefault("2B" if prefix == "2A" else "2A")
         else:
             prefix = postal[:2] if postal[:2] != "00" else ""
         if prefix:
@@ -369,7 +382,11 @@ class CommuneIndex:
         result = Resolution(base.commune, base.alias, list(base.warnings), list(base.errors))
         lat, lon = _parse_number(latitude), _parse_number(longitude)
         point = (lat, lon) if lat is not None and lon is not None and abs(lat) <= 90 and abs(lon) <= 180 else None
+        if point == (0.0, 0.0):
+            point = None  # a placeholder some exports write for « no coordinates »
         refuse = base.weak
+        if result.commune is None and base.undecided is not None and not base.candidates:
+            result.errors.append(base.undecided)
         if result.commune is None and base.candidates:
             refuse = True
             chosen = self._closest(base.candidates, point) if point else None
@@ -402,7 +419,7 @@ class CommuneIndex:
         # candidate without a position could be closer, so the winner must then be very close.
         if len(placed) > 1 and (placed[1][0] < 2 * km or placed[1][0] - km < 5):
             return None
-        if unplaced and km > 5:
+        if unplaced and km > 3:
             return None
         return commune, km
 
@@ -430,13 +447,17 @@ class CommuneIndex:
         if position is not None:
             km = distance_km(point, position)
             if km > self.near_km(commune):
-                result.warnings.append(
-                    Note(
-                        "latitude",
-                        str(latitude_text),
-                        _("coordonnées à %(km).0f km de %(commune)s : vérifiez-les")
-                        % {"km": km, "commune": commune.label},
+                # Far from a commune found by a fallback: perhaps a hamlet of another commune
+                # that bears this commune's name; refused rather than guessed.
+                if refuse:
+                    text = _(
+                        "coordonnées à %(km).0f km de %(commune)s, trouvée sans que le nom et le code postal "
+                        "concordent : vérifiez la commune, le code postal et les coordonnées"
                     )
+                else:
+                    text = _("coordonnées à %(km).0f km de %(commune)s : vérifiez-les")
+                (result.errors if refuse else result.warnings).append(
+                    Note("latitude", str(latitude_text), text % {"km": km, "commune": commune.label})
                 )
 
     def _base(self, insee: str, postal: str, name: str) -> _Base:
@@ -563,7 +584,37 @@ class CommuneIndex:
         longest = max(n for n, _entry in hits)
         return self._communes(entry for n, entry in hits if n == longest)
 
+    @staticmethod
+    def _most_trusted(entries):
+        """A commune's own name wins over the aliases, and the COG's aliases over La Poste's
+        delivery labels: « MAZAMET » 81200 is the commune Mazamet, not a neighbour whose mail
+        is labelled « MAZAMET »."""
+        for tier in (
+            lambda alias: alias is None,
+            lambda alias: alias is not None and alias.kind != "libelle-acheminement",
+        ):
+            found = [(code, alias) for code, alias in entries if tier(alias)]
+            if found:
+                return found
+        return entries
+
+    def _close_spelling(self, postal, key) -> CommuneInfo | None:
+        """The one commune of the postal code whose name (or alias) is spelt almost like
+        ``key`` (« VILLENEUVE D ASQ »): a similarity of at least 0.85, and clearly ahead of the
+        next commune's."""
+        if len(key) < 4:
+            return None
+        best: dict[str, float] = {}
+        for words, (code, _alias) in self.words_at_postal.get(postal, ()):
+            ratio = difflib.SequenceMatcher(None, key, "".join(words)).ratio()
+            best[code] = max(ratio, best.get(code, 0.0))
+        ranked = sorted(best.items(), key=lambda item: -item[1])
+        if not ranked or ranked[0][1] < 0.85 or (len(ranked) > 1 and ranked[1][1] > ranked[0][1] - 0.1):
+            return None
+        return self.by_code[ranked[0][0]]
+
     def _decided(self, entries, column, value, warnings) -> _Base | None:
+        entries = self._most_trusted(entries)
         communes = self._communes(entries)
         if len(communes) != 1:
             return None
@@ -585,24 +636,14 @@ class CommuneIndex:
                 decided = self._decided(entries, "commune", name, warnings)
                 if decided is not None:
                     return decided
-                return self._undecided(self._communes(entries), name, postal, warnings)
-            contained = self._contained(postal, words)
-            if len(contained) == 1:
-                warnings.append(
-                    Note(
-                        "commune",
-                        name,
-                        _("« %(name)s » lu comme %(commune)s (mots en plus ignorés)")
-                        % {"name": name, "commune": contained[0].label},
-                    )
-                )
-                return _Base(contained[0], None, tuple(warnings), weak=True)
+                return self._undecided(self._communes(self._most_trusted(entries)), name, postal, warnings)
             found = []
             for departement in departements:
                 found += self.in_departement.get((departement, full)) or self.in_departement.get(
                     (departement, loose), []
                 )
             if found:
+                found = self._most_trusted(found)
                 communes = self._communes(found)
                 if len(communes) == 1:
                     commune = communes[0]
@@ -627,6 +668,55 @@ class CommuneIndex:
                     decided = self._decided(alias_entries, "commune", name, warnings)
                     return dataclasses.replace(decided, weak=True)
                 return self._undecided(communes, name, postal, warnings)
+            elsewhere = self._communes(self.national.get(full) or self.national.get(loose) or ())
+            if elsewhere and in_postal:
+                # The name is another département's commune: the postal code alone (or a name
+                # inside it) must not overrule it, unless the coordinates point to one of the
+                # postal code's communes.
+                guesses = self._contained(postal, words) or in_postal
+                return _Base(
+                    warnings=tuple(warnings),
+                    candidates=tuple(guesses),
+                    weak=True,
+                    undecided=Note(
+                        "commune",
+                        name,
+                        _(
+                            "« %(name)s » est le nom de %(elsewhere)s, hors du département du code postal "
+                            "%(postal)s (%(departement)s) : corrigez la commune ou le code postal"
+                        )
+                        % {
+                            "name": name,
+                            "elsewhere": _listing(elsewhere),
+                            "postal": postal,
+                            "departement": ", ".join(departements) or "?",
+                        },
+                    ),
+                )
+            # After an exact name in the département: a hamlet written before or after its
+            # commune's name is less sure than another commune's exact name.
+            contained = self._contained(postal, words)
+            if len(contained) == 1:
+                warnings.append(
+                    Note(
+                        "commune",
+                        name,
+                        _("« %(name)s » lu comme %(commune)s (mots en plus ignorés)")
+                        % {"name": name, "commune": contained[0].label},
+                    )
+                )
+                return _Base(contained[0], None, tuple(warnings), weak=True)
+            close = self._close_spelling(postal, full)
+            if close is not None:
+                warnings.append(
+                    Note(
+                        "commune",
+                        name,
+                        _("« %(name)s » lu comme %(commune)s (orthographe approchée)")
+                        % {"name": name, "commune": close.label},
+                    )
+                )
+                return _Base(close, None, tuple(warnings), weak=True)
         if len(in_postal) == 1:
             commune = in_postal[0]
             if words:
@@ -721,6 +811,14 @@ def shared_index() -> CommuneIndex:
         if _shared is None or time.monotonic() - _shared[0] > SHARED_INDEX_SECONDS:
             _shared = (time.monotonic(), CommuneIndex.from_database())
         return _shared[1]
+
+
+def forget_shared_index() -> None:
+    """Drops the process-wide index (after ``load_territories``, and between tests that
+    build different communes)."""
+    global _shared
+    with _shared_lock:
+        _shared = None
 
 
 def find_communes(text: str, limit: int = 10) -> list[Candidate]:

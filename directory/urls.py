@@ -2,6 +2,8 @@ from django.urls import path
 
 from directory.opendata import admin_views as opendata_admin
 from directory.views import coverage, feeds, invitations, opendata, printing, public, reports, sms
+from directory.workspace import suggestions
+from directory.workspace import views as workspace
 
 app_name = "directory"
 
@@ -15,6 +17,13 @@ urlpatterns = [
     path("lieux/<slug:slug>/affiche/", printing.venue_poster, name="venue_poster"),
     path("lieux/<slug:slug>/signaler/", reports.report_venue, name="venue_report"),
     path("lieux/<slug:slug>/signaler/merci/", reports.report_thanks, name="venue_report_thanks"),
+    path("lieux/<slug:slug>/proposer/", suggestions.suggest_change, name="venue_suggest"),
+    path("mon-lieu/", workspace.workspace_home, name="workspace"),
+    path("mon-lieu/<int:pk>/", workspace.workspace_venue, name="workspace_venue"),
+    path("mon-lieu/propositions/", suggestions.moderation_queue, name="moderation_queue"),
+    path("mon-lieu/propositions/<int:pk>/", suggestions.moderate, name="moderation"),
+    path("proposer-un-lieu/", suggestions.suggest_venue, name="suggest_venue"),
+    path("proposer-un-lieu/merci/", suggestions.suggestion_thanks, name="suggestion_thanks"),
     path("invitation/<uidb64>/<token>/", invitations.accept_invitation, name="invitation_accept"),
     path("invitations/<int:pk>/", invitations.respond_to_invitation, name="invitation_respond"),
     path("territoires/<str:code>/fiche/", printing.territory_sheet, name="territory_sheet"),

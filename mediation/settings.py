@@ -72,6 +72,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "directory.middleware.RequestSizeLimitMiddleware",
     "directory.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -148,12 +149,19 @@ AUTH_PASSWORD_VALIDATORS = [
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
-# Login hardening (django-axes): lock a username+IP pair after 5 failures for 1 hour.
+# Proxies in front of the app servers (load balancer, TLS terminator) that append the client's
+# address to X-Forwarded-For: 0 reads REMOTE_ADDR. One setting for django-axes, the report and
+# SMS limits and the API throttle (directory.ratelimit.client_ip).
+TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
+
+# Login hardening (django-axes): lock a username+IP pair after 5 failures for 1 hour. With the
+# client's real address (TRUSTED_PROXY_COUNT), only the attacker's address is locked out.
 AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = envint("AXES_COOLOFF_HOURS", 1)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
+AXES_CLIENT_IP_CALLABLE = "directory.ratelimit.client_ip"
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("Français")), ("en", _("Anglais"))]
@@ -180,9 +188,14 @@ WHITENOISE_MAX_AGE = 31536000 if not DEBUG else 0
 # The admin lives at a configurable path so it is not where scanners look first.
 ADMIN_URL = envstr("DJANGO_ADMIN_URL", "admin/").strip("/") + "/"
 LOGIN_URL = "admin:login"
+# Where a sign-in without (or with a rejected) « next » lands: Django's default,
+# /accounts/profile/, does not exist here.
+LOGIN_REDIRECT_URL = "admin:index"
 
 SITE_NAME = "Gardez le lien"
-SITE_URL = envstr("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+DEFAULT_SITE_URL = "http://127.0.0.1:8000"
+# Absolute links (e-mails, door posters' QR codes): required in production, see directory/checks.py.
+SITE_URL = envstr("SITE_URL", DEFAULT_SITE_URL).rstrip("/")
 
 # Product settings.
 FRESHNESS_THRESHOLD_DAYS = envint("FRESHNESS_THRESHOLD_DAYS", 180)
@@ -194,6 +207,11 @@ CHANNEL_CHECK_CONCURRENCY = envint("CHANNEL_CHECK_CONCURRENCY", 8)
 # Never fetch loopback or private addresses (a « website » must not probe our own network);
 # the tests' local servers turn it on.
 CHANNEL_CHECK_ALLOW_PRIVATE = envbool("CHANNEL_CHECK_ALLOW_PRIVATE", False)
+# Past this many days without confirmation a venue leaves the default results (still reachable
+# by its address and by staff) until someone confirms it; must exceed FRESHNESS_THRESHOLD_DAYS.
+FRESHNESS_HIDE_AFTER_DAYS = envint("FRESHNESS_HIDE_AFTER_DAYS", 365)
+# Reminders go this many days before each threshold (stale, then hidden).
+FRESHNESS_REMINDER_DAYS_BEFORE = envint("FRESHNESS_REMINDER_DAYS_BEFORE", 14)
 # Residents' reports ("Signaler une information erronée"): per client (hashed IP), per hour.
 REPORT_RATE_LIMIT_PER_HOUR = envint("REPORT_RATE_LIMIT_PER_HOUR", 5)
 # Invitation links are password-reset tokens: they expire after this many seconds.
@@ -229,7 +247,11 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    # The venue endpoints use directory.api.throttling.ApiThrottle (atomic counters in
+    # PostgreSQL); this default covers the schema and its documentation pages.
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
+    # DRF's own client address (the default throttle): the same trusted proxies as everywhere.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_THROTTLE_RATES": {"anon": envstr("API_RATE_LIMIT", "600/minute")},
 }
 SPECTACULAR_SETTINGS = {
@@ -251,11 +273,21 @@ SPECTACULAR_SETTINGS = {
         "AccessScenarioEnum": "directory.enums.AccessScenario",
     },
 }
+# The staff upload keeps files here between the dry run and the import: private to the app's
+# user (0700, files 0600, random names), never the shared temporary directory.
+IMPORT_UPLOAD_DIR = envstr("IMPORT_UPLOAD_DIR", str(BASE_DIR / "var" / "imports"))
+# load_demo creates venues and accounts with a published password: refused when DJANGO_DEBUG=0
+# unless DJANGO_ALLOW_DEMO=1 (or load_demo --force-demo).
+DEMO_ALLOWED = DEBUG or envbool("DJANGO_ALLOW_DEMO", False)
 # Open data: files larger than this are refused before being read (import command and staff upload).
 IMPORT_MAX_BYTES = envint("IMPORT_MAX_BYTES", 50 * 1024 * 1024)
 # Public validator (/open-data/valider/): size of a checked file, checks per client and hour.
 VALIDATOR_MAX_BYTES = envint("VALIDATOR_MAX_BYTES", 10 * 1024 * 1024)
 VALIDATOR_RATE_LIMIT_PER_HOUR = envint("VALIDATOR_RATE_LIMIT_PER_HOUR", 20)
+# Request bodies (RequestSizeLimitMiddleware, by Content-Length): forms and the admin; the
+# open-data upload takes IMPORT_MAX_BYTES; the SMS webhook SMS_MAX_BYTES.
+REQUEST_MAX_BYTES = envint("REQUEST_MAX_BYTES", 1024 * 1024)
+SMS_MAX_BYTES = envint("SMS_MAX_BYTES", 64 * 1024)
 CORS_URLS_REGEX = r"^/(api|open-data)/.*$"
 CORS_ALLOW_ALL_ORIGINS = True
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
@@ -264,9 +296,22 @@ CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
 SMS_WEBHOOK_SECRET = os.environ.get("SMS_WEBHOOK_SECRET", "dev-sms-secret" if DEBUG else "")
 TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN", "")
 SMS_RATE_LIMIT_PER_HOUR = envint("SMS_RATE_LIMIT_PER_HOUR", 10)
-SMS_HASH_SALT = os.environ.get("SMS_HASH_SALT", SECRET_KEY)
+# Key of the HMAC that turns a sender's number into a pseudonym (directory/sms/ratelimit.py):
+# required in production (``check --deploy``: directory.E001); the webhook refuses every
+# message without it. Changing it resets per-sender limits and statistics.
+SMS_HASH_SECRET = os.environ.get("SMS_HASH_SECRET", "dev-only-sms-hash-secret" if DEBUG or TESTING else "")
+# Generic adapter: a signed X-Timestamp further than this from now is refused (replays).
+SMS_WEBHOOK_MAX_AGE_SECONDS = envint("SMS_WEBHOOK_MAX_AGE_SECONDS", 300)
+# Nonces (generic X-Nonce, Twilio MessageSid) are remembered this long: a replay within it is refused.
+SMS_NONCE_SECONDS = envint("SMS_NONCE_SECONDS", 7 * 86400)
+# What residents typed, the reply and the sender pseudonym are erased after this many days
+# (maintain_directory, nightly); the counts per day and département stay.
+SMS_TEXT_RETENTION_DAYS = envint("SMS_TEXT_RETENTION_DAYS", 30)
 # Said in SMS replies when a département has no contact of its own.
 SMS_FALLBACK_CONTACT = envstr("SMS_FALLBACK_CONTACT", "Allo Service Public, 39 39")
+# The number residents text a commune or postal code to (the SMS look-up), printed on door
+# posters when set (E.164 or national format).
+SMS_LOOKUP_NUMBER = envstr("SMS_LOOKUP_NUMBER", "")
 
 # Security.
 SESSION_COOKIE_HTTPONLY = True

@@ -129,7 +129,11 @@ class VenueFactory(factory.django.DjangoModelFactory):
     service_area = enums.ServiceArea.EPCI
 
     class Params:
-        stale = factory.Trait(verified_at=factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(days=400)))
+        # Past FRESHNESS_THRESHOLD_DAYS (180), before FRESHNESS_HIDE_AFTER_DAYS (365).
+        stale = factory.Trait(verified_at=factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(days=200)))
+        unverified_too_long = factory.Trait(
+            verified_at=factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(days=400))
+        )
         closed_for_good = factory.Trait(
             closed_permanently_on=factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=10))
         )

@@ -217,8 +217,8 @@ def test_api_filters_equal_html_filters(client, venues, settings, params):
 def test_list_query_count_does_not_grow_with_results(client, hauts_de_france, django_assert_num_queries):
     venue = VenueFactory(commune=hauts_de_france.lille, postal_code="59000")
     ChannelFactory(venue=venue)
-    # count, page, channels, closures
-    with django_assert_num_queries(4):
+    # rate-limit counter (directory.ratelimit), count, page, channels, closures
+    with django_assert_num_queries(5):
         assert client.get(LIST, {"scenario": 2}).json()["count"] == 1
     for n in range(49):
         other = VenueFactory(
@@ -228,13 +228,13 @@ def test_list_query_count_does_not_grow_with_results(client, hauts_de_france, dj
         sms = ChannelFactory(venue=other, sms=True)
         # Closed, reachable by SMS meanwhile: still listed in scenario 2, with its closure.
         ClosurePeriodFactory(venue=other).open_channels.add(sms)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         assert len(client.get(LIST, {"scenario": 2, "page_size": 50}).json()["results"]) == 50
 
 
 def test_detail_query_count(client, venues, django_assert_num_queries):
-    # venue, channels, closures, service area communes
-    with django_assert_num_queries(4):
+    # rate-limit counter, venue, channels, closures, service area communes
+    with django_assert_num_queries(5):
         assert client.get(f"{LIST}{venues['villeneuve'].slug}/").status_code == 200
 
 

@@ -53,6 +53,9 @@ def resolve(france, insee="", postal="", name="", lat=None, lon=None):
         ("L'Île-Rousse", "lilerousse"),
         ("ANGOULEME CEDEX 9", "angouleme"),
         ("LILLE 59000", "lille"),
+        ("BOULOGNE S/ MER", "boulognesurmer"),
+        ("HAVRE (LE)", "lehavre"),
+        ("MONT-DORE (LE)", "lemontdore"),
     ],
 )
 def test_every_spelling_of_a_name_gives_one_key(text, key):
@@ -116,7 +119,22 @@ RESOLVED = {
         ["code postal écrit à la place du nom de la commune : 06370", "commune déduite du code postal 06370"],
     ),
     "postal code only in the commune field": (("", "", "06370"), "06084", ["code postal écrit", "déduite"]),
+    "coordinates 0, 0 are a placeholder, not a place": (
+        ("", "06370", "06370", "0.0", "0.0"),
+        "06084",
+        ["code postal écrit", "déduite"],
+    ),
     "ST": (("", "42000", "ST ETIENNE"), "42218", []),
+    "a typo among the communes of a postal code": (
+        ("", "59650", "VILLENEUVE D ASQ"),
+        "59009",
+        ["« VILLENEUVE D ASQ » lu comme Villeneuve-d'Ascq (59009) (orthographe approchée)"],
+    ),
+    "a typo in a postal code of several communes": (
+        ("", "16230", "MANSSLE LES FONTAINES"),
+        "16206",
+        ["(orthographe approchée)"],
+    ),
     "STE and spaces": (("", "69110", "STE FOY LES LYON"), "69202", []),
     "overseas main-town postal code": (
         ("", "98800", "MONT-DORE"),
@@ -130,6 +148,17 @@ RESOLVED = {
     "overseas homonym by its postal code": (("", "97400", "ST DENIS"), "97411", []),
     "metropolitan homonym by its postal code": (("", "93200", "SAINT-DENIS"), "93066", []),
     "Corsica": (("", "20090", "AJACCIO CEDEX"), "2A004", []),
+    "Corsican CEDEX code of the other département": (
+        ("", "20928", "SORBOLLANO CEDEX"),
+        "2A285",
+        ["code postal 20928 (CEDEX ou code d'entreprise) : commune trouvée par son nom dans le département 2A"],
+    ),
+    "a commune's own name wins over a neighbour's delivery label": (("", "81200", "MAZAMET"), "81163", []),
+    "name of a commune of another département, coordinates in the postal code's commune": (
+        ("", "06400", "CANNES ET CLAIRAN", "43.5513", "7.0127"),
+        "06029",
+        ["Cannes (06029) choisie d'après les coordonnées (à 0 km), parmi : Cannes (06029, 06)"],
+    ),
     "postal code alone names one commune": (
         ("", "84140", "AGROPARC"),  # 84140 is Montfavet, in Avignon only
         "84007",
@@ -182,6 +211,15 @@ REFUSED = {
     "postal code alone and coordinates elsewhere": (
         ("", "06370", "06370", "48.85", "2.35"),
         "hors du département 06 de la commune Mouans-Sartoux (06084)",
+    ),
+    "postal code alone and coordinates far from its only commune": (
+        ("", "84140", "AGROPARC", "43.55", "4.75"),  # 45 km away, still in the Vaucluse's box
+        "coordonnées à 45 km de Avignon (84007), trouvée sans que le nom et le code postal concordent",
+    ),
+    "name of a commune of another département, postal code of one commune": (
+        ("", "06400", "CANNES ET CLAIRAN"),
+        "« CANNES ET CLAIRAN » est le nom de Cannes-et-Clairan (30066, 30), hors du département du code postal "
+        "06400 (06) : corrigez la commune ou le code postal",
     ),
     "coordinates far from every candidate": (
         ("", "16120", "MALAVILLE", "50.6", "3.0"),
@@ -348,3 +386,16 @@ def test_a_wrong_commune_is_refused_and_nothing_is_written(communes, tmp_path):
         "988 de la commune Le Mont-Dore (98817) : vérifiez la latitude, la longitude, le code postal et la commune"
     ]
     assert not Venue.objects.exists()
+
+
+def test_find_communes_reads_the_database_once_and_forgets_after_a_load(communes, django_assert_num_queries):
+    from directory.territories import find_communes, forget_shared_index
+
+    forget_shared_index()
+    # No commune has the postal code 16016 (a CEDEX): the commune whose INSEE code it is.
+    assert [c.commune.name for c in find_communes("16016")] == ["Ansac-sur-Vienne"]
+    with django_assert_num_queries(0):
+        found = find_communes("mansle")
+    assert [(c.commune.name, c.alias.kind) for c in found] == [("Mansle-les-Fontaines", "commune-deleguee")]
+    call_command("load_territories", departements="42", no_progress=True, verbosity=0)
+    assert [c.commune.code for c in find_communes("st etienne")] == ["42218"]

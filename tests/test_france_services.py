@@ -192,3 +192,19 @@ def test_a_missing_required_column_refuses_the_file(marne, tmp_path):
     report = import_file(write(tmp_path / "fs.csv", header, rows), skip_invalid=True)
     assert report.aborted and "colonne obligatoire absente" in str(report.errors[0])
     assert Venue.objects.count() == 0
+
+
+def test_rows_written_outside_the_orm_get_an_empty_staff_comment(db):
+    """Bulk loaders (COPY with their own column list, as bench/build_dataset.py) do not name
+    the column: the database fills it."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT table_name, column_default FROM information_schema.columns "
+            "WHERE column_name = 'staff_comment' ORDER BY table_name"
+        )
+        assert cursor.fetchall() == [
+            ("directory_historicalvenue", "''::text"),
+            ("directory_venue", "''::text"),
+        ]

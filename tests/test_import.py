@@ -257,8 +257,8 @@ MALFORMED = {
         "Ligne 2, champ services, valeur « Cours de cuisine » : valeur inconnue du vocabulaire du standard",
     ),
     "bad date": (
-        _bad(date_maj="02/04/2024"),
-        "Ligne 2, champ date_maj, valeur « 02/04/2024 » : date invalide (format attendu : AAAA-MM-JJ)",
+        _bad(date_maj="2 avril 2024"),
+        "Ligne 2, champ date_maj, valeur « 2 avril 2024 » : date invalide (format attendu : AAAA-MM-JJ)",
     ),
     "impossible date": (_bad(date_maj="2024-02-30"), "champ date_maj, valeur « 2024-02-30 » : date invalide"),
     "bad latitude": (_bad(latitude="91.5"), "Ligne 2, champ latitude, valeur « 91.5 » : doit être comprise entre"),

@@ -42,7 +42,7 @@ def read_rejects(path: Path) -> tuple[bytes, list[dict]]:
 def test_skip_invalid_imports_the_valid_rows_and_rejects_the_others(marne, tmp_path):
     data = rows(10)
     data[2]["code_postal"] = "511"  # line 4
-    data[5]["date_maj"] = "02/04/2024"  # line 7
+    data[5]["date_maj"] = "31/02/2024"  # line 7
     data[8]["id"] = "lieu-1"  # line 10: the later of two rows with one id
     source = write_csv(tmp_path / "lieux.csv", data)
     rejects = tmp_path / "rejets.csv"
@@ -425,3 +425,73 @@ def test_command_refuses_a_rejects_file_that_would_overwrite_the_input(marne, tm
     with pytest.raises(CommandError, match="n'existe pas"):
         call_command("import_lieux", str(source), "--rejects", str(tmp_path / "absent" / "r.csv"))
     assert source.read_bytes() == before
+
+
+def test_rejects_cells_never_start_a_formula_and_import_back_exactly(marne, tmp_path):
+    """The rejects file is opened in a spreadsheet like the exports (issue 17, finding 3)."""
+    data = rows(2)
+    data[0]["nom"] = '=HYPERLINK("http://example.org","Cliquez")'
+    data[0]["code_postal"] = "511"  # refused, so it lands in the rejects
+    source = write_csv(tmp_path / "lieux.csv", data)
+    rejects = tmp_path / "rejets.csv"
+    import_file(source, skip_invalid=True, rejects=rejects)
+    _raw, refused = read_rejects(rejects)
+    assert refused[0]["nom"] == '\'=HYPERLINK("http://example.org","Cliquez")'
+    # Fixed and imported again, the name is the one the file had.
+    text = rejects.read_bytes().decode("utf-8-sig").replace('"511"', '"51100"')
+    rejects.write_bytes(text.encode("utf-8-sig"))
+    import_file(rejects, skip_invalid=True)
+    assert Venue.objects.filter(name='=HYPERLINK("http://example.org","Cliquez")').exists()
+
+
+def test_names_with_invisible_characters_are_refused_as_the_admin_refuses_them(marne, tmp_path):
+    data = rows(2)
+    data[1]["nom"] = "Centre social\u202e enimalP"
+    report = import_file(write_csv(tmp_path / "lieux.csv", data), skip_invalid=True)
+    assert report.rejected == 1
+    assert any("U+202E" in str(problem) for problem in report.errors)
+    assert not Venue.objects.filter(name__contains="\u202e").exists()
+
+
+def test_v0_json_lists_are_read_with_the_v0_separator(marne, tmp_path):
+    """Real regional files in v0.1 are JSON with lists (« services »: [...]): joined with « ; »,
+    the separator v0.1 splits on, not the « | » of v1.0.2."""
+    from directory.opendata import standard
+
+    with standard.EXAMPLE_V0_PATH.open(encoding="utf-8") as handle:
+        row = next(csv.DictReader(handle))
+    record = {key: value for key, value in row.items() if value}
+    for column in ("services", "labels_nationaux", "typologie"):
+        record[column] = [part for part in row[column].split(";") if part]
+    record["latitude"], record["longitude"] = float(row["latitude"]), float(row["longitude"])
+    source = tmp_path / "lieux.json"
+    source.write_text(json.dumps([record], ensure_ascii=False), encoding="utf-8")
+
+    report = import_file(source)
+
+    assert report.ok, [str(e) for e in report.errors]
+    venue = Venue.objects.get()
+    assert venue.services == ["Aide aux démarches administratives", "Maîtrise des outils numériques du quotidien"]
+    assert venue.dispositifs == ["France Services", "Point d'accès numérique CAF"]
+    assert venue.typologie == ["TIERS_LIEUX", "ASSO"]
+
+
+@pytest.mark.parametrize(
+    "text, expected, warning",
+    [
+        ("2024-04-02", "2024-04-02", None),
+        ("02/04/2024", "2024-04-02", "date JJ/MM/AAAA lue comme le 2024-04-02"),
+        ("2/4/2024", "2024-04-02", "date JJ/MM/AAAA lue comme le 2024-04-02"),
+        ("2024-04-02T10:30:00Z", "2024-04-02", "seule la date est gardée"),
+        ("2024-04-02 10:30", "2024-04-02", "seule la date est gardée"),
+    ],
+)
+def test_dates_a_spreadsheet_writes_back_are_read_with_a_warning(marne, tmp_path, text, expected, warning):
+    """A rejects file fixed in French Excel comes back with « 02/04/2024 »: it must import."""
+    data = rows(1)
+    data[0]["date_maj"] = text
+    report = import_file(write_csv(tmp_path / "lieux.csv", data))
+    assert report.ok, [str(e) for e in report.errors]
+    assert Venue.objects.get().date_maj.isoformat() == expected
+    warnings = [str(w) for w in report.warnings if w.column == "date_maj"]
+    assert warnings == ([] if warning is None else [warnings[0]]) and all(warning in w for w in warnings), warnings

@@ -240,3 +240,146 @@ def test_import_matrix(client, db, world, role, settings, tmp_path):
             client.post("/gestion/import/", {"step": "confirm", "token": token, "partial": "1"})
     imported = set(Venue.objects.filter(external_id__startswith="matrice-").values_list("commune_id", flat=True))
     assert imported == communes
+
+
+# --- likely duplicates: review, merge, mark distinct (directory/admin/duplicates.py) ---------
+
+
+def expected_for_duplicates(role, op, target):
+    """Superusers, and département staff for pairs of their départements; mediators and
+    structure managers never (they tell their département staff)."""
+    return role == "superuser" or target in STAFF_OF.get(role, set())
+
+
+@pytest.mark.parametrize(
+    ("role", "op", "target"),
+    [(role, op, target) for role in ROLES for op in ["review", "merge", "distinct"] for target in TARGETS],
+)
+def test_duplicates_matrix(client, db, world, role, op, target):
+    from directory.duplicates import Features, pair_values
+    from directory.models import LikelyDuplicate
+    from tests.factories import VenueFactory
+
+    venue = world.objects[target].venue
+    twin = VenueFactory(
+        name=venue.name, address=venue.address, structure=venue.structure, commune=venue.commune,
+        postal_code=venue.postal_code,
+    )  # fmt: skip
+    pair = LikelyDuplicate.objects.create(
+        **pair_values(venue.pk, twin.pk, Features(name_similarity=1.0, same_address=True, same_commune=True), "scan")
+    )
+    login(client, world, role)
+    allowed = expected_for_duplicates(role, op, target)
+    review = reverse("admin:directory_likelyduplicate_review", args=[pair.pk])
+    if op == "review":
+        assert (client.get(review).status_code == 200) is allowed
+        return
+    if op == "merge":
+        data = {"merge": "1", "survivor": str(venue.pk)}
+        data |= {f"version_{v.pk}": str(Venue.objects.get(pk=v.pk).version) for v in (venue, twin)}
+        client.post(review, data)
+        assert (not Venue.objects.filter(pk=twin.pk).exists()) is allowed
+        assert Venue.objects.filter(pk=venue.pk).exists()
+        return
+    client.post(review, {"distinct": "1"})
+    distinct = LikelyDuplicate.objects.get(pk=pair.pk).status == enums.DuplicateStatus.DISTINCT
+    assert distinct is allowed
+
+
+# --- SMS exchanges (issue 17, finding 12) --------------------------------------------------
+# What residents typed by SMS: the staff of the département it was about read it, superusers
+# read all (alone those about no département); nobody adds, edits or deletes an exchange.
+SMS_TARGETS = {"59": "59", "62": "62", "none": None}
+SMS_STAFF_OF = {"staff_59": "59", "staff_62": "62"}
+
+
+def sms_expected(role, op, target):
+    if op != "view":
+        return False
+    return role == "superuser" or (target != "none" and SMS_STAFF_OF.get(role) == target)
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("target", list(SMS_TARGETS))
+@pytest.mark.parametrize("op", ["view", "add", "change", "delete"])
+def test_sms_exchange_matrix(client, db, world, role, target, op):
+    from directory.models import SmsExchange
+
+    exchange = SmsExchange.objects.create(
+        sender_hash="f" * 64, adapter="generic", query=f"texte {target}", reply="…", departement_id=SMS_TARGETS[target]
+    )
+    login(client, world, role)
+    allowed = sms_expected(role, op, target)
+    if op == "view":
+        response = client.get(url("smsexchange", "change", exchange.pk))
+        assert (response.status_code == 200) is allowed, response.status_code
+        listed = client.get(url("smsexchange", "changelist"))
+        shown = listed.status_code == 200 and exchange in listed.context["cl"].result_list
+        assert shown is allowed
+    elif op == "add":
+        assert client.get(url("smsexchange", "add")).status_code != 200
+    elif op == "change":
+        client.post(url("smsexchange", "change", exchange.pk), {"query": "modifié"})
+        assert SmsExchange.objects.get(pk=exchange.pk).query == f"texte {target}"
+    else:
+        client.post(url("smsexchange", "delete", exchange.pk), {"post": "yes"})
+        assert SmsExchange.objects.filter(pk=exchange.pk).exists()
+
+
+# --- « Mon lieu » and the moderation of suggestions (issue 15) ---------------------------------
+
+
+def expected_workspace(role, op, target):
+    """« Mon lieu » (open, confirm) and a change suggestion: the venue's members; a new-venue
+    suggestion in the target's département: that département's staff; superusers: all."""
+    if role == "anonymous":
+        return False
+    if role == "superuser":
+        return True
+    if op == "moderate_new_venue":
+        return target in STAFF_OF.get(role, set())
+    return target in MEMBER_OF.get(role, set())
+
+
+WORKSPACE_OPS = ["open", "confirm", "moderate_change", "moderate_new_venue"]
+
+
+@pytest.mark.parametrize(("role", "op", "target"), [(r, op, t) for r in ROLES for op in WORKSPACE_OPS for t in TARGETS])
+def test_workspace_and_moderation_matrix(client, db, world, role, op, target):
+    from directory.models import Suggestion
+
+    login(client, world, role)
+    allowed = expected_workspace(role, op, target)
+    venue = world.objects[target].venue
+    denied = 302 if role == "anonymous" else 404
+    if op == "open":
+        response = client.get(reverse("directory:workspace_venue", args=[venue.pk]))
+        assert response.status_code == (200 if allowed else denied)
+        return
+    if op == "confirm":
+        Venue.objects.filter(pk=venue.pk).update(verified_by=None, verified_at=None)
+        page_url = reverse("directory:workspace_venue", args=[venue.pk])
+        page = client.get(page_url)  # what a browser would post (nothing for a refused page)
+        data = scrape_form(page.content.decode()) if page.status_code == 200 else {}
+        client.post(page_url, {**data, "confirm_only": "1"})
+        confirmed_by = Venue.objects.get(pk=venue.pk).verified_by_id
+        assert (role != "anonymous" and confirmed_by == world.users[role].pk) is allowed
+        return
+    if op == "moderate_change":
+        suggestion = Suggestion.objects.create(kind=enums.SuggestionKind.CHANGE, venue=venue, comment="x")
+    else:
+        suggestion = Suggestion.objects.create(
+            kind=enums.SuggestionKind.NEW_VENUE,
+            commune=venue.commune,
+            departement_id=venue.commune.departement_id,
+            name="Nouveau lieu",
+            comment="x",
+        )
+    queue = client.get(reverse("directory:moderation_queue"))
+    detail = reverse("directory:moderation", args=[suggestion.pk])
+    if role != "anonymous":
+        assert (detail in queue.content.decode()) is allowed
+    assert client.get(detail).status_code == (200 if allowed else denied)
+    client.post(detail, {"refuse": "1"})
+    suggestion.refresh_from_db()
+    assert (suggestion.status == enums.SuggestionStatus.REFUSED) is allowed

@@ -122,13 +122,14 @@ def test_it_renders_a_venue_without_any_channel(client, hauts_de_france):
 def test_the_poster_query_count_does_not_grow_with_channels(client, venue, django_assert_num_queries):
     closure = ClosurePeriodFactory(venue=venue)
     closure.open_channels.add(venue.channels.first())
-    with django_assert_num_queries(4):
+    # 4 + the nearest open alternative of a closed venue (none here: its channels are not read).
+    with django_assert_num_queries(5):
         client.get(poster_url(venue))
     for n in range(5):
         ChannelFactory(venue=venue, value=f"+3335301030{n}")
     closure.open_channels.add(*venue.channels.all())
     ClosurePeriodFactory(venue=venue, starts_on=closure.starts_on, ends_on=None)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         client.get(poster_url(venue))
 
 
@@ -220,3 +221,54 @@ def test_the_venue_page_links_to_its_poster(client, venue):
     html = client.get(venue.get_absolute_url()).content.decode()
     assert f'href="{poster_url(venue)}"' in html
     assert "Imprimer l&#x27;affiche pour la porte" in html or "Imprimer l'affiche pour la porte" in html
+
+
+# --- for people in the street (issue 15) -------------------------------------------------------
+
+
+def test_each_group_and_video_class_gets_its_own_qr_code_and_short_address(client, venue):
+    ChannelFactory(venue=venue, kind=enums.ChannelKind.WHATSAPP, value="https://chat.whatsapp.com/AbCdEfGhIj1234")
+    ChannelFactory(
+        venue=venue, kind=enums.ChannelKind.FACEBOOK, value="https://www.facebook.com/groups/entraide", label="Entraide"
+    )
+    ChannelFactory(venue=venue, kind=enums.ChannelKind.VIDEO_CLASS, value="https://meet.jit.si/atelier-fives")
+    html = client.get(poster_url(venue)).content.decode()
+    assert html.count('class="qr-item"') == 4  # three groups and the venue page
+    assert len(re.findall(r"<svg[^>]*qr-code", html)) == 4  # three groups and the venue page
+    assert "chat.whatsapp.com/AbCdEfGhIj1234" in html
+    assert "facebook.com/groups/entraide" in html and "meet.jit.si/atelier-fives" in html
+    assert "Groupe WhatsApp" in html and "Entraide" in html and "Classe en visio" in html
+    # No « WhatsApp : Rejoindre le groupe WhatsApp »: the label is said once.
+    assert "Rejoindre le groupe WhatsApp" not in html
+
+
+def test_a_label_equal_to_the_kind_is_not_repeated(client, hauts_de_france):
+    venue = VenueFactory(commune=hauts_de_france.lille)
+    ChannelFactory(venue=venue, kind=enums.ChannelKind.SMS, value="+33639980011", label="SMS")
+    html = client.get(poster_url(venue)).content.decode()
+    assert "SMS — SMS" not in html
+
+
+def test_a_closed_venue_points_to_the_nearest_open_one(client, hauts_de_france):
+    closed = VenueFactory(name="Fermé ici", commune=hauts_de_france.lille, latitude=50.63, longitude=3.06)
+    ClosurePeriodFactory(venue=closed, public_message="Fermé pour travaux")
+    near = VenueFactory(name="Ouvert tout près", commune=hauts_de_france.lille, latitude=50.631, longitude=3.061)
+    ChannelFactory(venue=near, value="+33353010077")
+    VenueFactory(name="Ouvert plus loin", commune=hauts_de_france.lille, latitude=50.70, longitude=3.20)
+    html = client.get(poster_url(closed)).content.decode()
+    assert "Ouvert tout près" in html and "03 53 01 00 77" in html
+    assert "Ouvert plus loin" not in html
+    # An open venue's poster has no such block.
+    assert "poster-alternative" not in client.get(poster_url(near)).content.decode()
+
+
+def test_the_sms_look_up_number_is_printed_when_set(client, venue, settings):
+    assert "poster-sms-lookup" not in client.get(poster_url(venue)).content.decode()
+    settings.SMS_LOOKUP_NUMBER = "+33639980099"
+    html = client.get(poster_url(venue)).content.decode()
+    assert "06 39 98 00 99" in html
+
+
+def test_the_closure_message_sets_the_size_of_the_largest_type(client, venue):
+    ClosurePeriodFactory(venue=venue, public_message="Fermé pour travaux")
+    assert "message-short" in client.get(poster_url(venue)).content.decode()

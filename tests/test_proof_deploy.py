@@ -19,7 +19,9 @@ def production_env(**extra):
         "DJANGO_DEBUG": "0",
         "DJANGO_SECURE": "1",
         "DJANGO_ALLOWED_HOSTS": "example.org",
+        "SITE_URL": "https://example.org",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
+        "SMS_HASH_SECRET": secrets.token_urlsafe(48),
         **extra,
     }
     # The suite's own TEST_DB_SUFFIX and pytest must not leak "testing" mode into the child.
@@ -49,6 +51,37 @@ def test_check_deploy_passes_with_production_settings():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_check_deploy_refuses_the_default_site_url():
+    """Posters print SITE_URL as a QR code: with DJANGO_DEBUG=0 it must not be 127.0.0.1."""
+    env = production_env()
+    env.pop("SITE_URL")
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "directory.E002" in result.stdout + result.stderr
+
+
+def test_check_deploy_fails_without_a_dedicated_sms_hash_secret():
+    env = production_env()
+    env.pop("SMS_HASH_SECRET")
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "directory.E001" in result.stdout + result.stderr
 
 
 def test_production_refuses_to_start_without_a_secret_key():

@@ -3,6 +3,8 @@
 import hashlib
 import hmac
 import json
+import time
+import uuid
 from io import StringIO
 
 import pytest
@@ -249,19 +251,30 @@ def gateway(settings):
     settings.SMS_WEBHOOK_SECRET = SECRET
     settings.TWILIO_AUTH_TOKEN = TWILIO_TOKEN
     settings.SMS_RATE_LIMIT_PER_HOUR = 3
-    settings.SMS_HASH_SALT = "sel-de-test"
+    settings.SMS_HASH_SECRET = "secret-de-test"
     return settings
+
+
+def stamp(body: bytes, secret=SECRET):
+    """The generic adapter's headers: a fresh timestamp and nonce, and the signature over them."""
+    timestamp, nonce = str(int(time.time())), uuid.uuid4().hex
+    signature = hmac.new(secret.encode(), adapters.signed_message(body, timestamp, nonce), hashlib.sha256).hexdigest()
+    return {"X-Timestamp": timestamp, "X-Nonce": nonce, "X-Signature": signature}
 
 
 def post_generic(client, payload, secret=SECRET, header=None):
     body = json.dumps(payload).encode()
-    signature = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    headers = {} if header is False else {"X-Signature": signature if header is None else header}
+    headers = stamp(body, secret)
+    if header is False:
+        del headers["X-Signature"]
+    elif header is not None:
+        headers["X-Signature"] = header
     return client.post(reverse("directory:sms_incoming"), body, content_type="application/json", headers=headers)
 
 
 def post_twilio(client, params, token=TWILIO_TOKEN, signature=None):
     url = "http://testserver" + reverse("directory:sms_incoming")
+    params = {"MessageSid": "SM" + uuid.uuid4().hex, **params}
     sig = signature if signature is not None else adapters.twilio_signature(token, url, params)
     return client.post(reverse("directory:sms_incoming"), params, headers={"X-Twilio-Signature": sig})
 
@@ -295,9 +308,8 @@ def test_generic_adapter_refuses_everything_without_a_secret(client, gateway, ve
 
 def test_generic_adapter_rejects_signed_garbage_with_a_french_error(client, gateway, db):
     body = b"pas du json"
-    signature = hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
     response = client.post(
-        reverse("directory:sms_incoming"), body, content_type="application/json", headers={"X-Signature": signature}
+        reverse("directory:sms_incoming"), body, content_type="application/json", headers=stamp(body)
     )
     assert response.status_code == 400
     assert "illisible" in response.json()["error"]
@@ -325,8 +337,9 @@ def test_twilio_adapter_refuses_bad_signatures(client, gateway, venues, signatur
 
 def test_twilio_adapter_refuses_tampered_bodies(client, gateway, venues):
     url = "http://testserver" + reverse("directory:sms_incoming")
-    sig = adapters.twilio_signature(TWILIO_TOKEN, url, {"From": "+33639982222", "Body": "59000"})
-    response = post_twilio(client, {"From": "+33639982222", "Body": "62000"}, signature=sig)
+    signed = {"From": "+33639982222", "Body": "59000", "MessageSid": "SM" + "0" * 32}
+    sig = adapters.twilio_signature(TWILIO_TOKEN, url, signed)
+    response = post_twilio(client, {**signed, "Body": "62000"}, signature=sig)
     assert response.status_code == 403
 
 
@@ -352,7 +365,8 @@ def test_it_rate_limits_each_sender(client, gateway, venues):
     }
     # Another sender is not affected.
     assert "Lille" in post_generic(client, {"from": "+33639983333", "text": "59000"}).json()["reply"]
-    assert SmsExchange.objects.filter(rate_limited=True).count() == 2
+    # The « too many » notice is logged; the silent drop after it is not (issue 17).
+    assert SmsExchange.objects.filter(rate_limited=True).count() == 1
     assert SmsExchange.objects.filter(rate_limited=False).count() == 4
 
 
@@ -364,7 +378,7 @@ def test_it_never_stores_the_number_in_clear(client, gateway, venues):
             value = getattr(exchange, field)
             assert "39984444" not in value and "39985555" not in value
     assert SmsExchange.objects.filter(sender_hash=ratelimit.sender_hash("+33639984444")).count() == 1
-    assert ratelimit.sender_hash("+33639984444") == hashlib.sha256(b"sel-de-test+33639984444").hexdigest()
+    assert ratelimit.sender_hash("+33639984444") == hmac.new(b"secret-de-test", b"+33639984444", "sha256").hexdigest()
 
 
 def test_stats_count_exchanges_per_day_and_list_unanswered(client, gateway, venues):
@@ -384,13 +398,12 @@ def test_exchanges_are_logged_without_scenario_leak(venues):
 
 def test_replies_stay_french_whatever_the_gateway_language(client, gateway, venues):
     body = json.dumps({"from": "+33639987777", "text": "AIDE"}).encode()
-    signature = hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
     # The locale middleware activates the requested language in this thread: restore it after.
     with translation.override("fr"):
         response = client.post(
             reverse("directory:sms_incoming"),
             body,
             content_type="application/json",
-            headers={"X-Signature": signature, "Accept-Language": "en"},
+            headers={**stamp(body), "Accept-Language": "en"},
         )
     assert "code postal" in response.json()["reply"]

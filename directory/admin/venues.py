@@ -6,7 +6,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import connection
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -17,7 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from directory import enums
+from directory import actions, enums
 from directory.admin.base import RuleBasedHistoryAdmin, RuleBasedInline, is_backoffice_user, per_request
 from directory.models import Channel, ClosurePeriod, Structure, Venue
 from directory.text import fold
@@ -158,6 +158,10 @@ class QuickClosureForm(forms.Form):
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text=_("Laisser vide si la date de réouverture est inconnue."),
+    )
+    # Optional for clients that post without it: « Autre » then, as before.
+    reason = forms.ChoiceField(
+        label=_("Motif"), choices=enums.ClosureReason.choices, initial=enums.ClosureReason.OTHER, required=False
     )
     public_message = forms.CharField(
         label=_("Message au public"),
@@ -385,11 +389,8 @@ class VenueAdmin(RuleBasedHistoryAdmin):
         return queryset, False
 
     def save_model(self, request, obj, form, change):
-        # Editing an entry confirms it.
-        obj.verified_at = timezone.now()
-        obj.verified_by = request.user
-        obj.date_maj = timezone.localdate()
-        super().save_model(request, obj, form, change)
+        # Editing an entry confirms it (the shared write path: history, data version).
+        actions.save_venue(obj, request.user)
 
     # --- list columns --------------------------------------------------------------------
     @admin.display(description=_("statut"))
@@ -432,12 +433,7 @@ class VenueAdmin(RuleBasedHistoryAdmin):
     # --- actions -------------------------------------------------------------------------
     @admin.action(description=_("Confirmer que les informations sont à jour"), permissions=["verify"])
     def confirm_selected(self, request, queryset):
-        allowed = queryset.verifiable_by(request.user)
-        now = timezone.now()
-        count = 0
-        for venue in allowed:
-            venue.mark_verified(request.user, now)
-            count += 1
+        count = actions.confirm_venues(queryset.verifiable_by(request.user), request.user)
         self.message_user(
             request,
             gettext("%(count)d lieu(x) confirmé(s) à jour.") % {"count": count},
@@ -472,7 +468,7 @@ class VenueAdmin(RuleBasedHistoryAdmin):
             raise PermissionDenied
         change_url = reverse("admin:directory_venue_change", args=[venue.pk])
         if request.method == "POST":
-            venue.mark_verified(request.user)
+            actions.confirm_venue(venue, request.user)
             self.message_user(
                 request,
                 gettext("Merci : « %(name)s » est confirmé à jour.") % {"name": venue.name},
@@ -496,22 +492,18 @@ class VenueAdmin(RuleBasedHistoryAdmin):
         change_url = reverse("admin:directory_venue_change", args=[venue.pk])
         form = QuickClosureForm(request.POST or None, venue=venue, prefix="closure")
         if request.method == "POST" and form.is_valid():
-            with transaction.atomic():
-                closure = ClosurePeriod(
-                    venue=venue,
+            try:
+                closure = actions.declare_closure(
+                    venue,
+                    request.user,
                     starts_on=form.cleaned_data["starts_on"],
                     ends_on=form.cleaned_data["ends_on"],
+                    reason=form.cleaned_data["reason"],
                     public_message=form.cleaned_data["public_message"],
-                    created_by=request.user,
+                    open_channels=form.cleaned_data["open_channels"],
                 )
-                closure._history_user = request.user
-                try:
-                    closure.full_clean()
-                except ValidationError as error:
-                    form.add_error(None, error.messages)
-                else:
-                    closure.save()
-                    closure.open_channels.set(form.cleaned_data["open_channels"])
+            except ValidationError as error:
+                form.add_error(None, error.messages)
             if form.is_valid():
                 self.message_user(
                     request, gettext("Fermeture temporaire enregistrée : %(closure)s.") % {"closure": closure}
@@ -585,7 +577,7 @@ class VenuePartAdmin(RuleBasedHistoryAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         # Editing a part of the entry confirms the entry.
-        obj.venue.mark_verified(request.user)
+        actions.confirm_venue(obj.venue, request.user)
 
 
 @admin.register(Channel)

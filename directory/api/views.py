@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime
 import hashlib
 
-from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import http_date, parse_http_date_safe, quote_etag
@@ -23,24 +22,16 @@ from rest_framework import generics, serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 
 from directory import enums
 from directory.api.serializers import VenueDetailSerializer, VenueSerializer
+from directory.api.throttling import ApiThrottle
 from directory.cache import data_version
 from directory.filters import VenueFilter, with_page_prefetches
 from directory.models import Venue
 from directory.pagination import VenuePaginator
 
 CACHE_SECONDS = 60
-
-
-class ApiThrottle(AnonRateThrottle):
-    """Per client (IP address) limit, read at request time from ``REST_FRAMEWORK`` so it can be
-    tuned by the ``API_RATE_LIMIT`` environment variable (and in tests)."""
-
-    def get_rate(self):
-        return settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["anon"]
 
 
 class VenuePagination(PageNumberPagination):

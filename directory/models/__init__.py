@@ -1,8 +1,11 @@
 from directory.models.channels import Channel, ChannelCheck
+from directory.models.duplicates import LikelyDuplicate, VenueRedirect
 from directory.models.listing import VenueNameBucket
 from directory.models.people import DepartementStaff, Invitation, Membership
+from directory.models.ratelimits import RateCounter
 from directory.models.reports import FreshnessReminder, Report, SmsExchange
 from directory.models.search import SearchWord, VenueSearchEntry
+from directory.models.suggestions import Suggestion
 from directory.models.territories import Commune, CommuneAlias, Departement, Epci, Region
 from directory.models.venues import ClosurePeriod, Structure, Venue
 
@@ -17,13 +20,17 @@ __all__ = [
     "Epci",
     "FreshnessReminder",
     "Invitation",
+    "LikelyDuplicate",
     "Membership",
+    "RateCounter",
     "Region",
     "Report",
     "SearchWord",
     "SmsExchange",
     "Structure",
+    "Suggestion",
     "Venue",
     "VenueNameBucket",
+    "VenueRedirect",
     "VenueSearchEntry",
 ]

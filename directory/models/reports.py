@@ -1,5 +1,7 @@
 """Residents' reports, freshness reminders sent, SMS exchanges logged (without numbers)."""
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -75,17 +77,54 @@ class FreshnessReminder(models.Model):
         return f"{self.venue} — {self.sent_at:%d/%m/%Y}"
 
 
+class SmsExchangeQuerySet(models.QuerySet):
+    def readable_by(self, user):
+        """Exchanges ``user`` may read: about one of their départements (staff), every one
+        (superusers, who alone read those about no département)."""
+        from directory.models.people import DepartementStaff
+
+        codes = DepartementStaff.departements_of(user)
+        if codes is None:
+            return self
+        if not user.is_active:
+            return self.none()
+        return self.filter(departement_id__in=codes)
+
+    def with_text_older_than(self, days: int):
+        """Exchanges whose free text (what residents typed) and pseudonym must now go."""
+        cutoff = timezone.now() - datetime.timedelta(days=days)
+        return self.filter(created_at__lt=cutoff).exclude(query="", reply="", sender_hash="")
+
+    def erase_old_text(self, days: int) -> int:
+        """Blank the query, the reply and the sender pseudonym of exchanges older than ``days``
+        (``SMS_TEXT_RETENTION_DAYS``, run nightly by ``maintain_directory``); counts stay."""
+        return self.with_text_older_than(days).update(query="", reply="", sender_hash="")
+
+
 class SmsExchange(models.Model):
-    """An SMS look-up, logged for statistics. The sender is kept only as a salted hash."""
+    """An SMS look-up, logged for statistics. The sender is kept only as a keyed hash (a
+    pseudonym, ``directory/sms/ratelimit.py``), and only for ``SMS_TEXT_RETENTION_DAYS``."""
 
     created_at = models.DateTimeField(_("reçu le"), auto_now_add=True, db_index=True)
-    sender_hash = models.CharField(_("expéditeur (empreinte salée)"), max_length=64, db_index=True)
+    sender_hash = models.CharField(_("expéditeur (pseudonyme)"), max_length=64, blank=True, db_index=True)
     adapter = models.CharField(_("passerelle"), max_length=20)
-    query = models.CharField(_("demande"), max_length=200)
-    reply = models.TextField(_("réponse envoyée"))
+    query = models.CharField(_("demande"), max_length=200, blank=True)
+    reply = models.TextField(_("réponse envoyée"), blank=True)
     answered = models.BooleanField(_("avec réponse"), default=False)
     venues_count = models.PositiveSmallIntegerField(_("lieux proposés"), default=0)
     rate_limited = models.BooleanField(_("limitée"), default=False)
+    # The département the message asked about: its staff read the exchange (superusers read the
+    # ones about no département).
+    departement = models.ForeignKey(
+        "directory.Departement",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("département"),
+    )
+
+    objects = SmsExchangeQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("échange SMS")

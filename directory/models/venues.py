@@ -27,7 +27,7 @@ from simple_history.models import HistoricalRecords
 from directory import enums
 from directory.models.search import QueryWord, look_alikes
 from directory.models.territories import Commune
-from directory.text import fold
+from directory.text import fold, validate_no_invisible_characters
 
 pivot_validator = RegexValidator(
     r"^[a-zA-Z0-9]{9,14}$",
@@ -253,6 +253,16 @@ class VenueQuerySet(models.QuerySet):
     def fresh(self, now=None):
         return self.filter(verified_at__gte=Venue.freshness_cutoff(now))
 
+    def hidden_as_unverified(self, now=None):
+        """Venues nobody confirmed for ``FRESHNESS_HIDE_AFTER_DAYS`` (never confirmed: since
+        they were created or imported): out of the default results until someone confirms."""
+        cutoff = Venue.hiding_cutoff(now)
+        return self.filter(Q(verified_at__lt=cutoff) | Q(verified_at__isnull=True, created_at__lt=cutoff))
+
+    def shown_by_default(self, now=None):
+        cutoff = Venue.hiding_cutoff(now)
+        return self.exclude(Q(verified_at__lt=cutoff) | Q(verified_at__isnull=True, created_at__lt=cutoff))
+
     # --- search and distance ----------------------------------------------------------------
     def search(self, text: str):
         """Accent- and typo-tolerant search on name, commune, postal code and structure, plus
@@ -399,7 +409,7 @@ class Venue(models.Model):
     )
     source = models.CharField(_("source"), max_length=200, blank=True)
     pivot = models.CharField(_("pivot (SIRET ou RNA)"), max_length=14, validators=[pivot_validator])
-    name = models.CharField(_("nom"), max_length=250)
+    name = models.CharField(_("nom"), max_length=250, validators=[validate_no_invisible_characters])
     slug = models.SlugField(_("identifiant d'URL"), max_length=80, unique=True, blank=True)
     structure = models.ForeignKey(
         Structure, models.PROTECT, related_name="venues", verbose_name=_("structure"), null=True, blank=True
@@ -443,9 +453,13 @@ class Venue(models.Model):
     date_maj = models.DateField(_("date de mise à jour (standard)"), default=datetime.date.today)
 
     # What this product adds.
+    # ``db_default`` too: rows written outside the ORM (COPY in bulk loads, the benchmark's
+    # builder) that do not name the column get "" instead of violating NOT NULL.
     staff_comment = models.TextField(
         _("commentaire interne"),
         blank=True,
+        default="",
+        db_default="",
         help_text=_("Pour l'équipe seulement, jamais publié (ex. « commentaire » de la liste France Services)."),
     )
     service_area = models.CharField(
@@ -570,6 +584,8 @@ class Venue(models.Model):
             ),
             # Staleness lists and reminders.
             models.Index(fields=["verified_at"], name="venue_verified_at"),
+            # Venues never confirmed, by age: « is any venue hidden as unverified? » on each list.
+            models.Index(fields=["created_at"], condition=Q(verified_at__isnull=True), name="venue_never_verified"),
             GinIndex(fields=["typologie"], name="venue_typologie_gin"),
             GinIndex(fields=["services"], name="venue_services_gin"),
             GinIndex(fields=["publics"], name="venue_publics_gin"),
@@ -654,9 +670,30 @@ class Venue(models.Model):
         now = now or timezone.now()
         return now - datetime.timedelta(days=settings.FRESHNESS_THRESHOLD_DAYS)
 
+    @staticmethod
+    def hiding_cutoff(now=None):
+        now = now or timezone.now()
+        return now - datetime.timedelta(days=settings.FRESHNESS_HIDE_AFTER_DAYS)
+
     @property
     def is_stale(self) -> bool:
         return self.verified_at is None or self.verified_at < Venue.freshness_cutoff()
+
+    @property
+    def last_checked_at(self):
+        """When the information was last confirmed; never confirmed: when it was entered."""
+        return self.verified_at or self.created_at
+
+    @property
+    def unverified_since(self) -> datetime.date | None:
+        """The date residents read in « Informations non vérifiées depuis le … », once stale."""
+        checked = self.last_checked_at
+        return timezone.localdate(checked) if self.is_stale and checked else None
+
+    @property
+    def is_hidden_as_unverified(self) -> bool:
+        checked = self.last_checked_at
+        return bool(checked) and checked < Venue.hiding_cutoff()
 
     def _closure_list(self):
         # Result cards read closures from the page's own query (``listed_closures``, set by
@@ -761,9 +798,10 @@ class Venue(models.Model):
         return self.history.select_related("history_user").order_by("-history_date", "-history_id").first()
 
     def mark_verified(self, user, when=None):
-        self.verified_at = when or timezone.now()
-        self.verified_by = user if user and user.is_authenticated else None
-        Venue.objects.filter(pk=self.pk).update(verified_at=self.verified_at, verified_by=self.verified_by)
+        # The shared write path: a history row and a new public data version.
+        from directory.actions import confirm_venue
+
+        confirm_venue(self, user, when=when)
 
 
 def _serving_ids_sql(codes_sql: str, codes_params: list, postal_code: str = "") -> RawSQL:

@@ -21,7 +21,7 @@ import io
 import logging
 import os
 import secrets
-import tempfile
+import stat
 import time
 from pathlib import Path
 
@@ -47,8 +47,16 @@ logger = logging.getLogger(__name__)
 
 
 def upload_dir() -> Path:
-    path = Path(getattr(settings, "IMPORT_UPLOAD_DIR", "") or Path(tempfile.gettempdir()) / "gll-imports")
+    """The private directory of kept uploads (``IMPORT_UPLOAD_DIR``, by default under var/):
+    a real directory owned by this process's user, mode 0700. A shared temporary directory let
+    other local users predict, pre-create or read it (files were world-readable)."""
+    path = Path(settings.IMPORT_UPLOAD_DIR or Path(settings.BASE_DIR) / "var" / "imports")
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    info = path.lstat()
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
+        raise PermissionError(f"{path} n'est pas un dossier privé de ce compte : import refusé.")
+    if stat.S_IMODE(info.st_mode) != 0o700:
+        path.chmod(0o700)
     return path
 
 
@@ -89,7 +97,7 @@ def purge_old_files(directory: Path, patterns=KEPT_SUFFIXES, keep_seconds: int =
 def private_file(path: Path):
     """A new file only its owner can read (the directory is 0700 too): uploads and rejects hold
     other people's data."""
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     return os.fdopen(descriptor, "wb")
 
 

@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from directory import enums
 from directory.models import Channel, ClosurePeriod, Venue
-from directory.opendata import standard
+from directory.opendata import csvsafe, standard
 
 CHUNK_SIZE = 2000
 PROFILES = ("standard", "rich")
@@ -295,7 +295,8 @@ def stream_csv(profile: str = "standard", queryset=None) -> Iterator[str]:
         values = [row[column] for column in columns]
         for i, column in special:
             values[i] = _csv_value(column, values[i])
-        yield writer.writerow(values)
+        # No cell may start a spreadsheet formula (the importer takes the apostrophe off again).
+        yield writer.writerow([csvsafe.neutralise(value) for value in values])
 
 
 def _json_value(column: str, value):

@@ -51,10 +51,11 @@ from directory.cache import bump_data_version
 from directory.channels import FACEBOOK_DOMAINS, get_kind, host_matches, normalise_url
 from directory.hours import parse as parse_hours
 from directory.models import Channel, Commune, DepartementStaff, Venue, listing
-from directory.opendata import france_services, standard
+from directory.opendata import csvsafe, france_services, standard
 from directory.opendata.copy import copy_insert_values
 from directory.opendata.exporter import STANDARD_VALUES, default_source
 from directory.territories import CommuneIndex
+from directory.text import invisible_characters
 
 BATCH_SIZE = 1000
 PROGRESS_MIN_BYTES = 1_000_000
@@ -70,6 +71,8 @@ UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 # Columns the rejects file adds in front of the original ones; ignored when it is imported again.
 REJECT_COLUMNS = ("ligne_origine", "motifs_refus")
 DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+FRENCH_DATE_PATTERN = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+DATETIME_PATTERN = re.compile(r"^(\d{4}-\d{2}-\d{2})[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
 NUMBER_PATTERN = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
 # Venue attributes an import sets (the rest — structure, closures, service area, freshness —
@@ -248,6 +251,7 @@ class Source:
         self.header: list[str] = []
         self.raw_header: list[str] = []
         self.delimiter = ","
+        self.list_separator = standard.SEPARATOR
         self.row_label = gettext_noop("Ligne")
 
     def check(self, max_bytes: int) -> None:
@@ -307,7 +311,8 @@ class Source:
                             values,
                         )
                         continue
-                    yield line, dict(zip(self.header, values, strict=True)), values
+                    # Undo the exporter's formula neutralisation: the round trip stays exact.
+                    yield line, dict(zip(self.header, map(csvsafe.restore, values), strict=True)), values
             except UnicodeDecodeError as error:
                 raise ImportAborted(_encoding_message(error)) from None
             except csv.Error as error:
@@ -344,17 +349,20 @@ class Source:
             if isinstance(item, dict):
                 header.update(dict.fromkeys(item))
         self.header = self.raw_header = list(header)
+        # A JSON list becomes the text of a multi-valued cell: joined with the separator its
+        # version splits on (« ; » in v0.1, « | » in v1.0.2).
+        self.list_separator = standard.SEPARATOR_V0 if standard.is_v0_header(self.header) else standard.SEPARATOR
         for number, item in enumerate(data, start=1):
             if not isinstance(item, dict):
                 yield number, {"__width__": _("chaque enregistrement doit être un objet JSON")}, item
                 continue
             try:
-                yield number, {key: _json_text(value) for key, value in item.items()}, item
+                yield number, {key: _json_text(value, self.list_separator) for key, value in item.items()}, item
             except (RecursionError, ValueError):
                 yield number, {"__width__": _("valeur illisible (imbriquée trop profondément ou trop longue)")}, item
 
 
-def _json_text(value) -> str:
+def _json_text(value, separator: str = standard.SEPARATOR) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -363,7 +371,7 @@ def _json_text(value) -> str:
         return repr(value)
     if isinstance(value, list):
         # One level: the standard's lists hold plain values; anything deeper is shown as JSON.
-        return standard.SEPARATOR.join(_json_scalar(v) for v in value)
+        return separator.join(_json_scalar(v) for v in value)
     if isinstance(value, dict):
         return json.dumps(value, ensure_ascii=False)
     return str(value)
@@ -375,14 +383,14 @@ def _json_scalar(value) -> str:
     return _json_text(value)
 
 
-def json_cells(header: list[str], item) -> list[str]:
+def json_cells(header: list[str], item, separator: str = standard.SEPARATOR) -> list[str]:
     """A JSON record as the cells of ``header`` (for the rejects file)."""
     if not isinstance(item, dict):
         return ["" for _column in header]
     cells = []
     for column in header:
         try:
-            cells.append(_json_text(item.get(column)))
+            cells.append(_json_text(item.get(column), separator))
         except (RecursionError, ValueError):
             cells.append("")
     return cells
@@ -420,11 +428,15 @@ class RejectsWriter:
         if self._source.format == "csv":
             cells = [raw[i] for i in self._keep if i < len(raw)] if len(raw) == len(self._source.header) else raw
         else:
-            cells = json_cells([self._source.header[i] for i in self._keep], raw)
+            cells = json_cells([self._source.header[i] for i in self._keep], raw, self._source.list_separator)
         shown = reasons[:MAX_REASONS_PER_ROW]
         if len(reasons) > MAX_REASONS_PER_ROW:
             shown.append(_("… et %(count)s autres") % {"count": len(reasons) - MAX_REASONS_PER_ROW})
-        self._writer.writerow([line, " ; ".join(shown), *(printable(cell) for cell in cells)])
+        # Opened in a spreadsheet like the exports, so formula-like cells are neutralised the
+        # same way; reading the file back restores them (csvsafe.restore in _csv_rows).
+        self._writer.writerow(
+            [line, csvsafe.neutralise(" ; ".join(shown)), *(csvsafe.neutralise(printable(c)) for c in cells)]
+        )
         self.count += 1
 
     def close(self, discard: bool = False) -> None:
@@ -516,6 +528,13 @@ class LieuxImporter:
             self.report.add_error(Problem(None, "", "", str(error)))
         return self.report
 
+    @functools.cached_property
+    def duplicates(self):
+        # Likely duplicates (``directory/duplicates.py``): a warning per row, pairs for staff.
+        from directory.duplicates import ImportDuplicates
+
+        return ImportDuplicates()
+
     @property
     def communes(self) -> CommuneIndex:
         if self._communes is None:
@@ -550,6 +569,7 @@ class LieuxImporter:
         self._settle(pending)
         if not self.report.error_count and self.report.rows == 0:
             self.report.add_error(Problem(None, "", "", _("Le fichier ne contient aucun lieu.")))
+        self.duplicates.warn(self._warn)
 
     def _settle(self, pending) -> None:
         """Rights of a batch of rows, then each row to the spool (valid) or the rejects file,
@@ -561,6 +581,7 @@ class LieuxImporter:
             reasons = self._row_reasons.pop(line, None)
             if normal is not None and reasons is None:
                 self.report.rows += 1
+                self.duplicates.add(normal)
                 if self._count_inline:
                     accepted.append(normal)
                 elif self.skip_invalid or not self.report.error_count:
@@ -730,6 +751,17 @@ class LieuxImporter:
                 )
             values[attribute] = value
 
+        # The model's validator (directory/text.py) does not run on bulk writes: same rule here.
+        hidden = invisible_characters(values["name"])
+        if hidden:
+            self._error(
+                line,
+                "nom",
+                values["name"],
+                _("caractère invisible ou qui inverse le sens d'écriture (%(characters)s) : retirez-le")
+                % {"characters": ", ".join(hidden)},
+            )
+
         pivot = values["pivot"]
         if pivot and not standard.PIVOT_PATTERN.match(pivot):
             self._error(line, "pivot", pivot, _("le pivot doit être un SIRET (14 chiffres), un SIREN ou un RNA"))
@@ -779,12 +811,7 @@ class LieuxImporter:
         date_text = get("date_maj", "")
         values["date_maj"] = None
         if date_text:
-            try:
-                if not DATE_PATTERN.match(date_text):
-                    raise ValueError
-                values["date_maj"] = datetime.date.fromisoformat(date_text)
-            except ValueError:
-                self._error(line, "date_maj", date_text, _("date invalide (format attendu : AAAA-MM-JJ)"))
+            values["date_maj"] = self._date(line, date_text)
 
         for vocabulary in standard.VOCABULARIES:
             text = get(vocabulary.column, "")
@@ -828,6 +855,26 @@ class LieuxImporter:
             commune_name=commune_name,
             departement=departement,
         )
+
+    def _date(self, line, text) -> datetime.date | None:
+        """``date_maj``: AAAA-MM-JJ; also, with a warning, JJ/MM/AAAA (what a French spreadsheet
+        writes back when a rejects file is fixed and saved) and a date-time (the date is kept)."""
+        try:
+            if DATE_PATTERN.match(text):
+                return datetime.date.fromisoformat(text)
+            if match := FRENCH_DATE_PATTERN.match(text):
+                day, month, year = (int(g) for g in match.groups())
+                date = datetime.date(year, month, day)
+                self._warn(line, "date_maj", text, _("date JJ/MM/AAAA lue comme le %(date)s") % {"date": date})
+                return date
+            if match := DATETIME_PATTERN.match(text):
+                date = datetime.date.fromisoformat(match.group(1))
+                self._warn(line, "date_maj", text, _("date et heure : seule la date est gardée"))
+                return date
+        except ValueError:
+            pass
+        self._error(line, "date_maj", text, _("date invalide (format attendu : AAAA-MM-JJ)"))
+        return None
 
     def _coordinate(self, line, column, text, bound):
         if not text:
@@ -960,6 +1007,7 @@ class LieuxImporter:
             values["channel_kinds"] = sorted({kind for _field, kind, _value in normal.channels})
             new_rows.append(values)
         new_ids = copy_insert_values(Venue, new_rows, user=user, change_reason="import")
+        self.duplicates.record(new_ids, to_create)
         changed = []
         for venue, normal in to_update:
             for attribute, value in normal.values.items():

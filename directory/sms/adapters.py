@@ -1,7 +1,9 @@
 """Gateway adapters: read the sender and the text, check the signature, format the reply.
 
-Generic: JSON ``{"from": …, "text": …}`` signed with ``X-Signature: <hex HMAC-SHA256(secret,
-raw body)>`` (``sha256=`` prefix accepted), reply JSON ``{"reply": …}``.
+Generic: JSON ``{"from": …, "text": …}`` with ``X-Timestamp`` (Unix seconds) and ``X-Nonce``
+(8 to 64 letters, digits, ``-`` or ``_``), signed with ``X-Signature: <hex HMAC-SHA256(secret,
+"<timestamp>.<nonce>." + raw body)>`` (``sha256=`` prefix accepted), reply JSON ``{"reply": …}``.
+The view refuses a timestamp too far from now and a nonce already seen (replays).
 Twilio: form fields ``From``/``Body`` signed with ``X-Twilio-Signature`` = base64(HMAC-SHA1(auth
 token, URL + sorted parameters)), reply TwiML.
 """
@@ -12,6 +14,7 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 from xml.sax.saxutils import escape  # nosec B406: escapes XML we write; nothing is parsed
@@ -34,6 +37,25 @@ def generic_signature(secret: str, body: bytes) -> str:
     return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
+NONCE = re.compile(r"[A-Za-z0-9_-]{8,64}")
+
+
+def signed_message(body: bytes, timestamp: str, nonce: str) -> bytes:
+    """What the generic signature covers: the timestamp and the nonce, then the raw body."""
+    return f"{timestamp}.{nonce}.".encode("ascii") + body
+
+
+def read_stamp(timestamp: str | None, nonce: str | None, now: float, max_age: int) -> tuple[str, str] | None:
+    """The (timestamp, nonce) headers when well formed and the timestamp within ``max_age``
+    seconds of ``now``; None otherwise."""
+    timestamp, nonce = (timestamp or "").strip(), (nonce or "").strip()
+    if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12 and NONCE.fullmatch(nonce)):
+        return None
+    if abs(now - int(timestamp)) > max_age:
+        return None
+    return timestamp, nonce
+
+
 def verify_generic(secret: str, body: bytes, header: str | None) -> bool:
     if not secret or not header:
         return False
@@ -46,7 +68,8 @@ def verify_generic(secret: str, body: bytes, header: str | None) -> bool:
 def parse_generic(body: bytes) -> Incoming:
     try:
         data = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        # RecursionError: JSON nested thousands deep (json's C parser recurses per level).
         raise BadRequest("Corps JSON illisible.") from None
     if not isinstance(data, dict) or not isinstance(data.get("from"), str):
         raise BadRequest("Champ « from » manquant.")
@@ -101,6 +124,14 @@ def parse_twilio(params) -> Incoming:
     if not sender:
         raise BadRequest("Champ « From » manquant.")
     return Incoming(sender, params.get("Body", ""))
+
+
+def twilio_message_id(params) -> str:
+    """Twilio's ``MessageSid``, signed with the rest: the nonce that tells a replay."""
+    sid = (params.get("MessageSid") or params.get("SmsSid") or "").strip()
+    if not NONCE.fullmatch(sid):
+        raise BadRequest("Champ « MessageSid » manquant.")
+    return sid
 
 
 def twiml_response(reply: str) -> str:

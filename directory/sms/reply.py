@@ -77,6 +77,8 @@ class Reply:
     answered: bool = False
     venues_count: int = 0
     query: Query = field(default_factory=lambda: Query("help"))
+    # The département the message was about (None: help, unknown place): who may read the exchange.
+    departement_id: str | None = None
 
 
 def parse(text: str) -> Query:
@@ -258,7 +260,12 @@ def build_reply(text: str, now: datetime.datetime | None = None) -> Reply:
         )
         if not communes:
             message = _("Code postal %(code)s inconnu.") % {"code": query.term}
-            return Reply(fit(f"{message} {contact_line(departement_for_postal_code(query.term))}"), query=query)
+            departement = departement_for_postal_code(query.term)
+            return Reply(
+                fit(f"{message} {contact_line(departement)}"),
+                query=query,
+                departement_id=departement.pk if departement else None,
+            )
         place = f"{communes[0].name} ({query.term})" if len(communes) == 1 else query.term
     else:
         commune = find_commune(query.term)
@@ -281,10 +288,16 @@ def build_reply(text: str, now: datetime.datetime | None = None) -> Reply:
             message = _("Aucun lieu ouvert aujourd'hui et joignable par téléphone près de %(place)s.")
         else:
             message = _("Aucun lieu joignable par téléphone près de %(place)s.")
-        return Reply(fit(f"{message % {'place': place}} {contact_line(communes[0].departement)}"), query=query)
+        return Reply(
+            fit(f"{message % {'place': place}} {contact_line(communes[0].departement)}"),
+            query=query,
+            departement_id=communes[0].departement_id,
+        )
 
     for name_chars in (NAME_MAX_CHARS, 30, 20):
         reply = _render(place, entries, name_chars)
         if gsm7.septets(reply) <= gsm7.MAX_SEPTETS:
             break
-    return Reply(fit(reply), answered=True, venues_count=len(entries), query=query)
+    return Reply(
+        fit(reply), answered=True, venues_count=len(entries), query=query, departement_id=communes[0].departement_id
+    )

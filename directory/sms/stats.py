@@ -11,11 +11,13 @@ from django.utils import timezone
 from directory.models import SmsExchange
 
 
-def daily_counts(days: int = 30):
-    """[{"day", "total", "answered_count", "unanswered_count", "rate_limited_count"}], newest first."""
+def daily_counts(days: int = 30, exchanges=None):
+    """[{"day", "total", "answered_count", "unanswered_count", "rate_limited_count"}], newest
+    first, of ``exchanges`` (every exchange by default; the admin gives the reader's own)."""
     since = timezone.now() - datetime.timedelta(days=days)
+    exchanges = SmsExchange.objects.all() if exchanges is None else exchanges
     return (
-        SmsExchange.objects.filter(created_at__gte=since)
+        exchanges.filter(created_at__gte=since)
         .annotate(day=TruncDate("created_at"))
         .values("day")
         .annotate(

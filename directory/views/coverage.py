@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET
 from directory import coverage, coverage_maps
 from directory.cache import data_version
 from directory.models import Commune, Departement, DepartementStaff, Epci, Region, Venue
+from directory.opendata import csvsafe
 from directory.templatetags.coverage_tags import spreadsheet_number
 
 CODE_RE = re.compile(r"^[0-9A-Za-z]{1,9}$")
@@ -152,7 +153,10 @@ def _export(fmt, filename, header, rows, sheet_name):
     writer = csv.writer(response, delimiter=";" if french else ",")
     writer.writerow(header)
     for row in rows:
-        writer.writerow([spreadsheet_number(c) if french else c for c in row])
+        # Territory and venue names must not run as spreadsheet formulas (csvsafe).
+        writer.writerow(
+            [csvsafe.neutralise(c) if isinstance(c, str) else spreadsheet_number(c) if french else c for c in row]
+        )
     return response
 
 

@@ -3,13 +3,13 @@ streamed so a national file costs no memory, with conditional-GET headers so re-
 an unchanged directory cost nothing."""
 
 import hashlib
+import itertools
 import re
 import secrets
 from pathlib import Path
 
 from django import forms
 from django.conf import settings
-from django.core.cache import cache
 from django.http import FileResponse, Http404, HttpResponseNotModified, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -44,6 +44,15 @@ def _etag(name: str) -> str:
     return quote_etag(hashlib.sha256(f"{data_version()}:{name}".encode()).hexdigest()[:32])
 
 
+def _started(chunks):
+    """The stream with its first venue already read: when the database is down, the first query
+    fails here, in the view, and the middleware answers its 503 page. Streamed first, the header
+    row (or « [ ») went out with a 200 and the current ETag, and harvesters kept the truncated
+    file as current."""
+    head = list(itertools.islice(chunks, 2))  # the header row (or « [ »), then the first venue
+    return itertools.chain(head, chunks)
+
+
 @require_safe
 def download(request, name):
     if name not in DOWNLOADS:
@@ -53,7 +62,7 @@ def download(request, name):
     if etag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
         response = HttpResponseNotModified()
     else:
-        response = StreamingHttpResponse(exporter.stream(fmt, profile), content_type=CONTENT_TYPES[fmt])
+        response = StreamingHttpResponse(_started(exporter.stream(fmt, profile)), content_type=CONTENT_TYPES[fmt])
         response["Content-Disposition"] = f'attachment; filename="{name}"'
     response["ETag"] = etag
     response["Cache-Control"] = f"public, max-age={MAX_AGE}"
@@ -113,18 +122,13 @@ def validator_dir() -> Path:
 
 
 def take_validator_slot(request) -> bool:
-    """Count one check for this client (hashed address, as the report form does); False when
-    over ``VALIDATOR_RATE_LIMIT_PER_HOUR``: a check costs seconds of CPU."""
-    address = request.META.get("REMOTE_ADDR", "")
-    digest = hashlib.sha256(f"{settings.SECRET_KEY}:{address}".encode()).hexdigest()[:32]
-    key = f"validator-rate:{digest}"
-    cache.add(key, 0, 3600)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, 3600)
-        count = 1
-    return count <= settings.VALIDATOR_RATE_LIMIT_PER_HOUR
+    """Count one check for this client; False when over ``VALIDATOR_RATE_LIMIT_PER_HOUR`` (a check
+    costs seconds of CPU). Same atomic counters as the report form (``directory/ratelimit.py``):
+    no visitor can evict them, and concurrent checks are counted exactly."""
+    from directory import ratelimit
+
+    hit = ratelimit.hit("validator", ratelimit.client_key(request), 3600)
+    return hit.count <= settings.VALIDATOR_RATE_LIMIT_PER_HOUR
 
 
 def _render_validator(request, form, status=200, **context):

@@ -16,7 +16,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -26,7 +25,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from directory import enums, hours
+from directory import actions, enums, hours
 from directory.channels import MAX_TEXT_LENGTH, OFFLINE_KINDS, display_phone, get_kind
 from directory.models import Channel, ClosurePeriod, Commune, Epci, Venue
 
@@ -99,6 +98,65 @@ def online_channels(venue) -> list:
     return [c for c in venue.channels.all() if c.kind not in OFFLINE_KINDS]
 
 
+# Online channels a passer-by joins from paper: each gets its own QR code and short address.
+QR_KINDS = (Kind.WHATSAPP, Kind.FACEBOOK, Kind.VIDEO_CLASS)
+POSTER_MAX_QR = 3
+
+
+def needs_qr(channel) -> bool:
+    if channel.kind == Kind.WHATSAPP:
+        return channel.value.startswith("https://")  # a group invitation, not a number
+    return channel.kind in QR_KINDS
+
+
+def short_address(url: str, limit: int = 40) -> str:
+    """``https://www.facebook.com/groups/entraide`` → ``facebook.com/groups/entraide``: what
+    fits on a line and can be typed."""
+    text = re.sub(r"^https?://(www\.)?", "", url).rstrip("/")
+    return _shorten(text, limit)
+
+
+def qr_entry(channel) -> dict:
+    titles = {
+        Kind.WHATSAPP: _("Groupe WhatsApp"),
+        Kind.FACEBOOK: _("Facebook"),
+        Kind.VIDEO_CLASS: _("Classe en visio"),
+    }
+    title = channel.label or titles[channel.kind]
+    return {
+        "channel": channel,
+        "title": title,
+        "address": short_address(channel.value),
+        "qr": qr_svg(channel.value, _("QR code : %(title)s, %(url)s") % {"title": title, "url": channel.value}),
+    }
+
+
+def nearest_open_alternative(venue, today):
+    """The closest venue open today (by straight line; without coordinates, one serving the same
+    commune), with its phone and SMS channels: what a closed venue's poster points to."""
+    candidates = (
+        Venue.objects.open_on(today)
+        .exclude(pk=venue.pk)
+        .select_related("commune")
+        .prefetch_related(Prefetch("channels", queryset=Channel.objects.filter(kind__in=[Kind.PHONE, Kind.SMS])))
+    )
+    if venue.latitude is not None and venue.longitude is not None:
+        candidates = candidates.near(venue.latitude, venue.longitude).order_by("distance_order")
+    else:
+        candidates = candidates.serving(venue.commune).order_by("name", "pk")
+    return candidates.first()
+
+
+def message_size(detail: str) -> str:
+    """The status and the closure message share the largest type; a longer message gets a
+    smaller one so that it still fits (the numbers never get bigger than it)."""
+    if len(detail) <= 90:
+        return "message-short"
+    if len(detail) <= 180:
+        return "message-medium"
+    return "message-long"
+
+
 def qr_svg(url: str, label: str) -> str:
     """Inline SVG of a QR code: no style attribute (the CSP forbids them); size set by CSS."""
     svg = segno.make(url, error="m").svg_inline(omitsize=True, svgclass="qr-code", lineclass="qr-line", border=2)
@@ -141,14 +199,21 @@ def _signage_text(venue, today: datetime.date | None) -> str:
     return text
 
 
-def _density(offline, online_count: int, week_rows: int, detail: str, name: str) -> str:
+def _density(
+    offline, online_count: int, week_rows: int, detail: str, name: str, groups: int = 0, extra: int = 0
+) -> str:
     """A class picked from how much the poster holds (in rough lines of large type), so one
-    A4 page always suffices; the print CSS shrinks type step by step."""
+    A4 page always suffices; the print CSS shrinks type step by step. The closure message is
+    counted at its own size (``message_size``: about 22, 28 or 38 characters a line)."""
     load = sum(
         2 + len(c.display_value) // 50 + bool(c.availability) + len(c.availability) // 60 + bool(c.label)
         for c in offline
     )
-    load += (online_count + 1) // 2 + (4 if week_rows else 0) + len(detail) // 90 + (1 if len(name) > 45 else 0)
+    per_line = {"message-short": 22, "message-medium": 28, "message-long": 38}[message_size(detail)]
+    load += (online_count + 1) // 2 + (4 if week_rows else 0) + (1 if len(name) > 45 else 0)
+    load += (len(detail) + per_line - 1) // per_line * 3 // 2
+    # A row of QR codes takes about seven lines of large type; the alternative and the SMS line five and one.
+    load += (7 if groups else 0) + extra
     if load <= 9:
         return "density-low"
     if load <= 15:
@@ -164,16 +229,25 @@ def venue_poster(request, slug):
     if request.method == "POST":
         return _publish_signage(request, venue, today)
     headline, detail = status_lines(venue, today)
+    detail = _shorten(detail, 300)
     offline, during_closure = offline_channels(venue, today)
-    online = online_channels(venue)
+    online_all = online_channels(venue)
+    with_qr = [c for c in online_all if needs_qr(c)]
+    online = [c for c in online_all if not needs_qr(c)]
     status = venue.status_on(today)
     week = hours.week(venue.opening_hours, today) if status == enums.VenueStatus.OPEN else []
     url = settings.SITE_URL + venue.get_absolute_url()
+    alternative = nearest_open_alternative(venue, today) if status != enums.VenueStatus.OPEN else None
     context = {
+        "groups": [qr_entry(c) for c in with_qr[:POSTER_MAX_QR]],
+        "groups_more": max(0, len(with_qr) - POSTER_MAX_QR),
+        "alternative": alternative,
+        "sms_lookup": display_phone(settings.SMS_LOOKUP_NUMBER) if settings.SMS_LOOKUP_NUMBER else "",
+        "message_size": message_size(detail),
         "venue": venue,
         "status": status,
         "headline": headline,
-        "detail": _shorten(detail, 300),
+        "detail": detail,
         "offline": offline[:POSTER_MAX_OFFLINE],
         "offline_more": max(0, len(offline) - POSTER_MAX_OFFLINE),
         "during_closure": during_closure,
@@ -181,10 +255,17 @@ def venue_poster(request, slug):
         "online_more": max(0, len(online) - POSTER_MAX_ONLINE),
         "week": week,
         "url": url,
+        "url_short": short_address(url, 60),
         "qr": qr_svg(url, _("QR code vers la fiche du lieu : %(url)s") % {"url": url}),
         "printed_on": today,
         "density": _density(
-            offline[:POSTER_MAX_OFFLINE], min(len(online), POSTER_MAX_ONLINE), len(week), detail, venue.name
+            offline[:POSTER_MAX_OFFLINE],
+            min(len(online), POSTER_MAX_ONLINE),
+            len(week),
+            detail,
+            venue.name,
+            groups=min(len(with_qr), POSTER_MAX_QR),
+            extra=bool(alternative) * 5 + bool(settings.SMS_LOOKUP_NUMBER),
         ),
         "name_size": "name-long" if len(venue.name) > 45 else "name-short",
         "can_edit": venue.can_edit(request.user),
@@ -207,16 +288,7 @@ def _publish_signage(request, venue, today):
         return redirect("directory:venue_poster", slug=venue.slug)
     with translation.override("fr"):
         label = str(SIGNAGE_LABEL)
-    with transaction.atomic():
-        channel = venue.channels.select_for_update().filter(kind=Kind.SIGNAGE, label=label).first()
-        if channel is None:
-            Channel.objects.create(
-                venue=venue, kind=Kind.SIGNAGE, value=value, label=label, scenario=enums.AccessScenario.OFFLINE
-            )
-        else:
-            channel.value = value
-            channel.scenario = enums.AccessScenario.OFFLINE
-            channel.save(update_fields=["value", "scenario", "updated_at"])
+    actions.publish_signage(venue, request.user, value=value, label=label)
     messages.success(request, _("Le texte de l'affiche est publié comme canal « Affichage à l'entrée » du lieu."))
     return redirect("directory:venue_poster", slug=venue.slug)
 

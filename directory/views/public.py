@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import functools
 import hashlib
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.postgres.expressions import ArraySubquery
 from django.core.cache import cache
 from django.core.paginator import EmptyPage
 from django.db.models import OuterRef
-from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -27,7 +28,7 @@ from directory import hours
 from directory.cache import data_version_with
 from directory.enums import AccessScenario, Service, ServiceArea
 from directory.filters import VenueFilter, json_rows, with_page_prefetches
-from directory.models import Channel, ClosurePeriod, Commune, Venue
+from directory.models import Channel, ClosurePeriod, Commune, Venue, VenueRedirect
 from directory.pagination import VenuePaginator
 from directory.presenters import closures_of, sheet_channels, venue_cards
 from directory.text import fold
@@ -35,19 +36,48 @@ from directory.text import fold
 # --- page cache ------------------------------------------------------------------------------
 
 
-def page_cache_key(request) -> str:
-    """The day (status « today »), the language and the full path with its query string. The
-    data version is stored with the page and checked on every read (``cache_public_page``)."""
-    path = hashlib.sha256(request.get_full_path().encode("utf-8", "surrogatepass")).hexdigest()
+# What may vary a cached page: the parameters each page reads, nothing else. A request with any
+# other parameter (utm_…, a typo, a cache-buster) is answered but not cached, so visitors cannot
+# grow the cache's key space with parameters no page reads.
+LIST_CACHE_PARAMETERS = frozenset(VenueFilter.base_filters) | {"page"}
+DETAIL_CACHE_PARAMETERS = frozenset({"scenario"})
+MAX_CACHED_QUERY = 300
+MAX_CACHED_PAGE = 10_000
+
+
+def normalised_query(request, allowed) -> str | None:
+    """The query string in one canonical form (names sorted, values in their order, page number
+    as an integer), or None when the page must not be cached."""
+    pairs = []
+    for name, values in request.GET.lists():
+        if name not in allowed:
+            return None
+        for value in values:
+            if name == "page":
+                if not value.isascii() or not value.isdigit() or not 1 <= int(value) <= MAX_CACHED_PAGE:
+                    return None
+                value = str(int(value))
+            pairs.append((name, value))
+    query = urlencode(sorted(pairs))
+    return query if len(query) <= MAX_CACHED_QUERY else None
+
+
+def page_cache_key(request, query: str) -> str:
+    """The day (status « today »), the language, the path and the normalised query. The data
+    version is stored with the page and checked on every read (``cache_public_page``)."""
+    path = hashlib.sha256(f"{request.path}?{query}".encode("utf-8", "surrogatepass")).hexdigest()
     return f"public-page:{timezone.localdate().isoformat()}:{get_language()}:{path}"
 
 
-def cache_public_page(view):
-    """Cache the rendered page of anonymous GETs for ``PUBLIC_PAGE_CACHE_SECONDS`` (0 = off).
+def cache_public_page(view=None, *, parameters=LIST_CACHE_PARAMETERS):
+    """Cache the rendered page of anonymous GETs for ``PUBLIC_PAGE_CACHE_SECONDS`` (0 = off),
+    when its query string holds only ``parameters`` (``normalised_query``).
 
     A page is stored with the data version read before rendering it; a read that finds another
     version (every write bumps it) is a miss, so an edit shows at once on every server. The
     version and the page come in one round trip to the cache (``get_many``), not two."""
+    if view is None:
+        return functools.partial(cache_public_page, parameters=parameters)
 
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
@@ -58,9 +88,10 @@ def cache_public_page(view):
             and not request.user.is_authenticated
             and "messages" not in request.COOKIES
         )
-        if not cacheable:
+        query = normalised_query(request, parameters) if cacheable else None
+        if query is None:
             return view(request, *args, **kwargs)
-        key = page_cache_key(request)
+        key = page_cache_key(request, query)
         version, found = data_version_with(key)
         stored = found.get(key)
         if stored is not None and stored[0] == version:
@@ -163,8 +194,8 @@ def venue_list(request):
         venues,
         settings.DIRECTORY_PAGE_SIZE,
         count_limit=settings.DIRECTORY_COUNT_LIMIT,
-        buckets_on=today if filterset.is_whole_list else None,
-        text_search_on=today if filterset.is_text_search_only else None,
+        buckets_on=today if filterset.is_whole_list and not filterset.hides_unverified else None,
+        text_search_on=today if filterset.is_text_search_only and not filterset.hides_unverified else None,
     )
     page, page_notice = _page(request, paginator)
     page_venues = list(page.object_list)
@@ -234,13 +265,24 @@ def _sheet_annotations(today):
     }
 
 
-@cache_public_page
+def _merged_venue_redirect(request, slug):
+    """A venue merged into another (``VenueRedirect``): 301 to the survivor, else 404."""
+    redirect = VenueRedirect.objects.select_related("venue").filter(old_slug=slug).first()
+    if redirect is None:
+        raise Http404(_("Ce lieu n'existe pas."))
+    query = request.META.get("QUERY_STRING", "")
+    return HttpResponsePermanentRedirect(redirect.venue.get_absolute_url() + (f"?{query}" if query else ""))
+
+
+@cache_public_page(parameters=DETAIL_CACHE_PARAMETERS)
 def venue_detail(request, slug):
     today = timezone.localdate()
     # The commune's EPCI and département are read (one query) only by the sheets of venues serving
     # them (service_area_text): most sheets spare the two joins.
     queryset = Venue.objects.select_related("commune", "structure").annotate(**_sheet_annotations(today))
-    venue = get_object_or_404(queryset, slug=slug)
+    venue = queryset.filter(slug=slug).first()
+    if venue is None:
+        return _merged_venue_redirect(request, slug)
     raw_scenario = request.GET.get("scenario", "")
     scenario = int(raw_scenario) if raw_scenario in {"1", "2", "3"} else None
     scenario_error = "" if scenario or not raw_scenario else _("Situation inconnue : choisissez 1, 2 ou 3.")

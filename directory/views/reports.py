@@ -1,17 +1,14 @@
 """« Signaler une information erronée »: a public form on each venue page. No login; bots are
-turned away by a honeypot field and every client by a rate limit (per hashed IP, in the cache)."""
-
-import hashlib
+turned away by a honeypot field and every client by a rate limit (per hashed IP, in PostgreSQL)."""
 
 from django import forms
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
-from directory import enums
+from directory import enums, ratelimit
 from directory.models import Report, Venue
 from directory.notifications import notify_report
 
@@ -57,22 +54,12 @@ class ReportForm(forms.ModelForm):
         return bool(self.data.get("website"))
 
 
-def client_key(request) -> str:
-    address = request.META.get("REMOTE_ADDR", "")
-    digest = hashlib.sha256(f"{settings.SECRET_KEY}:{address}".encode()).hexdigest()[:32]
-    return f"report-rate:{digest}"
-
-
 def take_rate_slot(request) -> bool:
-    """Count one report for this client; False when over ``REPORT_RATE_LIMIT_PER_HOUR``."""
-    key = client_key(request)
-    cache.add(key, 0, 3600)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, 3600)
-        count = 1
-    return count <= settings.REPORT_RATE_LIMIT_PER_HOUR
+    """Count one report for this client; False when over ``REPORT_RATE_LIMIT_PER_HOUR``. The
+    count is one atomic row update in PostgreSQL (``directory.ratelimit``): no visitor can evict
+    it, and simultaneous reports are all counted."""
+    hit = ratelimit.hit("report", ratelimit.client_key(request), 3600)
+    return hit.count <= settings.REPORT_RATE_LIMIT_PER_HOUR
 
 
 @never_cache

@@ -124,7 +124,7 @@ def test_a_mediator_declares_a_closure_and_residents_see_it_at_once(desktop_page
     page.fill("#id_username", world.mediator.username)
     page.fill("#id_password", PASSWORD)
     page.locator("input[type=submit], button[type=submit]").first.click()
-    page.wait_for_url(re.compile(r"/admin/$"))
+    page.wait_for_url(re.compile(r"/mon-lieu/$"))  # mediators land on « Mon lieu »
     page.goto(f"{base_url}/admin/directory/venue/")
     page.get_by_role("link", name="Centre social Flers").click()
     page.wait_for_url(re.compile(r"/admin/directory/venue/\d+/change/"))

@@ -55,3 +55,24 @@ def test_the_validator_has_no_axe_violations(axe_page, base_url, marne, tmp_path
     axe_page.get_by_role("button", name="Vérifier le fichier").click()
     axe_page.wait_for_selector(".field-errors")
     assert (violations := axe_violations(axe_page)) == [], format_violations(violations)
+
+
+def test_the_staff_import_of_the_valid_rows_has_no_axe_violations(axe_page, base_url, marne, tmp_path):
+    from tests.browser.test_browser_accessibility import login
+    from tests.browser.world import PASSWORD
+    from tests.factories import UserFactory
+
+    admin = UserFactory(username="import-admin", is_superuser=True, is_staff=True)
+    admin.set_password(PASSWORD)
+    admin.save()
+    login(axe_page, base_url, admin.username)
+    axe_page.goto(f"{base_url}/gestion/import/")
+    axe_page.locator("input[type=file]").set_input_files(str(_file_with_a_bad_row(tmp_path)))
+    axe_page.get_by_role("button", name="Vérifier le fichier").click()
+    axe_page.wait_for_selector("#report-title")
+    assert axe_page.get_by_role("button", name="Importer la ligne valide").is_visible()
+    assert (violations := axe_violations(axe_page)) == [], format_violations(violations)
+    axe_page.get_by_role("button", name="Importer la ligne valide").click()
+    axe_page.wait_for_selector("#report-title")
+    assert axe_page.get_by_text("1 lignes importées").is_visible()
+    assert (violations := axe_violations(axe_page)) == [], format_violations(violations)

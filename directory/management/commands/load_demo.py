@@ -59,8 +59,18 @@ class Command(BaseCommand):
             help="Charge d'abord les communes du Nord et du Pas-de-Calais si elles manquent.",
         )
         parser.add_argument("--no-accounts", action="store_true", help="Ne crée pas les comptes de démonstration.")
+        parser.add_argument(
+            "--force-demo",
+            action="store_true",
+            help="Charge la démonstration même en production (DJANGO_DEBUG=0) : à éviter.",
+        )
 
     def handle(self, *args, **options):
+        if not settings.DEMO_ALLOWED and not options["force_demo"]:
+            raise CommandError(
+                "Mode production (DJANGO_DEBUG=0) : la démonstration n'est pas chargée (lieux fictifs, comptes au "
+                "mot de passe public). Pour la charger quand même : DJANGO_ALLOW_DEMO=1 ou load_demo --force-demo."
+            )
         if options["with_territories"]:
             call_command("load_territories", departements="59,62", if_needed=True, no_progress=True, verbosity=0)
         communes = Commune.objects.in_bulk(list(demo.COMMUNES))

@@ -16,6 +16,7 @@ from django.db import transaction
 from tqdm import tqdm
 
 from directory.models import Commune, CommuneAlias, Departement, Epci, Region
+from directory.territories import forget_shared_index
 from directory.text import fold
 
 DATA_FILE = Path(__file__).resolve().parents[2] / "data" / "territories.json.gz"
@@ -122,6 +123,7 @@ class Command(BaseCommand):
                 ],
                 batch_size=BATCH,
             )
+        forget_shared_index()
         self.stdout.write(
             self.style.SUCCESS(
                 f"{len(data['regions'])} régions, {len(data['departements'])} départements, "

@@ -1,8 +1,12 @@
-"""E-mail the members of structures whose venues are stale, with a link to confirm each one.
+"""E-mail the members of structures whose venues are about to go stale or about to leave the
+results, with a link to confirm each one.
 
-Run daily by cron: a venue gets at most one reminder per ``FRESHNESS_THRESHOLD_DAYS`` (the
-``FreshnessReminder`` rows are the memory), and each member gets one e-mail listing all their
-stale venues."""
+Two steps follow the last confirmation (never confirmed: the creation or import):
+``FRESHNESS_THRESHOLD_DAYS`` (the public page and card say « Informations non vérifiées depuis
+le … ») and ``FRESHNESS_HIDE_AFTER_DAYS`` (the venue leaves the default results). A reminder
+goes ``FRESHNESS_REMINDER_DAYS_BEFORE`` days before each step, once per step; past the second,
+once per ``FRESHNESS_THRESHOLD_DAYS``. Run daily by cron (the ``FreshnessReminder`` rows are the
+memory); each member gets one e-mail listing all their due venues."""
 
 import datetime
 from collections import defaultdict
@@ -11,21 +15,42 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Case, DateTimeField, Exists, ExpressionWrapper, F, OuterRef, Value, When
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from directory.models import FreshnessReminder, Venue
 from directory.notifications import send_freshness_reminder
 
 
+def _days(n):
+    return datetime.timedelta(days=n)
+
+
 def venues_due(now=None):
-    """Stale, not permanently closed venues of a structure with members, not reminded within
-    the threshold period."""
+    """Venues not permanently closed, of a structure with members, within
+    ``FRESHNESS_REMINDER_DAYS_BEFORE`` days of a step (or past it) and not reminded since that
+    reminder window opened."""
     now = now or timezone.now()
-    since = now - datetime.timedelta(days=settings.FRESHNESS_THRESHOLD_DAYS)
-    recent = FreshnessReminder.objects.filter(venue=OuterRef("pk"), sent_at__gte=since)
+    stale_after = _days(settings.FRESHNESS_THRESHOLD_DAYS)
+    hide_after = _days(settings.FRESHNESS_HIDE_AFTER_DAYS)
+    before = _days(settings.FRESHNESS_REMINDER_DAYS_BEFORE)
+    checked = Coalesce(F("verified_at"), F("created_at"))
+    # When the current reminder window opened: before the first step, before the second, then
+    # once per threshold period.
+    window_start = Case(
+        When(
+            checked_at__lte=now - hide_after + before,
+            then=Greatest(ExpressionWrapper(checked + hide_after - before, DateTimeField()), Value(now - stale_after)),
+        ),
+        default=ExpressionWrapper(checked + stale_after - before, DateTimeField()),
+        output_field=DateTimeField(),
+    )
+    recent = FreshnessReminder.objects.filter(venue=OuterRef("pk"), sent_at__gte=OuterRef("window_start"))
     return (
-        Venue.objects.stale(now)
+        Venue.objects.alias(checked_at=checked)
+        .filter(checked_at__lte=now - stale_after + before)
+        .alias(window_start=window_start)
         .not_permanently_closed(timezone.localdate(now))
         .filter(structure__memberships__isnull=False)
         .exclude(Exists(recent))

@@ -1,0 +1,172 @@
+"""Every write to a venue goes through ``directory.actions``: each path (admin, poster page,
+« Mon lieu », moderation, import) bumps the public data version and writes a history row
+with the user who acted."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from directory import actions, enums
+from directory.cache import data_version
+from directory.models import Channel, ClosurePeriod, Venue
+from directory.opendata import standard
+from directory.opendata.importer import import_file
+from tests.admin_world import build_world, login, scrape_form
+from tests.factories import UserFactory, build_marne
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world():
+    return build_world()
+
+
+class Watch:
+    """The data version and the venue's history before a write, and what changed after."""
+
+    def __init__(self, venue):
+        self.venue = venue
+        self.version = data_version()
+        self.history = venue.history.count()
+
+    def assert_written(self, user):
+        assert data_version() != self.version, "the public data version did not change"
+        records = self.venue.history.order_by("-history_date", "-history_id")
+        assert records.count() > self.history, "no history row for the venue"
+        assert records.first().history_user == user
+
+
+def stale(venue):
+    Venue.objects.filter(pk=venue.pk).update(verified_at=timezone.now() - datetime.timedelta(days=400))
+
+
+def test_admin_confirm_button_bumps_version_and_writes_history(client, world):
+    venue = world.objects["a"].venue
+    stale(venue)
+    watch = Watch(venue)
+    login(client, world, "mediator_a")
+    assert client.post(reverse("admin:directory_venue_confirm", args=[venue.pk])).status_code == 302
+    watch.assert_written(world.users["mediator_a"])
+    venue.refresh_from_db()
+    assert not venue.is_stale and venue.date_maj == timezone.localdate()
+
+
+def test_admin_confirm_action_bumps_version_and_writes_history(client, world):
+    venue = world.objects["a"].venue
+    stale(venue)
+    watch = Watch(venue)
+    login(client, world, "staff_59")
+    response = client.post(
+        reverse("admin:directory_venue_changelist"),
+        {"action": "confirm_selected", "_selected_action": [venue.pk]},
+    )
+    assert response.status_code == 302
+    watch.assert_written(world.users["staff_59"])
+
+
+def test_confirming_changes_the_api_etag(client, world):
+    venue = world.objects["a"].venue
+    url = "/api/v1/lieux/"
+    etag = client.get(url)["ETag"]
+    assert client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 304
+    actions.confirm_venue(venue, world.users["mediator_a"])
+    assert client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 200
+
+
+def test_confirming_does_not_conflict_with_an_editor(world):
+    """Confirming leaves ``version`` alone: a mediator editing the entry meanwhile can save."""
+    venue = world.objects["a"].venue
+    editing = Venue.objects.get(pk=venue.pk)
+    actions.confirm_venue(venue, world.users["staff_59"])
+    editing.name = "Nouveau nom"
+    actions.save_venue(editing, world.users["mediator_a"])
+    assert Venue.objects.get(pk=venue.pk).name == "Nouveau nom"
+
+
+def test_admin_change_form_save_bumps_version_and_writes_history(client, world):
+    venue = world.objects["a"].venue
+    stale(venue)
+    login(client, world, "mediator_a")
+    url = reverse("admin:directory_venue_change", args=[venue.pk])
+    data = scrape_form(client.get(url).content.decode(), "venue_form")
+    data["name"] = ["Centre social renommé"]
+    watch = Watch(venue)
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context and response.context["errors"]
+    watch.assert_written(world.users["mediator_a"])
+    venue.refresh_from_db()
+    assert venue.name == "Centre social renommé" and not venue.is_stale
+
+
+def test_admin_quick_closure_asks_the_reason_and_writes_through_the_path(client, world):
+    venue = world.objects["a"].venue
+    login(client, world, "mediator_a")
+    watch = Watch(venue)
+    today = timezone.localdate()
+    response = client.post(
+        reverse("admin:directory_venue_quick_closure", args=[venue.pk]),
+        {
+            "closure-starts_on": today.isoformat(),
+            "closure-ends_on": (today + datetime.timedelta(days=9)).isoformat(),
+            "closure-reason": enums.ClosureReason.WORKS,
+            "closure-public_message": "Travaux",
+            "closure-open_channels": [world.objects["a"].channel.pk],
+        },
+    )
+    assert response.status_code == 302
+    closure = ClosurePeriod.objects.filter(venue=venue, public_message="Travaux").get()
+    assert closure.reason == enums.ClosureReason.WORKS
+    assert list(closure.open_channels.all()) == [world.objects["a"].channel]
+    assert closure.history.first().history_user == world.users["mediator_a"]
+    watch.assert_written(world.users["mediator_a"])
+
+
+def test_admin_channel_page_save_confirms_through_the_path(client, world):
+    channel = world.objects["a"].channel
+    stale(channel.venue)
+    login(client, world, "mediator_a")
+    url = reverse("admin:directory_channel_change", args=[channel.pk])
+    data = scrape_form(client.get(url).content.decode(), "channel_form")
+    data["label"] = ["Accueil du matin"]
+    watch = Watch(channel.venue)
+    assert client.post(url, data).status_code == 302
+    watch.assert_written(world.users["mediator_a"])
+    assert channel.history.first().history_user == world.users["mediator_a"]
+
+
+def test_poster_publish_signage_bumps_version_and_writes_history(client, world):
+    venue = world.objects["a"].venue
+    login(client, world, "mediator_a")
+    version = data_version()
+    assert client.post(reverse("directory:venue_poster", args=[venue.slug])).status_code == 302
+    channel = Channel.objects.get(venue=venue, kind=enums.ChannelKind.SIGNAGE)
+    assert data_version() != version
+    assert channel.history.first().history_user == world.users["mediator_a"]
+
+
+def test_import_bumps_version_and_writes_history(db):
+    build_marne()
+    user = UserFactory(is_superuser=True)
+    version = data_version()
+    import_file(standard.EXAMPLE_PATH, user=user)
+    venue = Venue.objects.get()
+    assert data_version() != version
+    assert venue.history.first().history_user == user
+
+
+def test_lift_closure_ends_it_yesterday_or_removes_a_future_one(world):
+    venue = world.objects["a"].venue
+    user = world.users["mediator_a"]
+    today = timezone.localdate()
+    running = actions.declare_closure(venue, user, starts_on=today - datetime.timedelta(days=3))
+    upcoming = actions.declare_closure(venue, user, starts_on=today + datetime.timedelta(days=3))
+    watch = Watch(venue)
+    actions.lift_closure(running, user)
+    actions.lift_closure(upcoming, user)
+    running.refresh_from_db()
+    assert running.ends_on == today - datetime.timedelta(days=1)
+    assert not ClosurePeriod.objects.filter(pk=upcoming.pk).exists()
+    watch.assert_written(user)
