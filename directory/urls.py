@@ -10,6 +10,7 @@ app_name = "directory"
 urlpatterns = [
     path("couverture/", coverage.coverage_page, name="coverage"),
     path("couverture/public/", coverage.public_summary, name="coverage_public"),
+    path("couverture/incomplets/", coverage.incomplete_page, name="coverage_incomplete"),
     path("", public.home, name="home"),
     path("lieux/", public.venue_list, name="venue_list"),
     path("lieux/<slug:slug>/", public.venue_detail, name="venue"),

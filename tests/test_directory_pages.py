@@ -485,9 +485,10 @@ def test_stored_markup_is_escaped_on_cards_and_sheet(client, hauts_de_france):
     they print, venue name, channel value, label and hours, closure message, is escaped."""
     evil = '<img src=x onerror="alert(1)">'
     venue = VenueFactory(name=f"Centre {evil}", commune=hauts_de_france.lille, postal_code="59000")
-    ChannelFactory(venue=venue, signage=True, value=f"Affiche {evil}", label=evil, availability=evil)
+    signage = ChannelFactory(venue=venue, signage=True, value=f"Affiche {evil}", label=evil, availability=evil)
     ChannelFactory(venue=venue, kind=enums.ChannelKind.WEBSITE, value="https://example.org/?a=1&b=2")
-    ClosurePeriodFactory(venue=venue, public_message=f"Message {evil}")
+    # The signage stays in use during the closure: the venue stays listed in scenario 1.
+    ClosurePeriodFactory(venue=venue, public_message=f"Message {evil}").open_channels.add(signage)
     for url in (LIST, venue.get_absolute_url(), f"{LIST}?q=Centre&scenario=1"):
         html = page(client, url)
         assert "<img" not in html and 'onerror="' not in html

@@ -245,11 +245,12 @@ class ScenarioFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         value = self.value()
         if value in {"1", "2", "3"}:
-            return queryset.reachable_in(int(value))
+            return queryset.has_channel_usable_in(int(value))
         if value in {"not1", "not2"}:
-            return queryset.exclude(pk__in=Venue.objects.reachable_in(int(value[-1])).values("pk"))
+            return queryset.exclude(pk__in=Venue.objects.has_channel_usable_in(int(value[-1])).values("pk"))
         if value == "none":
-            return queryset.exclude(pk__in=Venue.objects.reachable_in(3).values("pk"))
+            # No channel at all (not « unreachable today »: a closed venue keeps its channels).
+            return queryset.filter(channel_kinds=[])
         return queryset
 
 

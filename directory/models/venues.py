@@ -308,11 +308,21 @@ class VenueQuerySet(models.QuerySet):
         return self.open_on(on).filter(condition)
 
     # --- reachability -----------------------------------------------------------------------
-    def reachable_in(self, scenario: int):
-        """Venues with at least one channel usable by a resident in ``scenario``."""
-        from directory.models.channels import Channel
+    def reachable_in(self, scenario: int, on: datetime.date | None = None):
+        """Venues reachable by a resident in ``scenario`` on ``on`` (today by default): not
+        closed for good, with a channel usable in that scenario that works that day (the one
+        definition, ``directory.reachability``)."""
+        from directory.reachability import reachable_q
 
-        return self.filter(Exists(Channel.objects.filter(venue=OuterRef("pk"), scenario__lte=scenario)))
+        return self.filter(reachable_q(int(scenario), on or timezone.localdate()))
+
+    def has_channel_usable_in(self, scenario: int):
+        """Venues with a channel usable in ``scenario``, whatever their status today (the back
+        office's « joignable dans le scénario » filter: what the venue has set up)."""
+        from directory.models.channels import Channel
+        from directory.reachability import usable_q
+
+        return self.filter(Exists(Channel.objects.filter(usable_q(int(scenario)), venue=OuterRef("pk"))))
 
     def with_working_channel(self, scenario: int, on: datetime.date):
         """Venues a resident in ``scenario`` can reach on ``on``: not closed for good, with a
@@ -1000,6 +1010,26 @@ class Venue(models.Model):
         if scenario:
             channels = [c for c in channels if c.scenario <= int(scenario)]
         return channels
+
+    def working_channels(self, on: datetime.date | None = None):
+        """Channels that work on ``on`` (closures and the channels they keep open:
+        ``directory.reachability``)."""
+        from directory.reachability import working_channels
+
+        return working_channels(self, on or timezone.localdate())
+
+    def is_reachable_in(self, scenario: int, on: datetime.date | None = None) -> bool:
+        """Python twin of ``VenueQuerySet.reachable_in``."""
+        from directory.reachability import is_reachable
+
+        return is_reachable(self, int(scenario), on or timezone.localdate())
+
+    def missing_for(self, scenario: int) -> list[str]:
+        """What the venue lacks to be usable in ``scenario`` (empty: complete), in French, for
+        « Mon lieu » and the staff's « lieux incomplets » list (``directory.completeness``)."""
+        from directory.completeness import missing_for
+
+        return missing_for(self, int(scenario))
 
     def channels_by_scenario(self):
         """[(scenario, [channels usable from that scenario on])] with only non-empty groups."""

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.postgres.search import TrigramSimilarity
-from django.db.models import Case, Exists, IntegerField, OuterRef, Prefetch, Value, When
+from django.db.models import Case, IntegerField, Prefetch, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 from directory import enums, hours
 from directory.channels import display_phone
 from directory.models import Channel, ClosurePeriod, Commune, Departement, Venue
+from directory.reachability import reachable_q
 from directory.sms import gsm7
 from directory.text import fold
 
@@ -160,13 +161,11 @@ def _hm(t: datetime.time) -> str:
 
 def _venue_candidates(communes, today, postal_code=""):
     primary = communes[0]
-    # A phone or SMS channel that still works today (the one closure rule, in SQL).
-    working_phone = Channel.objects.filter(kind__in=PHONE_KINDS).working_on(today).filter(venue=OuterRef("pk"))
     return (
         Venue.objects.serving_any(Commune.objects.filter(code__in=[c.code for c in communes]), postal_code)
-        .not_permanently_closed(today)
         .with_channel_kinds(PHONE_KINDS)
-        .filter(Exists(working_phone))
+        # The shared « reachable » rule (directory.reachability), through a phone number.
+        .filter(reachable_q(enums.AccessScenario.DEVICE_NO_NETWORK, today, kinds=PHONE_KINDS))
         .annotate(
             proximity=Case(
                 When(commune__in=[c.code for c in communes], then=Value(0)),
@@ -182,7 +181,9 @@ def _venue_candidates(communes, today, postal_code=""):
             # Every channel a closure names (not only phones): a closure naming only the drop-in
             # keeps no phone open.
             Prefetch(
-                "closures", queryset=ClosurePeriod.objects.current_or_upcoming(today).prefetch_related("open_channels")
+                "closures",
+                # Every named channel: a closure naming only its signage keeps no phone open.
+                queryset=ClosurePeriod.objects.current_or_upcoming(today).prefetch_related("open_channels"),
             ),
         )
         .order_by("proximity", "name", "pk")[:CANDIDATES]
@@ -200,8 +201,7 @@ class Entry:
 
 
 def _entry(venue, today, now, open_only) -> Entry | None:
-    # The phone and SMS channels that still work (the one closure rule).
-    channels = venue.channels_working_on(today)
+    channels = [c for c in venue.working_channels(today) if c.kind in PHONE_KINDS]
     if not channels:
         return None
     channel = channels[0]

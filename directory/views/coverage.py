@@ -4,13 +4,15 @@
 from __future__ import annotations
 
 import csv
+import io
 import re
+from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.cache import cache
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,10 +20,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from directory import coverage
+from directory import coverage, coverage_maps
 from directory.cache import data_version
 from directory.models import Commune, Departement, DepartementStaff, Epci, Region, Venue
 from directory.opendata import csvsafe
+from directory.templatetags.coverage_tags import spreadsheet_number
 
 CODE_RE = re.compile(r"^[0-9A-Za-z]{1,9}$")
 UNREACHED_SHOWN = 20
@@ -109,7 +112,14 @@ def cached_compute(level, code, on, departements, name, unreached_limit):
     result = cache.get(key)
     if result is None:
         result = coverage.compute(
-            level, code, on, departements=departements, name=name, unreached_limit=unreached_limit
+            level,
+            code,
+            on,
+            departements=departements,
+            name=name,
+            unreached_limit=unreached_limit,
+            # The France map's figures, from the same statement.
+            by_departement=level in (coverage.FRANCE, coverage.REGION),
         )
         cache.set(key, result, COVERAGE_CACHE_SECONDS)
     return result
@@ -123,27 +133,70 @@ def _territory_url(level, code, **extra):
     return reverse("directory:coverage") + "?" + urlencode(params)
 
 
-def _csv_response(filename, header, rows):
+# --- files ------------------------------------------------------------------------------------
+# « csv » is for people: French spreadsheets split on « ; » and read « 79,2 » as a number; the
+# BOM tells them it is UTF-8. « csv-brut » is for scripts: commas, decimal points, no BOM.
+# « xlsx »: the same table as a workbook (XlsxWriter), numbers stored as numbers.
+EXPORT_FORMATS = ("csv", "csv-brut", "xlsx")
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _export(fmt, filename, header, rows, sheet_name):
+    header = [str(h) for h in header]
+    if fmt == "xlsx":
+        return _xlsx_response(filename, header, rows, sheet_name)
+    french = fmt == "csv"
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    # BOM: spreadsheet software in French locales otherwise misreads accents.
-    response.write("\ufeff")
-    writer = csv.writer(response)
-    writer.writerow([str(h) for h in header])
-    # Territory and venue names must not run as spreadsheet formulas (csvsafe).
-    writer.writerows([csvsafe.neutralise(cell) for cell in row] for row in rows)
+    response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
+    if french:
+        response.write("\ufeff")
+    writer = csv.writer(response, delimiter=";" if french else ",")
+    writer.writerow(header)
+    for row in rows:
+        # Territory and venue names must not run as spreadsheet formulas (csvsafe).
+        writer.writerow(
+            [csvsafe.neutralise(c) if isinstance(c, str) else spreadsheet_number(c) if french else c for c in row]
+        )
     return response
 
 
-def table_rows(result: coverage.Coverage, keys, sort: str | None):
-    """What the table and the CSV show, cell for cell (the totals line last)."""
+def _xlsx_response(filename, header, rows, sheet_name):
+    import xlsxwriter
+
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    sheet = workbook.add_worksheet(sheet_name[:31])
+    bold = workbook.add_format({"bold": True, "text_wrap": True, "valign": "top"})
+    integer = workbook.add_format({"num_format": "#,##0"})
+    decimal = workbook.add_format({"num_format": "0.0"})
+    sheet.write_row(0, 0, header, bold)
+    for r, row in enumerate(rows, start=1):
+        for c, cell in enumerate(row):
+            if isinstance(cell, Decimal):
+                sheet.write_number(r, c, float(cell), decimal)
+            elif isinstance(cell, int):
+                sheet.write_number(r, c, cell, integer)
+            else:
+                sheet.write_string(r, c, str(cell))
+    sheet.freeze_panes(1, 1)
+    sheet.set_column(0, 0, 32)
+    sheet.set_column(1, len(header) - 1, 14)
+    workbook.close()
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
+    return response
+
+
+def table_rows(result: coverage.Coverage, keys, sort: str | None, **link):
+    """What a table shows, cell for cell (the totals line last); ``link``: parameters the
+    drill-down links keep (view, scenario)."""
     lines = []
     for row in result.sorted_rows(sort):
         values = row.values()
         lines.append(
             {
                 "row": row,
-                "url": _territory_url(row.level, row.key) if result.level != coverage.COMMUNE else "",
+                "url": _territory_url(row.level, row.key, **link) if result.level != coverage.COMMUNE else "",
                 "cells": [values[k] for k in keys],
             }
         )
@@ -153,7 +206,7 @@ def table_rows(result: coverage.Coverage, keys, sort: str | None):
     return lines, total
 
 
-def _headers(columns, level, code, sort):
+def _headers(columns, level, code, sort, **link):
     current = (sort or "").lstrip("-")
     descending = bool(sort and sort.startswith("-"))
     headers = []
@@ -166,18 +219,23 @@ def _headers(columns, level, code, sort):
             # Numbers are most useful biggest first; names alphabetically.
             next_sort = key if key in ("name", "code") else f"-{key}"
         headers.append(
-            {"key": key, "label": label, "aria_sort": aria, "url": _territory_url(level, code, tri=next_sort)}
+            {
+                "key": key,
+                "label": label,
+                "aria_sort": aria,
+                "url": _territory_url(level, code, tri=next_sort, **link),
+            }
         )
     return headers
 
 
-def _bars(result: coverage.Coverage):
+def _bars(result: coverage.Coverage, view=coverage.ANY):
     """Covered population share per scenario, drawn as an inline SVG by the template."""
     from directory.enums import AccessScenario
 
     bars = []
     for i, s in enumerate(coverage.SCENARIOS):
-        pct = result.totals.covered_pct(s)
+        pct = result.totals.covered_pct(s, view)
         bars.append(
             {
                 "scenario": s,
@@ -186,10 +244,115 @@ def _bars(result: coverage.Coverage):
                 "width": f"{float(pct) * 3:.1f}",  # 100 % = 300 user units
                 "y": 10 + i * 44,
                 "text_y": 10 + i * 44 + 20,
-                "covered": result.totals.covered[s],
+                "covered": result.totals.covered_in(view)[s],
             }
         )
     return bars
+
+
+def _cards(result: coverage.Coverage, view, scenario, level, code):
+    """One card per scenario: the share in the chosen view first, the other view beside it."""
+    from directory.enums import AccessScenario
+
+    other = coverage.PROXIMITY if view == coverage.ANY else coverage.ANY
+    totals = result.totals
+    return [
+        {
+            "scenario": s,
+            "label": AccessScenario(s).short_label,
+            "pct": totals.covered_pct(s, view),
+            "covered": totals.covered_in(view)[s],
+            "other_pct": totals.covered_pct(s, other),
+            "unreached": result.unreached_count_in(view)[s],
+            "venues": totals.reachable_in(view)[s],
+            "selected": s == scenario,
+            "url": _territory_url(level, code, vue=view, scenario=str(s)),
+        }
+        for s in coverage.SCENARIOS
+    ]
+
+
+def _choice(request, name, allowed, default):
+    value = request.GET.get(name) or default
+    return value if value in allowed else default
+
+
+def _territory_search(request, departements):
+    """The look-up by name: JSON for the autocomplete, or the list shown on the page."""
+    text = (request.GET.get("q") or "").strip()[:100]
+    found = coverage.find_territories(text, departements) if text else []
+    for item in found:
+        item["url"] = _territory_url(item["level"], item["code"])
+    return text, found
+
+
+class _Communes:
+    """The territory's communes, read once per request and only when needed."""
+
+    def __init__(self, level, code, departements):
+        self.args = (level, code, departements)
+        self._rows = None
+
+    def __call__(self):
+        if self._rows is None:
+            self._rows = coverage_maps.communes_of(*self.args)
+        return self._rows
+
+
+def cached_near(level, code, on, departements, communes_of):
+    """Population within 10, 20, 30 km of an in-person drop-in open that day (cached with the
+    data version, like the numbers)."""
+    deps = ",".join(departements) if departements is not None else "*"
+    key = f"coverage:near:{data_version()}:{on.isoformat()}:{level}:{code}:{deps}"
+    near = cache.get(key)
+    if near is None:
+        communes = [(c, pop) for c, _name, pop in communes_of()]
+        near = coverage_maps.population_near(communes, coverage_maps.in_person_points(on))
+        total = sum(pop for _c, pop in communes)
+        near["rows"] = [
+            {"km": km, "population": near["near"][km], "pct": coverage._round_pct(near["near"][km], near["known"])}
+            for km in coverage_maps.DISTANCES_KM
+        ]
+        near["known_pct"] = coverage._round_pct(near["known"], total)
+        cache.set(key, near, COVERAGE_CACHE_SECONDS)
+    return near
+
+
+def _maps(result, level, code, on, departements, view, scenario, link, communes_of):
+    """The France map (France and région pages) or the commune map (département and EPCI)."""
+    if level in (coverage.FRANCE, coverage.REGION):
+        by_dep = result.by_departement
+        shares = {
+            row.key: {
+                "name": row.name,
+                "code": row.key,
+                "pct": row.covered_pct(scenario, view),
+                "url": _territory_url(coverage.DEPARTEMENT, row.key, **link),
+            }
+            for row in by_dep.values()
+        }
+        return {
+            "france_map": coverage_maps.france_map(shares),
+            "france_rows": sorted(shares.values(), key=lambda r: (r["pct"], r["name"])),
+        }
+    if level in (coverage.DEPARTEMENT, coverage.EPCI):
+        communes = communes_of()
+        unreached = {c["code"] for c in result.unreached_in(view)[scenario]}
+        reached = {c for c, _name, _pop in communes} - unreached
+        commune_map = coverage_maps.commune_map(communes, reached)
+        commune_map["reached_count"] = sum(1 for m in commune_map["marks"] if m["reached"])
+        commune_map["unreached_count"] = len(commune_map["marks"]) - commune_map["reached_count"]
+        commune_map["rows"] = [
+            {
+                "name": name,
+                "population": pop,
+                "reached": c in reached,
+                "url": _territory_url(coverage.COMMUNE, c, **link),
+            }
+            for c, name, pop in sorted(communes, key=lambda x: (x[0] in reached, -x[2], x[1]))
+        ]
+        return {"commune_map": commune_map}
+    return {}
 
 
 @never_cache
@@ -205,6 +368,10 @@ def coverage_page(request):
             403,
             _("La couverture est réservée aux agents départementaux. Demandez à un administrateur de vous rattacher."),
         )
+    fmt = request.GET.get("format") or ""
+    if fmt == "json" and "q" in request.GET:
+        _text, found = _territory_search(request, departements)
+        return JsonResponse({"results": found})
 
     level = request.GET.get("niveau") or ""
     code = (request.GET.get("code") or "").strip()
@@ -222,77 +389,110 @@ def coverage_page(request):
     except CoverageError as error:
         return _error(request, error.status, error.message)
 
+    view = _choice(request, "vue", coverage.VIEWS, coverage.ANY)
+    scenario = int(_choice(request, "scenario", ("1", "2", "3"), "1"))
+    link = {"vue": view if view != coverage.ANY else "", "scenario": str(scenario) if scenario != 1 else ""}
     on = timezone.localdate()
-    export = request.GET.get("format") == "csv"
+    base = f"{level}-{code or 'france'}-{on.isoformat()}"
     unreached_scenario = request.GET.get("sans_lieu")
-    if export and unreached_scenario in {"1", "2", "3"}:
+    if fmt in EXPORT_FORMATS and unreached_scenario in {"1", "2", "3"}:
         result = cached_compute(level, code, on, departements, name, None)
         s = int(unreached_scenario)
-        return _csv_response(
-            f"communes-sans-lieu-scenario-{s}-{level}-{code or 'france'}.csv",
-            [_("Commune"), _("Code INSEE"), _("Population")],
-            [[c["name"], c["code"], c["population"]] for c in result.unreached[s]],
+        prox = "-proximite" if view == coverage.PROXIMITY else ""
+        return _export(
+            fmt,
+            f"communes-sans-lieu-scenario-{s}{prox}-{base}",
+            [_("Commune"), _("Code INSEE"), _("Population"), _("EPCI"), _("SIREN de l'EPCI")],
+            [
+                [c["name"], c["code"], c["population"], c["epci_name"], c["epci_code"]]
+                for c in result.unreached_in(view)[s]
+            ],
+            str(_("Communes sans lieu")),
         )
 
-    result = cached_compute(level, code, on, departements, name, UNREACHED_SHOWN)
-    columns = coverage.columns()
-    keys = [k for k, _label in columns]
+    # Down to a département, every unreached commune is kept: the commune map colours them.
+    mapped = level in (coverage.DEPARTEMENT, coverage.EPCI)
+    result = cached_compute(level, code, on, departements, name, None if mapped else UNREACHED_SHOWN)
     sort = request.GET.get("tri") or ""
     if sort.lstrip("-") not in coverage.SORT_KEYS:
         sort = ""
-    lines, total = table_rows(result, keys, sort)
-
-    if export:
-        return _csv_response(
-            f"couverture-{level}-{code or 'france'}-{on.isoformat()}.csv",
+    if fmt in EXPORT_FORMATS:
+        columns = coverage.columns()
+        lines, total = table_rows(result, [k for k, _label in columns], sort)
+        return _export(
+            fmt,
+            f"couverture-{base}",
             [label for _k, label in columns],
             [line["cells"] for line in lines] + [total["cells"]],
+            str(_("Couverture")),
         )
 
+    columns = coverage.page_columns(view, scenario)
+    lines, total = table_rows(result, [k for k, _label in columns], sort, **link)
+    search_text, suggestions = _territory_search(request, departements)
     stale = list(coverage.stale_venues(level, code, departements, on=on, limit=STALE_SHOWN))
-    points = coverage.map_venues(level, code, departements, on=on) if level != coverage.FRANCE else []
     serving = []
     if level == coverage.COMMUNE:
         commune = Commune.objects.get(pk=code)
         serving = list(
             Venue.objects.serving(commune).with_status(on).select_related("commune").order_by("name", "pk")[:200]
         )
+    unreached = result.unreached_in(view)[scenario][:UNREACHED_SHOWN]
+    communes_of = _Communes(level, code, departements)
+    exports = [
+        (_("Tableur (CSV « ; »)"), "csv"),
+        (_("Excel (.xlsx)"), "xlsx"),
+        (_("CSV brut (« , » et point décimal, pour les scripts)"), "csv-brut"),
+    ]
     context = {
         "result": result,
         "level": level,
         "code": code,
         "name": name,
-        "crumbs": [(lvl_name, _territory_url(lvl, c)) for lvl, c, lvl_name in crumbs[:-1]],
+        "view": view,
+        "scenario": scenario,
+        "views": [
+            {
+                "value": v,
+                "label": coverage.VIEW_LABELS[v],
+                "url": _territory_url(level, code, vue=v, scenario=str(scenario)),
+                "current": v == view,
+            }
+            for v in coverage.VIEWS
+        ],
+        "cards": _cards(result, view, scenario, level, code),
+        "crumbs": [(lvl_name, _territory_url(lvl, c, **link)) for lvl, c, lvl_name in crumbs[:-1]],
         "level_label": coverage.LEVEL_LABELS[level],
         "child_label": coverage.LEVEL_LABELS[result.child_level],
-        "headers": _headers(columns, level, code, sort),
+        "headers": _headers(columns, level, code, sort, **link),
         "lines": lines,
         "total": total,
-        "bars": _bars(result),
-        "unreached": [
-            {
-                "scenario": s,
-                "communes": [{**c, "url": _territory_url(coverage.COMMUNE, c["code"])} for c in result.unreached[s]],
-                "count": result.unreached_count[s],
-                "csv_url": _territory_url(level, code, format="csv", sans_lieu=str(s)),
-            }
-            for s in coverage.SCENARIOS
+        "unreached": [{**c, "url": _territory_url(coverage.COMMUNE, c["code"], **link)} for c in unreached],
+        "unreached_count": result.unreached_count_in(view)[scenario],
+        "table_exports": [(label, _territory_url(level, code, format=f, tri=sort)) for label, f in exports],
+        "unreached_exports": [
+            (label, _territory_url(level, code, format=f, sans_lieu=str(scenario), **link)) for label, f in exports
         ],
         "stale": stale,
         "stale_more": max(result.totals.stale - len(stale), 0),
-        "points": points,
+        "incomplete_links": [
+            {
+                "scenario": s,
+                "url": reverse("directory:coverage_incomplete")
+                + "?"
+                + urlencode(
+                    {"niveau": level, "code": code, "scenario": s} if code else {"niveau": level, "scenario": s}
+                ),
+            }
+            for s in coverage.SCENARIOS
+        ],
         "serving": serving,
-        "csv_url": _territory_url(level, code, format="csv", tri=sort),
-        "levels": [(lvl, coverage.LEVEL_LABELS[lvl]) for lvl in coverage.LEVELS],
-        "departement_choices": (
-            Departement.objects.order_by("code")
-            if departements is None
-            else Departement.objects.filter(code__in=departements).order_by("code")
-        ),
-        "map_tiles": {
-            "url": settings.MAP_TILE_URL,
-            "attribution": settings.MAP_TILE_ATTRIBUTION,
-        },
+        "view_label": coverage.VIEW_LABELS[view],
+        "near": cached_near(level, code, on, departements, communes_of),
+        **_maps(result, level, code, on, departements, view, scenario, link, communes_of),
+        "search_text": search_text,
+        "suggestions": suggestions,
+        "searched": "q" in request.GET,
         "threshold_days": settings.FRESHNESS_THRESHOLD_DAYS,
     }
     return render(request, "directory/coverage/page.html", context)
@@ -317,11 +517,14 @@ def public_summary(request):
             "bars": _bars(result),
         }
         cache.set(cache_key, cached, PUBLIC_CACHE_SECONDS)
-    if request.GET.get("format") == "csv":
-        return _csv_response(
-            f"couverture-publique-{on.isoformat()}.csv",
+    fmt = request.GET.get("format") or ""
+    if fmt in EXPORT_FORMATS:
+        return _export(
+            fmt,
+            f"couverture-publique-{on.isoformat()}",
             [label for _k, label in columns],
             [r["cells"] for r in cached["rows"]] + [cached["total"]],
+            str(_("Couverture")),
         )
     return render(
         request,
@@ -334,3 +537,72 @@ def public_summary(request):
             "on": on,
         },
     )
+
+
+INCOMPLETE_SHOWN = 200
+
+
+@never_cache
+@require_GET
+def incomplete_page(request):
+    """« Lieux incomplets pour le scénario N »: the venues of a territory that lack what the
+    scenario needs, the most populated service areas first (sortable)."""
+    user = request.user
+    if not user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    departements = coverage_departements(user)
+    if departements == []:
+        return _error(
+            request,
+            403,
+            _("La couverture est réservée aux agents départementaux. Demandez à un administrateur de vous rattacher."),
+        )
+    level = request.GET.get("niveau") or ""
+    code = (request.GET.get("code") or "").strip()
+    if not level:
+        level, code = (coverage.FRANCE, "") if departements is None else (coverage.DEPARTEMENT, departements[0])
+    if level not in coverage.LEVELS:
+        return _error(request, 400, _("Niveau inconnu : choisissez région, département, EPCI ou commune."))
+    if level in (coverage.DEPARTEMENT, coverage.COMMUNE):
+        code = code.upper()
+    try:
+        name, crumbs = _resolve(level, code, departements)
+    except CoverageError as error:
+        return _error(request, error.status, error.message)
+    scenario = int(_choice(request, "scenario", ("1", "2", "3"), "1"))
+    order = _choice(request, "tri", ("-population", "population", "name"), "-population")
+    count, found = coverage.incomplete_venues(
+        scenario, level, code, departements, timezone.localdate(), order=order, limit=INCOMPLETE_SHOWN
+    )
+    venues = Venue.objects.filter(pk__in=[pk for pk, _served in found]).select_related("commune")
+    venues = {v.pk: v for v in venues.prefetch_related("channels")}
+    rows = []
+    for pk, served in found:
+        venue = venues[pk]
+        rows.append({"venue": venue, "served": served, "missing": venue.missing_for(scenario)})
+
+    def url(**extra):
+        params = {"niveau": level, "code": code, "scenario": str(scenario), "tri": order, **extra}
+        return reverse("directory:coverage_incomplete") + "?" + urlencode({k: v for k, v in params.items() if v})
+
+    from directory.enums import AccessScenario
+
+    context = {
+        "name": name,
+        "level": level,
+        "code": code,
+        "scenario": scenario,
+        "scenario_label": AccessScenario(scenario).short_label,
+        "count": count,
+        "rows": rows,
+        "shown": len(rows),
+        "coverage_url": _territory_url(level, code, scenario=str(scenario)),
+        "scenarios": [{"value": s, "url": url(scenario=str(s)), "current": s == scenario} for s in coverage.SCENARIOS],
+        "population_sort": {
+            "aria": {"-population": "descending", "population": "ascending"}.get(order, ""),
+            "url": url(tri="population" if order == "-population" else "-population"),
+        },
+        "name_sort": {"aria": "ascending" if order == "name" else "", "url": url(tri="name")},
+        "crumbs": [(lvl_name, _territory_url(lvl, c)) for lvl, c, lvl_name in crumbs],
+    }
+    return render(request, "directory/coverage/incomplete.html", context)

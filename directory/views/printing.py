@@ -289,8 +289,8 @@ def _publish_signage(request, venue, today):
 
 def _sheet_entry(venue, today):
     headline, detail = status_lines(venue, today)
-    # During a closure, what still works by the one rule (``ClosurePeriod.keeps_working``).
-    channels = [c for c in venue.channels_working_on(today) if c.kind in SHEET_KINDS]
+    # What works today: the shared rule (directory.reachability), closures included.
+    channels = [c for c in venue.working_channels(today) if c.kind in SHEET_KINDS]
     closure = venue.current_closure(today)
     channels.sort(key=lambda c: (SHEET_KINDS.index(c.kind), c.position, c.pk))
     return {

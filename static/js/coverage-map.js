@@ -1,5 +1,8 @@
-/* Coverage page enhancements: a print button and a Leaflet map of venues coloured by status.
-   The table is the primary content; without JavaScript (or without Leaflet) nothing is lost. */
+/* Coverage page enhancements (progressive: without JavaScript the territory form submits and
+   the page lists the matching territories; maps and tables are server-rendered SVG and HTML).
+   - a print button;
+   - territory suggestions as an ARIA 1.2 combobox: type, arrow keys to move, Enter to open,
+     Escape to close; the list is filled from ?q=…&format=json (same rules as the form). */
 (function () {
   "use strict";
 
@@ -9,44 +12,106 @@
     printButton.addEventListener("click", function () { window.print(); });
   }
 
-  var container = document.getElementById("coverage-map");
-  var pointsNode = document.getElementById("coverage-points");
-  var tilesNode = document.getElementById("coverage-tiles");
-  if (!container || !pointsNode || !tilesNode || typeof window.L === "undefined") {
+  var form = document.querySelector(".territory-form");
+  var input = document.getElementById("id_q");
+  var list = document.getElementById("territory-suggestions");
+  var status = document.getElementById("territory-status");
+  if (!form || !input || !list || !window.fetch) {
     return;
   }
-  var points = JSON.parse(pointsNode.textContent);
-  var tiles = JSON.parse(tilesNode.textContent);
-  if (!points.length) {
-    return;
+  input.setAttribute("role", "combobox");
+  input.setAttribute("aria-autocomplete", "list");
+  input.setAttribute("aria-expanded", "false");
+  input.setAttribute("aria-controls", list.id);
+
+  var items = [];
+  var active = -1;
+  var timer = null;
+  var lastQuery = "";
+
+  function close() {
+    list.hidden = true;
+    input.setAttribute("aria-expanded", "false");
+    input.removeAttribute("aria-activedescendant");
+    active = -1;
   }
-  // Colours also carried by the legend classes in coverage.css (contrast checked on white).
-  var colours = {
-    open: "#1b7f3b",
-    temporarily_closed: "#b35c00",
-    permanently_closed: "#6b6b6b"
-  };
-  container.classList.add("is-active");
-  var map = window.L.map(container, { scrollWheelZoom: false });
-  window.L.tileLayer(tiles.url, { attribution: tiles.attribution, maxZoom: 18 }).addTo(map);
-  var bounds = [];
-  points.forEach(function (p) {
-    var colour = colours[p.status] || colours.open;
-    var marker = window.L.circleMarker([p.lat, p.lon], {
-      radius: 7,
-      color: "#ffffff",
-      weight: 2,
-      fillColor: colour,
-      fillOpacity: 0.9
-    }).addTo(map);
-    var text = document.createElement("span");
-    var link = document.createElement("a");
-    link.href = p.url;
-    link.textContent = p.name;
-    text.appendChild(link);
-    text.appendChild(document.createTextNode(" — " + p.status_label));
-    marker.bindPopup(text);
-    bounds.push([p.lat, p.lon]);
+
+  function highlight(index) {
+    var options = list.querySelectorAll("[role=option]");
+    options.forEach(function (option, i) {
+      option.setAttribute("aria-selected", i === index ? "true" : "false");
+    });
+    active = index;
+    if (index >= 0 && options[index]) {
+      input.setAttribute("aria-activedescendant", options[index].id);
+    } else {
+      input.removeAttribute("aria-activedescendant");
+    }
+  }
+
+  function render(results) {
+    items = results;
+    list.textContent = "";
+    results.forEach(function (item, i) {
+      var li = document.createElement("li");
+      li.id = "territory-option-" + i;
+      li.setAttribute("role", "option");
+      li.setAttribute("aria-selected", "false");
+      li.textContent = item.name + " — " + item.kind;
+      li.addEventListener("mousedown", function (event) {
+        event.preventDefault();
+        window.location.href = item.url;
+      });
+      list.appendChild(li);
+    });
+    var open = results.length > 0;
+    list.hidden = !open;
+    input.setAttribute("aria-expanded", open ? "true" : "false");
+    active = -1;
+    status.textContent = results.length === 1 ? "1 territoire proposé." : results.length + " territoires proposés.";
+  }
+
+  function suggest() {
+    var query = input.value.trim();
+    if (query === lastQuery) {
+      return;
+    }
+    lastQuery = query;
+    if (query.length < 2) {
+      render([]);
+      return;
+    }
+    var url = form.getAttribute("data-suggest-url") + "?format=json&q=" + encodeURIComponent(query);
+    window.fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) { return response.ok ? response.json() : { results: [] }; })
+      .then(function (data) {
+        if (input.value.trim() === query) {
+          render(data.results || []);
+        }
+      })
+      .catch(function () { render([]); });
+  }
+
+  input.addEventListener("input", function () {
+    window.clearTimeout(timer);
+    timer = window.setTimeout(suggest, 150);
   });
-  map.fitBounds(bounds, { padding: [20, 20], maxZoom: 14 });
+  input.addEventListener("keydown", function (event) {
+    if (list.hidden) {
+      return;
+    }
+    if (event.key === "ArrowDown") {
+      event.preventDefault();
+      highlight(Math.min(active + 1, items.length - 1));
+    } else if (event.key === "ArrowUp") {
+      event.preventDefault();
+      highlight(Math.max(active - 1, 0));
+    } else if (event.key === "Enter" && active >= 0) {
+      event.preventDefault();
+      window.location.href = items[active].url;
+    } else if (event.key === "Escape") {
+      close();
+    }
+  });
+  input.addEventListener("blur", close);
 })();

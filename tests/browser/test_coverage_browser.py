@@ -1,5 +1,6 @@
-"""Coverage pages in a real browser: no CSP violation, the Leaflet map draws one marker per
-venue, axe-core finds nothing, and the page stays usable without JavaScript."""
+"""Coverage pages in a real browser: a territory picked by name (suggestions with JavaScript,
+a results list without), the scenario share read off the page, no CSP violation, and axe-core
+finds nothing at phone and desktop sizes."""
 
 import pytest
 from django.conf import settings
@@ -8,6 +9,8 @@ from django.test import Client
 from directory import enums
 from tests.browser.conftest import axe_violations, format_violations
 from tests.factories import ChannelFactory, ClosurePeriodFactory, UserFactory, VenueFactory, build_hauts_de_france
+
+NNBSP = "\u202f"
 
 
 @pytest.fixture
@@ -21,6 +24,16 @@ def world(transactional_db):
     return t
 
 
+@pytest.fixture
+def axe_desktop_page(browser, live_server, axe_source):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR", bypass_csp=True)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.axe_source = axe_source
+    yield page
+    context.close()
+
+
 def _login(page, base_url):
     client = Client()
     client.force_login(UserFactory(is_superuser=True))
@@ -28,36 +41,62 @@ def _login(page, base_url):
     page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": base_url}])
 
 
-def test_the_staff_page_draws_the_map_under_the_csp(page, base_url, world):
+def test_a_territory_is_picked_by_name_and_its_share_read(page, base_url, world):
     _login(page, base_url)
     response = page.goto(f"{base_url}/couverture/?niveau=departement&code=59")
     assert response.status == 200
-    page.wait_for_selector("#coverage-map.is-active path.leaflet-interactive", state="attached")
-    assert page.locator("#coverage-map path.leaflet-interactive").count() == 2
+    page.fill("#id_q", "pévèle")
+    option = page.get_by_role("option", name="CC Pévèle-Carembault — Intercommunalité (EPCI)")
+    option.wait_for()
+    assert page.locator("#id_q").get_attribute("aria-expanded") == "true"
+    page.keyboard.press("ArrowDown")
+    assert page.locator("#id_q").get_attribute("aria-activedescendant") == "territory-option-0"
+    page.keyboard.press("Enter")
+    page.wait_for_url("**niveau=epci**")
+    assert page.locator("h1").text_content().strip() == "Couverture : CC Pévèle-Carembault"
+    # Scenario 2: the closed venue names no channel staying open, nobody else serves the EPCI.
+    card = page.locator(".scenario-card").nth(1)
+    assert card.locator(".share").text_content().strip() == f"0,0{NNBSP}%"
+    assert "11" + NNBSP + "000" in card.text_content()
     assert page.locator(".print-button").is_visible()
     assert page.console_problems == []
 
 
-def test_the_staff_page_has_no_axe_violations(axe_page, base_url, world):
-    _login(axe_page, base_url)
-    axe_page.goto(f"{base_url}/couverture/?niveau=departement&code=59")
-    violations = axe_violations(axe_page)
-    assert violations == [], format_violations(violations)
-
-
-def test_the_public_summary_has_no_axe_violations(axe_page, base_url, world):
-    axe_page.goto(f"{base_url}/couverture/public/")
-    violations = axe_violations(axe_page)
-    assert violations == [], format_violations(violations)
-
-
-def test_the_table_works_without_javascript(nojs_page, base_url, world):
+def test_without_javascript_the_form_lists_the_territories(nojs_page, base_url, world):
     _login(nojs_page, base_url)
     nojs_page.goto(f"{base_url}/couverture/?niveau=departement&code=59")
     nojs_page.click("th a:text('Population')")
     assert "tri=-population" in nojs_page.url
     assert nojs_page.locator("th[aria-sort='descending']").count() == 1
-    nojs_page.select_option("#id_niveau", "commune")
-    nojs_page.fill("#id_code", "59350")
-    nojs_page.click("button[type=submit]")
+    nojs_page.fill("#id_q", "lille")
+    nojs_page.click(".territory-form button[type=submit]")
+    nojs_page.locator(".territory-results").get_by_role("link", name="Lille", exact=True).click()
     assert nojs_page.locator("h1").text_content().strip() == "Couverture : Lille"
+    share = nojs_page.locator(".scenario-card").first.locator(".share").text_content().strip()
+    assert share == f"100,0{NNBSP}%"
+
+
+@pytest.mark.parametrize("size", ["phone", "desktop"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/couverture/?niveau=departement&code=59",
+        "/couverture/?niveau=france&vue=proximite&scenario=2",
+        "/couverture/?q=lil",
+        "/couverture/incomplets/?niveau=departement&code=59&scenario=2",
+    ],
+)
+def test_the_staff_pages_have_no_axe_violations(axe_page, axe_desktop_page, base_url, world, size, path):
+    page = axe_page if size == "phone" else axe_desktop_page
+    _login(page, base_url)
+    page.goto(f"{base_url}{path}")
+    violations = axe_violations(page)
+    assert violations == [], format_violations(violations)
+
+
+@pytest.mark.parametrize("size", ["phone", "desktop"])
+def test_the_public_summary_has_no_axe_violations(axe_page, axe_desktop_page, base_url, world, size):
+    page = axe_page if size == "phone" else axe_desktop_page
+    page.goto(f"{base_url}/couverture/public/")
+    violations = axe_violations(page)
+    assert violations == [], format_violations(violations)
