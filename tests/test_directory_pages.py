@@ -2,6 +2,7 @@
 scenario, bad query strings, query counts and the page cache."""
 
 import datetime
+import gzip
 import re
 
 import pytest
@@ -461,8 +462,12 @@ def test_first_view_of_the_list_weighs_under_50_kb(client, hauts_de_france, sett
     static = settings.BASE_DIR / "static"
     # The stylesheet is inside the HTML (directory/critical_css.py): one request less.
     assert b"<style>" in html and b'href="/static/css/site.css"' not in html
-    js = (static / "js" / "directory.js").stat().st_size
-    assert len(html) + js < 50_000, (len(html), js)
+    js = (static / "js" / "directory.js").read_bytes()
+    # The target is what travels (issues 13 and 14: ≤ 50 KB gzipped); the page itself stays
+    # small uncompressed too, so a cheap phone parses it quickly.
+    sent = len(gzip.compress(html)) + len(gzip.compress(js))
+    assert sent < 50_000, sent
+    assert len(html) + len(js) < 64_000, (len(html), len(js))
 
 
 @pytest.mark.parametrize("field", FIELDS)

@@ -13,9 +13,11 @@ def test_commune_results_link_to_the_commune_paper_sheet(client, hauts_de_france
     assert f'<a href="/territoires/{hauts_de_france.lille.code}/fiche/">Imprimer la fiche de Lille</a>' in html
 
 
-def test_the_search_suggestion_leads_to_the_sheet_without_typing_a_code(client, hauts_de_france):
+def test_a_commune_search_leads_to_the_sheet_without_typing_a_code(client, hauts_de_france):
+    """« lille » is read as a place (issue 13): its results offer Lille's paper sheet."""
     html = client.get(reverse("directory:venue_list") + "?q=lille").content.decode()
-    assert f"commune={hauts_de_france.lille.code}" in html
+    assert reverse("directory:territory_sheet", kwargs={"code": hauts_de_france.lille.code}) in html
+    assert "Imprimer la fiche de Lille" in html
 
 
 def test_empty_results_give_the_departement_contact(client, hauts_de_france):
