@@ -126,15 +126,17 @@ def test_permanently_closed_venue_sheet_says_so(client, venues):
 
 
 def test_scenario_filter_keeps_only_usable_channels(client, venues):
-    # The closed venue's closure names no channel staying open: not reachable today
-    # (directory.reachability, the same rule as the HTML list, the coverage and the SMS).
-    response = client.get(LIST, {"scenario": 2})
-    assert set(slugs(response)) == {venues["phone_only"].slug}
-    venues["closed"].closures.get().open_channels.set(venues["closed"].channels.all())
+    # The closed venue's closure names no channel: by the one closure rule
+    # (ClosurePeriod.keeps_working) only its drop-in stops, so its SMS still reaches scenario 2.
     response = client.get(LIST, {"scenario": 2})
     assert set(slugs(response)) == {venues["phone_only"].slug, venues["closed"].slug}
     for venue in response.json()["results"]:
         assert all(c["scenario"] <= 2 for c in venue["channels"])
+    # A closure that names only its website keeps only that: out of scenario 2.
+    website = ChannelFactory(venue=venues["closed"], website=True)
+    venues["closed"].closures.get().open_channels.set([website])
+    response = client.get(LIST, {"scenario": 2})
+    assert set(slugs(response)) == {venues["phone_only"].slug}
 
 
 def test_near_gives_distance(client, venues):

@@ -383,3 +383,35 @@ def test_workspace_and_moderation_matrix(client, db, world, role, op, target):
     client.post(detail, {"refuse": "1"})
     suggestion.refresh_from_db()
     assert (suggestion.status == enums.SuggestionStatus.REFUSED) is allowed
+
+
+# --- invitations answered by the invited account only (issue 17, findings 1 and 13) ---------
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("answer", ["accept", "decline"])
+def test_invitation_answer_matrix(client, db, world, role, answer):
+    """An invitation to an existing account (mediator_b, into structure A) is answered by that
+    account alone, signed in: every other role gets the login page or a 404, and nothing
+    changes; the invited account's answer never touches its password, flags or other rights."""
+    invited = world.users["mediator_b"]
+    invitation = Invitation.objects.create(
+        structure=world.structures["a"], email=invited.email or "b@example.org", user=invited
+    )
+    before = type(invited).objects.values("password", "is_active", "is_staff", "is_superuser").get(pk=invited.pk)
+    login(client, world, role)
+    target = reverse("directory:invitation_respond", args=[invitation.pk])
+    page = client.get(target)
+    response = client.post(target, {"answer": answer})
+    allowed = role == "mediator_b"
+    if role == "anonymous":
+        assert page.status_code == 302 and "/login/" in page["Location"]
+    else:
+        assert (page.status_code == 200) is allowed, page.status_code
+        assert (response.status_code == 302) is allowed, response.status_code
+    invitation.refresh_from_db()
+    joined = Membership.objects.filter(user=invited, structure=world.structures["a"]).exists()
+    assert joined is (allowed and answer == "accept")
+    assert (invitation.declined_at is not None) is (allowed and answer == "decline")
+    after = type(invited).objects.values("password", "is_active", "is_staff", "is_superuser").get(pk=invited.pk)
+    assert after == before

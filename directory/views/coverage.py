@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import re
 from decimal import Decimal
@@ -355,19 +356,34 @@ def _maps(result, level, code, on, departements, view, scenario, link, communes_
     return {}
 
 
+def coverage_staff_only(view):
+    """Coverage pages are for département staff and superusers: the login page for anonymous
+    visitors, a 403 page that says whom to ask for anyone else; the view gets the user's
+    départements (None: every one)."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        departements = coverage_departements(request.user)
+        if departements == []:
+            return _error(
+                request,
+                403,
+                _(
+                    "La couverture est réservée aux agents départementaux. "
+                    "Demandez à un administrateur de vous rattacher."
+                ),
+            )
+        return view(request, departements, *args, **kwargs)
+
+    return wrapper
+
+
 @never_cache
 @require_GET
-def coverage_page(request):
-    user = request.user
-    if not user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
-    departements = coverage_departements(user)
-    if departements == []:
-        return _error(
-            request,
-            403,
-            _("La couverture est réservée aux agents départementaux. Demandez à un administrateur de vous rattacher."),
-        )
+@coverage_staff_only
+def coverage_page(request, departements):
     fmt = request.GET.get("format") or ""
     if fmt == "json" and "q" in request.GET:
         _text, found = _territory_search(request, departements)
@@ -544,19 +560,10 @@ INCOMPLETE_SHOWN = 200
 
 @never_cache
 @require_GET
-def incomplete_page(request):
+@coverage_staff_only
+def incomplete_page(request, departements):
     """« Lieux incomplets pour le scénario N »: the venues of a territory that lack what the
     scenario needs, the most populated service areas first (sortable)."""
-    user = request.user
-    if not user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
-    departements = coverage_departements(user)
-    if departements == []:
-        return _error(
-            request,
-            403,
-            _("La couverture est réservée aux agents départementaux. Demandez à un administrateur de vous rattacher."),
-        )
     level = request.GET.get("niveau") or ""
     code = (request.GET.get("code") or "").strip()
     if not level:

@@ -19,7 +19,8 @@ def world(transactional_db):
     open_venue = VenueFactory(commune=t.lille, service_area=enums.ServiceArea.EPCI)
     ChannelFactory(venue=open_venue, in_person=True)
     closed = VenueFactory(commune=t.cysoing, latitude=50.57, longitude=3.21, stale=True)
-    ChannelFactory(venue=closed, sms=True)
+    # Its only channel is the drop-in, which its closure stops (ClosurePeriod.keeps_working).
+    ChannelFactory(venue=closed, in_person=True)
     ClosurePeriodFactory(venue=closed)
     return t
 
@@ -54,7 +55,7 @@ def test_a_territory_is_picked_by_name_and_its_share_read(page, base_url, world)
     page.keyboard.press("Enter")
     page.wait_for_url("**niveau=epci**")
     assert page.locator("h1").text_content().strip() == "Couverture : CC Pévèle-Carembault"
-    # Scenario 2: the closed venue names no channel staying open, nobody else serves the EPCI.
+    # Scenario 2: the closed venue's drop-in is stopped, nobody else serves the EPCI.
     card = page.locator(".scenario-card").nth(1)
     assert card.locator(".share").text_content().strip() == f"0,0{NNBSP}%"
     assert "11" + NNBSP + "000" in card.text_content()
