@@ -102,24 +102,32 @@ def fix_html(html: str) -> str:
     return "".join(out)
 
 
+def apply(request, response):
+    """``fix_html`` on a French ``text/html`` response (not a streamed one), once: the page cache
+    (``views.public.cache_public_page``) applies it before storing a page, so a cached page is
+    not rewritten on every hit (it cost ~2 ms a request, a third of the list's throughput)."""
+    if (
+        getattr(response, "typography_done", False)
+        or not settings.FRENCH_TYPOGRAPHY
+        or getattr(response, "streaming", False)
+        or not response.get("Content-Type", "").startswith("text/html")
+        or not (response.get("Content-Language") or getattr(request, "LANGUAGE_CODE", "")).startswith("fr")
+        or response.get("Content-Encoding")
+    ):
+        return response
+    charset = response.charset or "utf-8"
+    response.content = fix_html(response.content.decode(charset)).encode(charset)
+    if response.has_header("Content-Length"):  # set by CommonMiddleware, inside this one
+        response["Content-Length"] = str(len(response.content))
+    response.typography_done = True
+    return response
+
+
 class FrenchTypographyMiddleware:
-    """Applies ``fix_html`` to French ``text/html`` responses (not streamed ones)."""
+    """Applies ``fix_html`` to French ``text/html`` responses (``apply``)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        response = self.get_response(request)
-        if (
-            not settings.FRENCH_TYPOGRAPHY
-            or getattr(response, "streaming", False)
-            or not response.get("Content-Type", "").startswith("text/html")
-            or not (response.get("Content-Language") or getattr(request, "LANGUAGE_CODE", "")).startswith("fr")
-            or response.get("Content-Encoding")
-        ):
-            return response
-        charset = response.charset or "utf-8"
-        response.content = fix_html(response.content.decode(charset)).encode(charset)
-        if response.has_header("Content-Length"):  # set by CommonMiddleware, inside this one
-            response["Content-Length"] = str(len(response.content))
-        return response
+        return apply(request, self.get_response(request))

@@ -27,7 +27,7 @@ from django.utils.formats import date_format
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
-from directory import hours
+from directory import hours, typography
 from directory.cache import data_version_with
 from directory.enums import AccessScenario, ChannelKind, Service, ServiceArea
 from directory.filters import (
@@ -115,9 +115,12 @@ def cache_public_page(view=None, *, parameters=LIST_CACHE_PARAMETERS):
             _version, content, content_type = stored
             response = HttpResponse(content, content_type=content_type)
             response["X-Page-Cache"] = "hit"
+            response.typography_done = True  # stored after typography.apply
             return response
         response = view(request, *args, **kwargs)
         if response.status_code == 200 and not response.cookies and not getattr(response, "streaming", False):
+            # French typography once, before storing (the middleware then leaves it alone).
+            typography.apply(request, response)
             cache.set(key, (version, response.content, response["Content-Type"]), seconds)
             response["X-Page-Cache"] = "miss"
         return response
