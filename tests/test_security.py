@@ -330,12 +330,17 @@ def test_a_shared_or_redirected_upload_directory_is_refused(settings, tmp_path):
 
 
 def test_the_default_upload_directory_is_not_in_the_shared_temporary_directory(settings):
+    """The default is the project's own var/imports, whatever the checkout's place (a clone
+    under /tmp included), never a shared folder such as the system's temporary directory."""
     import tempfile
+    from pathlib import Path
 
     from directory.opendata import admin_views
 
     settings.IMPORT_UPLOAD_DIR = ""
-    assert not str(admin_views.upload_dir()).startswith(tempfile.gettempdir())
+    folder = admin_views.upload_dir()
+    assert folder == Path(settings.BASE_DIR) / "var" / "imports"
+    assert folder.parent != Path(tempfile.gettempdir())
 
 
 def test_demo_loading_is_refused_in_production_unless_forced(settings, hauts_de_france):
