@@ -325,13 +325,10 @@ class VenueQuerySet(models.QuerySet):
         return self.filter(Exists(Channel.objects.filter(usable_q(int(scenario)), venue=OuterRef("pk"))))
 
     def with_working_channel(self, scenario: int, on: datetime.date):
-        """Venues a resident in ``scenario`` can reach on ``on``: not closed for good, with a
-        channel usable in ``scenario`` that still works that day (``Channel.objects.working_on``,
-        the SQL twin of ``ClosurePeriod.keeps_working``)."""
-        from directory.models.channels import Channel
-
-        working = Channel.objects.usable_in(scenario).working_on(on).filter(venue_id=OuterRef("pk"))
-        return self.exclude(closed_permanently_on__lte=on).filter(Exists(working))
+        """Venues a resident in ``scenario`` can reach on ``on``: the one « reachable »
+        definition (``reachable_in``, ``directory/reachability.py``), which applies the closure
+        rule (``Channel.objects.working_on``)."""
+        return self.reachable_in(scenario, on)
 
     def with_channel_kinds(self, kinds):
         """Venues with at least one channel of one of ``kinds`` (``channel_kinds``, kept by
