@@ -398,7 +398,6 @@ def _merged(spans):
     return merged
 
 
-@lru_cache(maxsize=4096)
 def weekly_spans(expression: str, today: datetime.date | None = None):
     """``(week, holiday)`` of an OpenStreetMap expression: ``week`` the opening spans of a
     typical week as ``(start, end)`` minutes from Monday 00:00 (end excluded; a span past
@@ -406,10 +405,16 @@ def weekly_spans(expression: str, today: datetime.date | None = None):
     midnight when the expression has its own « PH » rule, else None (a holiday is then a
     weekday like the others). Empty and None for missing or unreadable hours. The time filters
     (``VenueQuerySet.open_at`` …) read them from ``Venue.weekly_hours`` / ``holiday_hours``."""
+    # Cached per day, not once per process: seasonal rules give another typical week later on.
+    return _weekly_spans(expression, today or timezone.localdate())
+
+
+@lru_cache(maxsize=4096)
+def _weekly_spans(expression: str, today: datetime.date):
     oh = parse((expression or "").strip()) if expression else None
     if oh is None:
         return (), None
-    monday = reference_monday(today or timezone.localdate())
+    monday = reference_monday(today)
     try:
         spans = []
         for a, b, st, _c in oh.intervals(monday, monday + datetime.timedelta(days=7)):

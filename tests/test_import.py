@@ -471,3 +471,36 @@ def test_only_superusers_and_departement_staff_may_upload(client, marne):
     assert client.get(IMPORT_URL).status_code == 403
     client.force_login(DepartementStaffFactory(departement_id="51", user__is_staff=False).user)
     assert client.get(IMPORT_URL).status_code == 403
+
+
+def test_imported_and_updated_venues_carry_their_weekly_hours(marne, tmp_path):
+    """The time filters read ``weekly_hours`` / ``holiday_hours``: the importer writes them
+    itself (COPY and bulk updates skip ``save()``), exactly as ``save()`` would."""
+    from directory import maintenance
+
+    row = example_row()
+    row.update(horaires="Mo-Fr 09:00-12:00; PH 10:00-11:00")
+    import_file(write_csv(tmp_path / "a.csv", [row]))
+    venue = Venue.objects.get()
+    assert [(r.lower, r.upper) for r in venue.weekly_hours][:2] == [(540, 720), (1440 + 540, 1440 + 720)]
+    assert [(r.lower, r.upper) for r in venue.holiday_hours] == [(600, 660)]
+    assert maintenance.refresh_weekly_hours() == 0  # nothing left for the nightly job
+
+    row.update(horaires="Sa 14:00-18:00")
+    report = import_file(write_csv(tmp_path / "b.csv", [row]))
+    assert report.updated == 1
+    venue.refresh_from_db()
+    assert [(r.lower, r.upper) for r in venue.weekly_hours] == [(5 * 1440 + 840, 5 * 1440 + 1080)]
+    assert venue.holiday_hours is None
+    assert maintenance.refresh_weekly_hours() == 0
+    assert Venue.objects.open_at(_a_saturday_at(15)).filter(pk=venue.pk).exists()
+
+
+def _a_saturday_at(hour: int):
+    import datetime
+
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    saturday = today + datetime.timedelta(days=(5 - today.weekday()) % 7 or 7)
+    return datetime.datetime.combine(saturday, datetime.time(hour))
