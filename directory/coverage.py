@@ -701,7 +701,7 @@ def stale_venues(level, code, departements=None, on=None, now=None, limit=100):
     """Venues to check: located in the territory, not closed for good, past the freshness
     threshold; never verified first, then the oldest verification."""
     on = on or timezone.localdate()
-    order = (F("verified_at").asc(nulls_first=True), "name", "pk")
+    order = (F("verified_at").asc(nulls_first=True), "sort_name", "pk")
     # Pick the few ids first, then fetch the full rows with their commune: joining every stale
     # venue of France (tens of thousands of wide rows) before the sort cost more than the rest.
     # Still one query (the ids are a sub-select).

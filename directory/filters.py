@@ -48,7 +48,6 @@ from django.core.validators import RegexValidator
 from django.db.models import Case, F, IntegerField, OuterRef, Prefetch, Value, When
 from django.db.models.functions import JSONObject
 from django.utils import timezone
-from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
@@ -345,14 +344,13 @@ class VenueFilter(django_filters.FilterSet):
 
     @property
     def is_whole_list(self) -> bool:
-        """No filter set: ``qs`` is every venue not closed for good, in name order."""
+        """No filter set: ``qs`` is every venue not closed for good, in list order."""
         return not self._set_filters()
 
-    @cached_property
-    def hides_unverified(self) -> bool:
-        """Some venue is out of the results as unverified: the paginator's shortcuts (name
-        buckets, search entries) count every venue not closed for good, so they are off."""
-        return Venue.objects.hidden_as_unverified().exists()
+    @property
+    def shown_since(self) -> datetime.datetime:
+        """The default results leave out venues nobody confirmed since this moment."""
+        return Venue.hiding_cutoff(self.now)
 
     @property
     def is_text_search_only(self) -> bool:
@@ -387,7 +385,7 @@ class VenueFilter(django_filters.FilterSet):
         if data.get("statut") != Statut.PERMANENTLY_CLOSED:
             queryset = queryset.not_permanently_closed(self.today)
         # Entries nobody confirmed for too long leave the results (their page stays reachable).
-        queryset = queryset.shown_by_default()
+        queryset = queryset.shown_by_default(self.now)
         queryset = super().filter_queryset(queryset)
         queryset = self._filter_times(queryset, data)
         ordering = []
@@ -399,7 +397,7 @@ class VenueFilter(django_filters.FilterSet):
             ordering += ["place_group", F("place_km").asc(nulls_last=True)]
         elif data.get("q"):
             ordering.append("-search_rank")
-        return queryset.order_by(*ordering, "name", "pk")
+        return queryset.order_by(*ordering, "sort_name", "pk")
 
     def filter_later(self, queryset, name, value):
         # The time parameters work together: ``_filter_times``.

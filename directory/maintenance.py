@@ -1,36 +1,31 @@
 """Upkeep after bulk loads and at night (``manage.py maintain_directory``).
 
-Triggers keep the derived tables exact after every write (search words, channel kinds, name
-buckets, search entries); what drifts is their *shape*: the name buckets' sizes, and the order
-of the search entries on disk. Both matter only for speed:
-
-- name buckets (``directory/models/listing.py``): new boundaries every 1,000 venues;
-- search entries (``VenueSearchEntry``): rewritten in name order (``CLUSTER`` on
-  ``venuesearch_name``), so the matches of a common word, whose names sit together
-  (« Médiathèque … »), are read from a few hundred neighbouring pages instead of one page each
-  (the ids of « médiathèque » at 200,000 venues: 16–26 ms → 8 ms). ``CLUSTER`` locks that
-  narrow table while it rewrites it (about 1 s at 200,000 venues): text searches and venue
-  writes wait meanwhile, which is why it runs after bulk loads and at night, not on every
-  write. Between runs new rows are appended out of order and text searches slowly return to
-  the unclustered figure.
+Triggers keep the derived tables exact after every write (search words, channel kinds, search
+entries); what drifts is the *order* of the search entries on disk, which matters only for
+speed: rewritten in list order (``CLUSTER`` on ``venuesearch_sort_name``), the matches of a
+common word, whose names sit together (« Médiathèque … »), are read from a few hundred
+neighbouring pages instead of one page each (``make bench``, measure ``text_common``).
+``CLUSTER`` locks that narrow table while it rewrites it (about 1 s at 200,000 venues): text
+searches and venue writes wait meanwhile, which is why it runs after bulk loads and at night,
+not on every write. Between runs new rows are appended out of order.
 """
 
 from __future__ import annotations
 
 from django.db import connections, transaction
 
-from directory.models import listing
+# An import creating at least this many venues runs ``after_bulk_load`` at once.
+BULK_LOAD_ROWS = 1000
 
 
 def reorder_search_entries(using: str = "default") -> None:
     with transaction.atomic(using=using), connections[using].cursor() as cursor:
-        cursor.execute("CLUSTER directory_venuesearchentry USING venuesearch_name")
+        cursor.execute("CLUSTER directory_venuesearchentry USING venuesearch_sort_name")
         cursor.execute("ANALYZE directory_venuesearchentry")
 
 
 def after_bulk_load(using: str = "default") -> None:
-    """Fresh name buckets and search entries in name order, the weekly hours of new rows."""
-    listing.rebuild(using)
+    """Search entries in list order, the weekly hours and the stops of new rows."""
     reorder_search_entries(using)
     refresh_weekly_hours(using=using)
     refresh_stops(using=using)
@@ -78,6 +73,9 @@ def refresh_stops(using: str = "default") -> int:
 
     changed = 0
     mobile = Venue.objects.using(using).filter(itinerance__contains=[enums.Itinerance.ITINERANT])
+    # Only the columns read here: migration 0011 runs this with the current model, before
+    # later migrations have added their columns.
+    mobile = mobile.only("pk", "itinerance", "commune_id", "stop_communes").order_by("pk")
     for venue in mobile.prefetch_related("channels").iterator(chunk_size=500):
         values = [f"{c.value} {c.label}" for c in venue.channels.all() if c.kind in enums.ON_SITE_KINDS]
         stops = venue.stops_named(values)

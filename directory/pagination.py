@@ -6,16 +6,15 @@ from __future__ import annotations
 from django.core.exceptions import EmptyResultSet
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db import connections
-from django.db.models.sql.where import WhereNode
+from django.db.models import BooleanField
+from django.db.models.expressions import RawSQL
 from django.utils.functional import cached_property
 
-from directory.models import listing
-
-# The default order of the list: the one the name buckets describe.
-DEFAULT_ORDER = ("name", "pk")
+# The default order of the list (French order: ``Venue.sort_name``), and of the API's cursor.
+DEFAULT_ORDER = ("sort_name", "pk")
 # A text search's order: ``search_rank`` is the same for every venue a search returns (its
-# tiers never mix), so this is name order too.
-SEARCH_ORDER = ("-search_rank", "name", "pk")
+# tiers never mix), so this is list order too.
+SEARCH_ORDER = ("-search_rank", "sort_name", "pk")
 
 # Text searches, bounded walk. For a page in name order PostgreSQL walks the name index and
 # tests each venue, betting that matches are spread through the alphabet. When they cluster
@@ -31,7 +30,9 @@ WALK_LIMIT = 3000
 # whose OFFSET is a bigint (a page number of 20 digits was a 500, « bigint out of range »).
 MAX_OFFSET = 10**12
 # The WALK_LIMIT-th name of the directory.
-WALK_BOUND_SQL = "SELECT max(f.name) FROM (SELECT name FROM directory_venue ORDER BY name, id LIMIT %s) AS f"
+WALK_BOUND_SQL = (
+    "SELECT max(f.sort_name) FROM (SELECT sort_name FROM directory_venue ORDER BY sort_name, id LIMIT %s) AS f"
+)
 BOUNDED_WALK_SQL = """
 WITH walk AS MATERIALIZED (
     SELECT m.pk, m.name FROM ({matches}) AS m(pk, name)
@@ -50,21 +51,26 @@ ORDER BY page.name, page.pk
 OFFSET %s LIMIT %s
 """
 # The matches of a list that is only a text search, from the narrow ``VenueSearchEntry`` rows
-# (id, name, closing date, vector): half the pages of the venue table for the same matches.
+# (id, sort name, closing date, last confirmation, vector): half the pages of the venue table
+# for the same matches. Venues hidden as unverified (``VenueQuerySet.shown_by_default``) are
+# left out here too.
 ENTRIES_MATCHES_SQL = """
-SELECT e.venue_id, e.name FROM directory_venuesearchentry e
+SELECT e.venue_id, e.sort_name FROM directory_venuesearchentry e
 WHERE e.search_vector @@ {query} AND (e.closed_permanently_on IS NULL OR e.closed_permanently_on > %s)
+  AND e.last_checked_at >= %s
 """
 
 
 class VenuePage(Page):
     """A page that knows from its own read whether another follows (``has_next``), so that
     a capped total (``VenuePaginator(count_limit=…)``) never hides the « next » link nor
-    breaks the « previous » one."""
+    breaks the « previous » one. ``at_limit``: more venues follow but the list shows no more
+    pages (``VenuePaginator(max_pages=…)``): the page asks to refine the search."""
 
     def __init__(self, object_list, number, paginator, more: bool):
         super().__init__(object_list, number, paginator)
-        self.more = more
+        self.at_limit = more and paginator.max_pages is not None and number >= paginator.max_pages
+        self.more = more and not self.at_limit
 
     def has_next(self):
         return self.more
@@ -79,6 +85,10 @@ class VenuePage(Page):
         return self.number - 1
 
 
+class PageBeyondLimit(EmptyPage):
+    """A page number past ``VenuePaginator.max_pages``."""
+
+
 class VenuePaginator(Paginator):
     """A ``Paginator`` of venue querysets that filters once and counts only when it must.
 
@@ -90,13 +100,12 @@ class VenuePaginator(Paginator):
 
     ``count_limit`` (the HTML list uses 500) stops counting past that many venues:
     ``count_is_capped`` is then true and ``count`` is ``count_limit``. « More than 500 venues »
-    is all a resident needs, and a count of the whole directory grew with it (45 ms at 200,000
-    venues); ``exact_count()`` still counts all (for the last page of an over-long page number).
-    The API keeps exact counts.
+    is all a resident needs; ``exact_count()`` still counts all. The API keeps exact counts.
 
-    ``buckets_on`` (a date; the HTML list gives today's when no filter is set): the list is the
-    whole directory in name order, and a page past ``listing.BUCKET_STEP`` reads from the start
-    of its name bucket instead of every entry before it (``directory/models/listing.py``).
+    ``max_pages`` (the HTML list uses ``DIRECTORY_MAX_PAGES``): pages past it raise
+    ``PageBeyondLimit``, and the last one says « affinez votre recherche » instead of offering
+    a next page. Nobody reads page 5,000 of a list; an ``OFFSET`` that deep read every entry
+    before it. Harvesters page the API with a cursor instead (``keyset_page``).
 
     Meant for ``VenueFilter`` querysets: their joins are many-to-one (commune, structure), so
     dropping the conditions from the rows query cannot duplicate rows. ``orphans`` is not
@@ -110,20 +119,21 @@ class VenuePaginator(Paginator):
         allow_empty_first_page=True,
         *,
         count_limit=None,
-        buckets_on=None,
+        max_pages=None,
         text_search_on=None,
+        shown_since=None,
         **kwargs,
     ):
         if orphans:
             raise ValueError("VenuePaginator does not support orphans")
         super().__init__(object_list, per_page, 0, allow_empty_first_page, **kwargs)
         self.count_limit = count_limit
-        # A date when ``object_list`` is the whole list of venues not closed for good on that
-        # day, in the default order: pages past the first bucket then start from a bucket.
-        self.buckets_on = buckets_on
+        self.max_pages = max_pages
         # A date when ``object_list`` is only a text search (``VenueQuerySet.search``) of the
-        # venues not closed for good on that day: its pages come from ``VenueSearchEntry``.
+        # venues not closed for good on that day and confirmed since ``shown_since`` (the
+        # default results): its pages come from ``VenueSearchEntry``.
         self.text_search_on = text_search_on
+        self.shown_since = shown_since
         self._capped = False
 
     @cached_property
@@ -146,7 +156,12 @@ class VenuePaginator(Paginator):
         return self.object_list.count()
 
     def last_page_number(self) -> int:
-        """The number of the last page, counted exactly even past ``count_limit``."""
+        """The number of the last page, counted exactly even past ``count_limit``, never
+        past ``max_pages``."""
+        if self.max_pages is not None:
+            # Only what the list shows is counted: at most max_pages pages of rows.
+            shown = self.object_list.order_by().values("pk")[: self.max_pages * self.per_page].count()
+            return max(1, -(-shown // self.per_page))
         count = self.count if self.count_limit is None else self.exact_count()
         return max(1, -(-count // self.per_page))
 
@@ -159,6 +174,8 @@ class VenuePaginator(Paginator):
             raise PageNotAnInteger(self.error_messages["invalid_page"]) from None
         if number < 1:
             raise EmptyPage(self.error_messages["min_page"])
+        if self.max_pages is not None and number > self.max_pages:
+            raise PageBeyondLimit(self.error_messages["no_results"])
         bottom = (number - 1) * self.per_page
         if bottom > MAX_OFFSET:
             raise EmptyPage(self.error_messages["no_results"])
@@ -170,39 +187,27 @@ class VenuePaginator(Paginator):
             self.__dict__["count"] = bottom + len(ids)  # the last page: the total is known
         else:
             raise EmptyPage(self.error_messages["no_results"])
-        rows = self.object_list.all()
-        # The ids already satisfy every filter: the rows query keeps the select_related,
-        # annotations, ordering and prefetches, not the conditions.
-        rows.query.where = WhereNode()
-        return VenuePage(rows.filter(pk__in=ids), number, self, more)
+        return VenuePage(rows_of(self.object_list, ids), number, self, more)
 
     def _ids(self, offset: int, limit: int):
-        ids = self.object_list.values_list("pk", flat=True)
         order = tuple(self.object_list.query.order_by)
         if order == SEARCH_ORDER and offset + limit <= WALK_LIMIT:
             return self._search_ids(offset, limit)
-        if self.buckets_on is None or offset < listing.BUCKET_STEP or order != DEFAULT_ORDER:
-            return ids[offset : offset + limit]
-        bucket = listing.locate(offset, self.buckets_on, using=self.object_list.db)
-        if bucket is None:
-            return ids[offset : offset + limit]
-        start_name, position = bucket
-        # ``name >= start`` is a range of the name index: at most one bucket read.
-        start = offset - position
-        return ids.filter(name__gte=start_name)[start : start + limit]
+        return self.object_list.values_list("pk", flat=True)[offset : offset + limit]
 
     def _search_ids(self, offset: int, limit: int) -> list[int]:
         """The ids of a text search's page, by the bounded walk (``BOUNDED_WALK_SQL``) over its
         matches: Django's SQL for the list, or ``ENTRIES_MATCHES_SQL`` for a list that is only
         a text search."""
         text_search = getattr(self.object_list, "text_search", None)
-        if self.text_search_on is not None and text_search is not None:
+        if self.text_search_on is not None and self.shown_since is not None and text_search is not None:
             compiler = self.object_list.query.get_compiler(using=self.object_list.db)
             query, query_params = compiler.compile(text_search)
-            matches, params = ENTRIES_MATCHES_SQL.format(query=query), [*query_params, self.text_search_on]
+            matches = ENTRIES_MATCHES_SQL.format(query=query)
+            params = [*query_params, self.text_search_on, self.shown_since]
         else:
             try:
-                matches, params = self.object_list.order_by().values_list("pk", "name").query.sql_with_params()
+                matches, params = self.object_list.order_by().values_list("pk", "sort_name").query.sql_with_params()
             except EmptyResultSet:  # ``none()``: a search nothing looks like
                 return []
         wanted = offset + limit
@@ -213,3 +218,40 @@ class VenuePaginator(Paginator):
             # the frame is constant.
             cursor.execute(sql, arguments)  # nosec B608
             return [row[0] for row in cursor.fetchall()]
+
+
+def rows_of(queryset, ids):
+    """The full rows of ``ids`` in ``queryset``'s order, with its select_related, annotations
+    and prefetches. Its conditions are kept (tested again on those few rows by their primary
+    key): cheaper to read than to strip from a Django query."""
+    return queryset.filter(pk__in=ids)
+
+
+# --- keyset pages (the API's cursor) ---------------------------------------------------------
+
+
+def keyset_page(queryset, after: tuple[str, int] | None, size: int) -> tuple[list, bool]:
+    """The ``size`` venues of ``queryset`` (in ``DEFAULT_ORDER``) that come after the sort key
+    ``after`` (``(sort_name, pk)`` of the last venue of the previous page; None: from the
+    start), and whether more follow. A range of the ``(sort_name, id)`` index whatever the
+    depth: a harvester's page 10,000 costs what page 1 does."""
+    ids = queryset.values_list("pk", flat=True)
+    if after is not None:
+        ids = ids.filter(KeysetAfter(*after))
+    ids = list(ids[: size + 1])
+    more = len(ids) > size
+    return list(rows_of(queryset, ids[:size])), more
+
+
+class KeysetAfter(RawSQL):
+    """``(sort_name, id) > (%s, %s)``: a row comparison PostgreSQL reads as an index range
+    (an ``OR`` of two conditions is filtered row by row instead)."""
+
+    conditional = True
+
+    def __init__(self, sort_name: str, pk: int):
+        super().__init__(
+            '("directory_venue"."sort_name", "directory_venue"."id") > (%s, %s)',
+            (sort_name, pk),
+            output_field=BooleanField(),
+        )

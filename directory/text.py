@@ -47,6 +47,31 @@ def validate_no_invisible_characters(value: str) -> None:
         )
 
 
+# The letters ``sort_name`` folds, and what to: ASCII capitals, French accents and those of
+# neighbouring languages met in venue names. Spelt out rather than ``lower()``/``unaccent`` so
+# that PostgreSQL's twin, ``gll_sort_name`` (migration ``0021_venue_sort_name``, written from
+# these strings), gives the same key whatever the server's character type (the embedded server
+# has no ICU and lower-cases ASCII only). ``tests/test_sort_name.py`` checks both agree.
+SORT_FROM = "ABCDEFGHIJKLMNOPQRSTUVWXYZÀÁÂÃÄÅàáâãäåÇçÈÉÊËèéêëÌÍÎÏìíîïÑñÒÓÔÕÖòóôõöÙÚÛÜùúûüÝýÿŸ’"
+SORT_TO = "abcdefghijklmnopqrstuvwxyzaaaaaaaaaaaacceeeeeeeeiiiiiiiinnoooooooooouuuuuuuuyyyy'"
+SORT_LIGATURES = (("Œ", "oe"), ("œ", "oe"), ("Æ", "ae"), ("æ", "ae"))
+# Runs of these become one space (the same class in both languages).
+SORT_SPACES = " \t\n\r\f\v\u00a0\u202f"
+_SORT_TABLE = str.maketrans(SORT_FROM, SORT_TO)
+_SPACES = re.compile(f"[{SORT_SPACES}]+")
+
+
+def sort_name(text: str) -> str:
+    """The key lists of venues are sorted by (``Venue.sort_name``, computed by PostgreSQL):
+    letters without case or accents, ligatures spelt out, single spaces. So « Centre » comes
+    before « CORIF » and « École » among the E, whatever the server's collation (byte order
+    put every capital before every lower-case letter)."""
+    text = (text or "").translate(_SORT_TABLE)
+    for ligature, letters in SORT_LIGATURES:
+        text = text.replace(ligature, letters)
+    return _SPACES.sub(" ", text).strip(" ")
+
+
 def french_sort_key(text: str) -> tuple[str, str]:
     """Sort key of French lists, independent of the server's locale: letters compared without
     case or accents first (« Centre » before « CORIF », « Étoile » among the E), then the exact

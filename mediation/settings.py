@@ -223,6 +223,9 @@ DIRECTORY_PAGE_SIZE = envint("DIRECTORY_PAGE_SIZE", 20)
 # count reads every match (and a département's thousands, with a channel condition, 40 ms at
 # 200,000 venues, when 500 take 9).
 DIRECTORY_COUNT_LIMIT = envint("DIRECTORY_COUNT_LIMIT", 500)
+# The HTML list shows this many pages of a list at most, then asks to refine the search: people
+# read the first pages, and harvesters page the API with its cursor (``/api/v1/lieux/``).
+DIRECTORY_MAX_PAGES = envint("DIRECTORY_MAX_PAGES", 50)
 MAP_TILE_URL = envstr("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
 MAP_TILE_ATTRIBUTION = envstr(
     "MAP_TILE_ATTRIBUTION", '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>'

@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from directory import enums
+from directory.models import Venue
 from tests.factories import ChannelFactory, ClosurePeriodFactory, StructureFactory, VenueFactory
 
 LIST = "/api/v1/lieux/"
@@ -172,7 +173,7 @@ def test_unknown_page_is_a_404_and_page_size_is_bounded(client, venues):
     assert client.get(LIST, {"page": "abc"}).status_code == 404
     many = client.get(LIST, {"page_size": 1}).json()
     assert len(many["results"]) == 1
-    assert many["next"].endswith("page=2&page_size=1")
+    assert "curseur=" in many["next"] and "page_size=1" in many["next"]
     for _ in range(3):
         VenueFactory()
     assert len(client.get(LIST, {"page_size": 1000}).json()["results"]) == 7
@@ -330,3 +331,64 @@ def test_docs_page_is_self_hosted_and_csp_friendly(client, db):
     assert script["Content-Type"].startswith("application/javascript")
     assert "SwaggerUIBundle" in script.content.decode()
     assert "script-src 'self'" in response["Content-Security-Policy"]
+
+
+# --- cursor pages ---------------------------------------------------------------------------
+
+
+def _walk(client, url, params=None):
+    names, pages = [], 0
+    data = client.get(url, params or {}).json()
+    while True:
+        pages += 1
+        names += [v["name"] for v in data["results"]]
+        if not data["next"]:
+            return names, pages
+        data = client.get(data["next"]).json()
+
+
+def test_the_whole_list_is_walked_with_a_cursor_in_french_order(client, hauts_de_france):
+    for name in ("CORIF", "Centre social", "École", "Espace", "atelier", "Zèbre", "Centre social"):
+        VenueFactory(name=name, commune=hauts_de_france.lille)
+    first = client.get(LIST, {"page_size": 2}).json()
+    assert first["count"] == 7 and "curseur=" in first["next"] and first["previous"] is None
+    second = client.get(first["next"]).json()
+    assert second["count"] is None  # the whole list is counted once, on the first page
+    names, pages = _walk(client, LIST, {"page_size": 2})
+    assert pages == 4
+    assert names == ["atelier", "Centre social", "Centre social", "CORIF", "École", "Espace", "Zèbre"]
+
+
+def test_a_cursor_survives_an_insertion_before_it(client, hauts_de_france):
+    for n in range(4):
+        VenueFactory(name=f"Lieu {n}", commune=hauts_de_france.lille)
+    first = client.get(LIST, {"page_size": 2}).json()
+    VenueFactory(name="Atelier ajouté", commune=hauts_de_france.lille)  # before the cursor
+    second = client.get(first["next"]).json()
+    assert [v["slug"] for v in second["results"]] == [
+        v.slug for v in Venue.objects.filter(name__in=["Lieu 2", "Lieu 3"]).order_by("sort_name")
+    ]
+
+
+@pytest.mark.parametrize("cursor", ["abc", "", "W10", "WyJhIiwiYiJd", "WyJhIiwtMV0", "WyJhIiwxLDJd"])
+def test_a_bad_cursor_is_a_400_with_a_french_message(client, venues, cursor):
+    response = client.get(LIST, {"curseur": cursor})
+    assert response.status_code == 400
+    assert "Curseur invalide" in response.json()["curseur"][0]
+
+
+def test_a_cursor_needs_the_default_order_and_no_page(client, venues):
+    first = client.get(LIST, {"page_size": 1}).json()
+    cursor = first["next"].split("curseur=")[1].split("&")[0]
+    assert client.get(LIST, {"curseur": cursor, "q": "lille"}).status_code == 400
+    assert client.get(LIST, {"curseur": cursor, "page": 2}).status_code == 400
+
+
+def test_numbered_pages_stop_at_the_limit(client, hauts_de_france, settings):
+    settings.DIRECTORY_MAX_PAGES = 2
+    for n in range(5):
+        VenueFactory(name=f"Médiathèque {n}", commune=hauts_de_france.lille)
+    second = client.get(LIST, {"q": "mediatheque", "page_size": 2, "page": 2}).json()
+    assert second["next"] is None and "page=" not in (second["previous"] or "page=")
+    response = client.get(LIST, {"q": "mediatheque", "page_size": 2, "page": 3})
+    assert response.status_code == 404 and "affinez la recherche" in response.json()["detail"]

@@ -1,5 +1,6 @@
-"""Deep pages of the whole list start from name buckets (``directory/models/listing.py``) and
-list exactly what OFFSET would, through every kind of write."""
+"""Pages of venue lists: bounded pages on the HTML list, the bounded walk of text searches,
+text-only searches from ``VenueSearchEntry``, and the API's keyset pages; every page lists
+exactly what OFFSET would, in French order."""
 
 import datetime
 
@@ -7,17 +8,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from directory.models import Venue, VenueNameBucket, listing
-from directory.pagination import VenuePaginator
+from directory.models import Venue
+from directory.pagination import PageBeyondLimit, VenuePaginator, keyset_page
 from tests.factories import VenueFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def small_buckets(monkeypatch):
-    monkeypatch.setattr(listing, "BUCKET_STEP", 3)
-    monkeypatch.setattr(listing, "BUCKET_MAX", 12)
 
 
 def today():
@@ -25,7 +20,7 @@ def today():
 
 
 def whole_list():
-    return Venue.objects.public().not_permanently_closed(today()).order_by("name", "pk")
+    return Venue.objects.public().not_permanently_closed(today()).order_by("sort_name", "pk")
 
 
 def every_page(paginator):
@@ -39,91 +34,61 @@ def every_page(paginator):
         number += 1
 
 
-def all_pages(per_page, buckets=True):
-    return every_page(VenuePaginator(whole_list(), per_page, buckets_on=today() if buckets else None))
+def test_the_list_is_in_french_order(hauts_de_france):
+    for name in ("CORIF", "Centre social", "Épicerie numérique", "Espace", "atelier", "Œuvre", "Zèbre", "École"):
+        VenueFactory(name=name, commune=hauts_de_france.lille)
+    names = [v.name for v in whole_list()]
+    assert names == ["atelier", "Centre social", "CORIF", "École", "Épicerie numérique", "Espace", "Œuvre", "Zèbre"]
 
 
-def assert_pages_match_offset():
-    expected = list(whole_list().values_list("pk", flat=True))
-    for per_page in (1, 2, 4, 5):
-        assert all_pages(per_page) == expected, per_page
-
-
-def bucket_counts():
-    return dict(VenueNameBucket.objects.values_list("start_name", "listed"))
-
-
-def test_pages_from_buckets_are_the_pages_offset_reads(hauts_de_france, small_buckets, monkeypatch):
-    # Names shared by several venues, some across a boundary; venues closed for good (left
-    # out), and closing later (still listed, not counted in the buckets).
-    for n in range(26):
-        VenueFactory(name=f"Lieu {n // 3:02d}", commune=hauts_de_france.lille)
-    VenueFactory(name="Lieu 03", closed_permanently_on=today() - datetime.timedelta(days=1))
-    VenueFactory(name="Lieu 05", closed_permanently_on=today() + datetime.timedelta(days=30))
-    VenueFactory(name="Lieu 01", closed_permanently_on=today() + datetime.timedelta(days=1))
-    listing.rebuild()
-    assert len(bucket_counts()) > 5
-    assert sum(bucket_counts().values()) == Venue.objects.filter(closed_permanently_on__isnull=True).count()
-    located = []
-    real_locate = listing.locate
-    monkeypatch.setattr(listing, "locate", lambda *args, **kwargs: located.append(args) or real_locate(*args, **kwargs))
-    assert_pages_match_offset()
-    assert len(located) > 20  # every page past the first bucket
-    # the buckets are used: page 5 of 2 starts from a bucket, reading from its first name
-    start_name, position = listing.locate(8, today())
-    assert start_name and position <= 8
-
-
-def test_bucket_counts_follow_every_write(hauts_de_france, small_buckets):
-    venues = [VenueFactory(name=f"Lieu {n:02d}", commune=hauts_de_france.lille) for n in range(15)]
-    listing.rebuild()
-    # an insert, a rename across buckets, a closure for good, a reopening, a deletion, a bulk
-    # update: after each, the counts are exact and the pages those of OFFSET
-    VenueFactory(name="Lieu 04 bis", commune=hauts_de_france.lille)
-    assert_pages_match_offset()
-    venues[1].name = "Lieu 13 bis"
-    venues[1].save()
-    assert_pages_match_offset()
-    venues[2].closed_permanently_on = today()
-    venues[2].save()
-    assert_pages_match_offset()
-    venues[2].closed_permanently_on = None
-    venues[2].save()
-    assert_pages_match_offset()
-    venues[3].delete()
-    assert_pages_match_offset()
-    Venue.objects.filter(name__lt="Lieu 05").update(name="Zone")
-    assert_pages_match_offset()
-    assert sum(bucket_counts().values()) == Venue.objects.filter(closed_permanently_on__isnull=True).count()
-
-
-def test_a_grown_bucket_is_rebuilt_on_read(hauts_de_france, small_buckets):
-    listing.rebuild()  # no venue yet: one bucket, ''
-    for n in range(20):
-        VenueFactory(name=f"Lieu {n:02d}", commune=hauts_de_france.lille)
-    assert bucket_counts() == {"": 20}
-    assert_pages_match_offset()
-    assert len(bucket_counts()) > 5 and max(bucket_counts().values()) <= 12
-
-
-def test_without_buckets_pages_use_offset(hauts_de_france, small_buckets):
-    for n in range(8):
-        VenueFactory(name=f"Lieu {n:02d}", commune=hauts_de_france.lille)
-    VenueNameBucket.objects.all().delete()  # as a test database flush leaves it
-    assert listing.locate(5, today()) is None
-    assert_pages_match_offset()
-
-
-def test_the_list_page_uses_buckets_only_without_filters(client, hauts_de_france, small_buckets, settings):
+def test_pages_stop_at_the_limit_and_say_so(client, hauts_de_france, settings):
     settings.DIRECTORY_PAGE_SIZE = 2
-    for n in range(12):
+    settings.DIRECTORY_MAX_PAGES = 3
+    for n in range(9):
         VenueFactory(name=f"Lieu {n:02d}", commune=hauts_de_france.lille)
-    listing.rebuild()
-    html = client.get(reverse("directory:venue_list"), {"page": 4}).content.decode()
-    assert "Lieu 06" in html and "Lieu 07" in html and "Lieu 08" not in html
-    # a filter: OFFSET on the filtered list
-    html = client.get(reverse("directory:venue_list"), {"page": 2, "departement": "59"}).content.decode()
-    assert "Lieu 02" in html and "Lieu 03" in html and "Lieu 04" not in html
+    paginator = VenuePaginator(whole_list(), 2, max_pages=3)
+    assert every_page(paginator) == list(whole_list().values_list("pk", flat=True))[:6]
+    last = paginator.page(3)
+    assert last.at_limit and not last.has_next()
+    with pytest.raises(PageBeyondLimit):
+        paginator.page(4)
+    html = client.get(reverse("directory:venue_list"), {"page": 3}).content.decode()
+    assert "Lieu 04" in html and "Lieu 05" in html and "Affinez votre recherche" in html
+    assert 'rel="next"' not in html
+    # a page past the limit: the last one shown, with a notice, never a 404
+    response = client.get(reverse("directory:venue_list"), {"page": 40})
+    html = response.content.decode()
+    assert response.status_code == 200 and "Lieu 04" in html and "premières pages" in html
+    # a shorter list asked past its end: its last page
+    html = client.get(reverse("directory:venue_list"), {"page": 3, "q": "lieu 01"}).content.decode()
+    assert "Cette page n&#x27;existe pas" in html
+
+
+def test_keyset_pages_are_the_pages_offset_reads(hauts_de_france):
+    # Names shared by several venues (ties broken by id), case and accents mixed.
+    for n in range(13):
+        VenueFactory(name=("Lieu" if n % 2 else "LIEU") + f" {n // 3:02d}", commune=hauts_de_france.lille)
+    VenueFactory(name="Élan", commune=hauts_de_france.lille)
+    expected = list(whole_list().values_list("pk", flat=True))
+    for size in (1, 2, 5, 20):
+        found, after = [], None
+        while True:
+            rows, more = keyset_page(whole_list(), after, size)
+            found.extend(v.pk for v in rows)
+            if not more:
+                break
+            after = (rows[-1].sort_name, rows[-1].pk)
+        assert found == expected, size
+
+
+def test_a_keyset_page_is_an_index_range(hauts_de_france):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    VenueFactory(name="Lieu", commune=hauts_de_france.lille)
+    with CaptureQueriesContext(connection) as queries:
+        keyset_page(whole_list(), ("lieu", 0), 20)
+    assert '("directory_venue"."sort_name", "directory_venue"."id") >' in queries[0]["sql"]
 
 
 # --- text searches: the bounded walk ---------------------------------------------------------
@@ -143,7 +108,10 @@ def test_search_pages_by_bounded_walk_are_the_pages_offset_reads(hauts_de_france
     VenueFactory(name="Médiathèque 9", closed_permanently_on=today() - datetime.timedelta(days=3))
     for text in ("mediatheque", "atelier", "lille", "zzzz"):
         searched = (
-            Venue.objects.public().not_permanently_closed(today()).search(text).order_by("-search_rank", "name", "pk")
+            Venue.objects.public()
+            .not_permanently_closed(today())
+            .search(text)
+            .order_by("-search_rank", "sort_name", "pk")
         )
         expected = list(searched.values_list("pk", flat=True))
         for per_page in (1, 2, 3, 5, 20):
@@ -161,7 +129,7 @@ def test_a_clustered_common_word_is_read_from_the_full_text_index(hauts_de_franc
     for n in range(6):
         VenueFactory(name=f"Atelier {n}", commune=hauts_de_france.lille)
         VenueFactory(name=f"Médiathèque {n}", commune=hauts_de_france.lille)
-    searched = Venue.objects.public().search("mediatheque").order_by("-search_rank", "name", "pk")
+    searched = Venue.objects.public().search("mediatheque").order_by("-search_rank", "sort_name", "pk")
     with CaptureQueriesContext(connection) as queries:
         page = VenuePaginator(searched, 4).page(1)
     # one statement for the ids: the walk, then the rest (the rows are read afterwards)
@@ -175,19 +143,25 @@ def test_a_clustered_common_word_is_read_from_the_full_text_index(hauts_de_franc
 def entries():
     from directory.models import VenueSearchEntry
 
-    return {e.venue_id: (e.name, e.closed_permanently_on) for e in VenueSearchEntry.objects.all()}
+    return {e.venue_id: (e.sort_name, e.closed_permanently_on) for e in VenueSearchEntry.objects.all()}
 
 
 def test_search_entries_follow_every_write(hauts_de_france):
     venue = VenueFactory(name="Médiathèque Jules Verne", commune=hauts_de_france.lille)
     other = VenueFactory(name="Atelier", commune=hauts_de_france.lille)
-    assert entries() == {venue.pk: ("Médiathèque Jules Verne", None), other.pk: ("Atelier", None)}
+    assert entries() == {venue.pk: ("mediatheque jules verne", None), other.pk: ("atelier", None)}
     venue.name = "Médiathèque Victor Hugo"
     venue.closed_permanently_on = today()
     venue.save()
-    assert entries()[venue.pk] == ("Médiathèque Victor Hugo", today())
+    assert entries()[venue.pk] == ("mediatheque victor hugo", today())
     Venue.objects.filter(pk=other.pk).update(name="Atelier bis")
-    assert entries()[other.pk] == ("Atelier bis", None)
+    assert entries()[other.pk] == ("atelier bis", None)
+    # the last confirmation follows too (hidden venues leave text searches)
+    confirmed = timezone.now()
+    Venue.objects.filter(pk=other.pk).update(verified_at=confirmed)
+    from directory.models import VenueSearchEntry
+
+    assert VenueSearchEntry.objects.get(pk=other.pk).last_checked_at == confirmed
     venue.delete()
     assert set(entries()) == {other.pk}
     from directory.models import VenueSearchEntry
@@ -209,11 +183,16 @@ def test_text_only_search_pages_from_entries_are_the_pages_offset_reads(hauts_de
     VenueFactory(name="Médiathèque 9", closed_permanently_on=today() + datetime.timedelta(days=9))
     for text in ("mediatheque", "mediateque", "atelier cysoing", "lille", "zzzzqq"):
         searched = (
-            Venue.objects.public().not_permanently_closed(today()).search(text).order_by("-search_rank", "name", "pk")
+            Venue.objects.public()
+            .not_permanently_closed(today())
+            .search(text)
+            .order_by("-search_rank", "sort_name", "pk")
         )
         expected = list(searched.values_list("pk", flat=True))
         for per_page in (1, 2, 3, 20):
-            found = every_page(VenuePaginator(searched, per_page, text_search_on=today()))
+            found = every_page(
+                VenuePaginator(searched, per_page, text_search_on=today(), shown_since=Venue.hiding_cutoff())
+            )
             assert found == expected, (text, per_page)
 
 
@@ -232,18 +211,23 @@ def test_the_list_page_reads_a_text_only_search_from_entries(client, hauts_de_fr
     assert not any("directory_venuesearchentry" in q["sql"] for q in queries.captured_queries)
 
 
-def test_nightly_upkeep_keeps_every_page_the_same(hauts_de_france, small_buckets):
+def test_hidden_venues_stay_out_of_text_only_searches(client, hauts_de_france):
+    old = timezone.now() - datetime.timedelta(days=800)
+    VenueFactory(name="Médiathèque oubliée", commune=hauts_de_france.lille, verified_at=old)
+    VenueFactory(name="Médiathèque vivante", commune=hauts_de_france.lille)
+    html = client.get(reverse("directory:venue_list"), {"q": "mediatheque"}).content.decode()
+    assert "Médiathèque vivante" in html and "Médiathèque oubliée" not in html
+
+
+def test_nightly_upkeep_keeps_every_page_the_same(hauts_de_france):
     from django.core.management import call_command
 
     for n in range(20):
         VenueFactory(name=f"Médiathèque {19 - n:02d}", commune=hauts_de_france.lille)
-    listing.rebuild()
     before = list(whole_list().search("mediatheque").values_list("pk", flat=True))
-    VenueFactory(name="Médiathèque 00 bis", commune=hauts_de_france.lille)  # buckets drift
+    VenueFactory(name="Médiathèque 00 bis", commune=hauts_de_france.lille)  # entries out of order
     call_command("maintain_directory", stdout=__import__("io").StringIO())
-    assert max(bucket_counts().values()) <= 3 * 2  # fresh boundaries
-    assert_pages_match_offset()
-    searched = whole_list().search("mediatheque").order_by("-search_rank", "name", "pk")
-    pages = VenuePaginator(searched, 4, text_search_on=today())
+    searched = whole_list().search("mediatheque").order_by("-search_rank", "sort_name", "pk")
+    pages = VenuePaginator(searched, 4, text_search_on=today(), shown_since=Venue.hiding_cutoff())
     found = [v.pk for n in range(1, 7) for v in pages.page(n).object_list]
     assert found == list(searched.values_list("pk", flat=True)) and len(found) == len(before) + 1

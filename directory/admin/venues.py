@@ -301,7 +301,7 @@ class ClosurePeriodInline(RuleBasedInline):
 class VenueAdmin(RuleBasedHistoryAdmin):
     form = VenueAdminForm
     inlines = [ChannelInline, ClosurePeriodInline]
-    list_display = ["name", "commune", "structure", "status_label", "freshness", "verified_at"]
+    list_display = ["listed_name", "commune", "structure", "status_label", "freshness", "verified_at"]
     list_select_related = ["commune", "commune__departement", "structure"]
     list_filter = [
         StatusFilter,
@@ -312,7 +312,7 @@ class VenueAdmin(RuleBasedHistoryAdmin):
     ]
     search_fields = ["search_text"]
     search_help_text = _("Nom, commune, code postal ou structure, avec ou sans accents.")
-    ordering = ["name"]
+    ordering = ["sort_name", "pk"]
     autocomplete_fields = ["commune", "service_area_communes"]
     readonly_fields = READONLY_VENUE_FIELDS
     actions = ["confirm_selected"]
@@ -394,6 +394,11 @@ class VenueAdmin(RuleBasedHistoryAdmin):
         actions.save_venue(obj, request.user)
 
     # --- list columns --------------------------------------------------------------------
+    # Sorted in French order (« Centre » before « CORIF »), not by the column's byte order.
+    @admin.display(description=_("nom"), ordering="sort_name")
+    def listed_name(self, obj):
+        return obj.name
+
     @admin.display(description=_("statut"))
     def status_label(self, obj):
         return obj.status.label

@@ -20,48 +20,17 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import generics, serializers
 from rest_framework.exceptions import ValidationError
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
 from directory import enums
+from directory.api.pagination import VenuePagination
 from directory.api.serializers import VenueDetailSerializer, VenueSerializer
 from directory.api.throttling import ApiThrottle
 from directory.cache import data_version
 from directory.filters import VenueFilter, with_page_prefetches
 from directory.models import Venue
-from directory.pagination import VenuePaginator
 
 CACHE_SECONDS = 60
-
-
-class VenuePagination(PageNumberPagination):
-    # Same paginator as the HTML list: the page's ids are sorted in a narrow subquery.
-    django_paginator_class = VenuePaginator
-    page_size = 20
-    page_size_query_param = "page_size"
-    page_size_query_description = _("Nombre de lieux par page (20 par défaut, 100 au plus).")
-    page_query_description = _("Numéro de page (à partir de 1).")
-    max_page_size = 100
-    invalid_page_message = _("Page invalide : elle n'existe pas.")
-
-    def get_page_size(self, request):
-        # Refuse a malformed size instead of silently using the default.
-        raw = request.query_params.get(self.page_size_query_param)
-        if raw is None:
-            return self.page_size
-        try:
-            size = int(raw)
-        except ValueError:
-            size = 0
-        if size < 1:
-            raise ValidationError({"page_size": [_("La taille de page doit être un nombre entier, de 1 à 100.")]})
-        return min(size, self.max_page_size)
-
-    def get_schema_operation_parameters(self, view):
-        parameters = super().get_schema_operation_parameters(view)
-        for parameter in parameters:
-            parameter["schema"]["minimum"] = 1
-        return parameters
 
 
 ERROR_400 = OpenApiResponse(

@@ -1,6 +1,5 @@
 from directory.models.channels import Channel, ChannelCheck
 from directory.models.duplicates import LikelyDuplicate, VenueRedirect
-from directory.models.listing import VenueNameBucket
 from directory.models.people import DepartementStaff, Invitation, Membership
 from directory.models.ratelimits import RateCounter
 from directory.models.reports import FreshnessReminder, Report, SmsExchange
@@ -30,7 +29,6 @@ __all__ = [
     "Structure",
     "Suggestion",
     "Venue",
-    "VenueNameBucket",
     "VenueRedirect",
     "VenueSearchEntry",
 ]

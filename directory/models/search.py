@@ -141,25 +141,31 @@ def look_alikes(words: list[str], using: str = "default") -> list[QueryWord]:
 
 
 class VenueSearchEntry(models.Model):
-    """A narrow copy of what a text search sorts and tests, one row per venue: id, name,
-    closing date, full-text vector (migration 0010, kept by statement-level triggers on
-    ``directory_venue``; never written by Django).
+    """A narrow copy of what a text search sorts and tests, one row per venue: id, sort name,
+    closing date, last confirmation (verified, else created: hidden venues are left out of
+    the default results), full-text vector (migrations 0010 and 0021, kept by
+    statement-level triggers on ``directory_venue``; never written by Django).
 
     A text search's page reads the name of every match to sort them (``directory/pagination.py``,
     bounded walk): from the venue table, one wide row per heap page, 13,600 pages for the
     20,000 « médiathèques » at 200,000 venues; from this table, about half as many pages."""
 
     venue = models.OneToOneField("directory.Venue", models.DO_NOTHING, primary_key=True, db_constraint=False)
-    name = models.CharField(max_length=250)
+    sort_name = models.CharField(max_length=250)
     closed_permanently_on = models.DateField(null=True)
+    last_checked_at = models.DateTimeField(null=True)
     search_vector = SearchVectorField()
 
     class Meta:
         verbose_name = "venue search entry"
         indexes = [
             GinIndex(fields=["search_vector"], name="venuesearch_fts", fastupdate=False),
-            models.Index(fields=["name", "venue"], include=["closed_permanently_on"], name="venuesearch_name"),
+            models.Index(
+                fields=["sort_name", "venue"],
+                include=["closed_permanently_on", "last_checked_at"],
+                name="venuesearch_sort_name",
+            ),
         ]
 
     def __str__(self):
-        return self.name
+        return self.sort_name

@@ -532,7 +532,7 @@ class VenueQuerySet(models.QuerySet):
         else:
             queryset = queryset.annotate(alternative_km=models.Value(None, output_field=models.FloatField()))
             ordering.append(models.Case(models.When(commune_id=venue.commune_id, then=0), default=1))
-        return queryset.order_by(*ordering, "name", "pk")
+        return queryset.order_by(*ordering, "sort_name", "pk")
 
     # --- permissions ------------------------------------------------------------------------
     def editable_by(self, user):
@@ -592,6 +592,13 @@ class Venue(models.Model):
     source = models.CharField(_("source"), max_length=200, blank=True)
     pivot = models.CharField(_("pivot (SIRET ou RNA)"), max_length=14, validators=[pivot_validator])
     name = models.CharField(_("nom"), max_length=250, validators=[validate_no_invisible_characters])
+    # What lists sort by: the name without case or accents (``text.sort_name``; computed by
+    # PostgreSQL's twin ``gll_sort_name``, so COPY, bulk updates and SQL writers keep it right).
+    sort_name = models.GeneratedField(
+        expression=models.Func(F("name"), function="gll_sort_name", output_field=models.CharField(max_length=250)),
+        output_field=models.CharField(max_length=250),
+        db_persist=True,
+    )
     slug = models.SlugField(_("identifiant d'URL"), max_length=80, unique=True, blank=True)
     structure = models.ForeignKey(
         Structure, models.PROTECT, related_name="venues", verbose_name=_("structure"), null=True, blank=True
@@ -718,6 +725,7 @@ class Venue(models.Model):
     history = HistoricalRecords(
         excluded_fields=[
             "search_text",
+            "sort_name",
             "search_vector",
             "channel_kinds",
             "updated_at",
@@ -731,7 +739,7 @@ class Venue(models.Model):
     class Meta:
         verbose_name = _("lieu de médiation numérique")
         verbose_name_plural = _("lieux de médiation numérique")
-        ordering = ["name", "pk"]
+        ordering = ["sort_name", "pk"]
         constraints = [
             models.UniqueConstraint(
                 fields=["source", "external_id"],
@@ -773,33 +781,28 @@ class Venue(models.Model):
             # The count of a distance search reads this index only (``closed_permanently_on``
             # included: the list hides permanently closed venues), never the wide rows.
             models.Index(fields=["latitude", "longitude"], include=["closed_permanently_on"], name="venue_coordinates"),
-            # The default order (name, id): page N is an index range, the count an index-only scan.
+            # The default order (sort name, id): a page is an index range, the count an
+            # index-only scan.
             models.Index(
-                fields=["name", "id"], include=["closed_permanently_on", "channel_kinds"], name="venue_name_id"
+                fields=["sort_name", "id"],
+                include=["closed_permanently_on", "channel_kinds"],
+                name="venue_sort_name_id",
             ),
-            # ``departement=``: a département's venues in name order, so a page of them (with a
+            # ``departement=``: a département's venues in list order, so a page of them (with a
             # scenario or channel condition checked row by row) stops after 21 matches instead
-            # of sorting all of them (5,500 in the Nord at 200,000 venues).
+            # of sorting all of them.
             models.Index(
                 DEPARTEMENT_CODE,
-                "name",
+                "sort_name",
                 "id",
                 include=["closed_permanently_on", "channel_kinds"],
-                name="venue_departement_name",
+                name="venue_departement_sort_name",
             ),
             # ``serving()``: venues of a given service area located in the communes of an EPCI or
             # a département.
             models.Index(fields=["service_area", "commune"], name="venue_area_commune"),
             # ``serving_any(postal_code=…)``.
             models.Index(fields=["postal_code"], name="venue_postal_code"),
-            # The venues closing later than today, counted for a deep page's position
-            # (``directory/models/listing.py``).
-            models.Index(
-                fields=["closed_permanently_on"],
-                include=["name"],
-                condition=Q(closed_permanently_on__isnull=False),
-                name="venue_closing_later",
-            ),
             # Staleness lists and reminders.
             models.Index(fields=["verified_at"], name="venue_verified_at"),
             # Venues never confirmed, by age: « is any venue hidden as unverified? » on each list.

@@ -50,7 +50,7 @@ from directory import enums, maintenance
 from directory.cache import bump_data_version
 from directory.channels import FACEBOOK_DOMAINS, get_kind, host_matches, normalise_url
 from directory.hours import parse as parse_hours
-from directory.models import Channel, Commune, DepartementStaff, Venue, listing
+from directory.models import Channel, Commune, DepartementStaff, Venue
 from directory.opendata import csvsafe, france_services, standard
 from directory.opendata.copy import copy_insert_values
 from directory.opendata.exporter import STANDARD_VALUES, default_source
@@ -516,9 +516,9 @@ class LieuxImporter:
             with transaction.atomic(), _gin_merged_once(Venue):
                 self._apply(write=True)
             self.report.written = True
-            if self.report.created >= listing.BUCKET_STEP:
-                # New venues by the thousand: fresh name buckets and search entries in
-                # name order now (``directory/maintenance.py``), not at night.
+            if self.report.created >= maintenance.BULK_LOAD_ROWS:
+                # New venues by the thousand: search entries in list order now
+                # (``directory/maintenance.py``), not at night.
                 maintenance.after_bulk_load()
             bump_data_version()
         except _HeaderInvalid:

@@ -186,7 +186,7 @@ def _venue_candidates(communes, today, postal_code=""):
                 queryset=ClosurePeriod.objects.current_or_upcoming(today).prefetch_related("open_channels"),
             ),
         )
-        .order_by("proximity", "name", "pk")[:CANDIDATES]
+        .order_by("proximity", "sort_name", "pk")[:CANDIDATES]
     )
 
 

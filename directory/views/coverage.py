@@ -451,7 +451,7 @@ def coverage_page(request, departements):
     if level == coverage.COMMUNE:
         commune = Commune.objects.get(pk=code)
         serving = list(
-            Venue.objects.serving(commune).with_status(on).select_related("commune").order_by("name", "pk")[:200]
+            Venue.objects.serving(commune).with_status(on).select_related("commune").order_by("sort_name", "pk")[:200]
         )
     unreached = result.unreached_in(view)[scenario][:UNREACHED_SHOWN]
     communes_of = _Communes(level, code, departements)

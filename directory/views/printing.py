@@ -137,7 +137,7 @@ def nearest_open_alternative(venue, today):
     if venue.latitude is not None and venue.longitude is not None:
         candidates = candidates.near(venue.latitude, venue.longitude).order_by("distance_order")
     else:
-        candidates = candidates.serving(venue.commune).order_by("name", "pk")
+        candidates = candidates.serving(venue.commune).order_by("sort_name", "pk")
     return candidates.first()
 
 
@@ -327,7 +327,7 @@ def territory_sheet(request, code):
                 Prefetch("channels", queryset=Channel.objects.filter(kind__in=SHEET_KINDS)),
                 _closures_prefetch(today),
             )
-            .order_by("commune__name", "name", "pk")
+            .order_by("commune__name", "sort_name", "pk")
         )
     departements = list({c.departement_id: c.departement for c in communes}.values())
     for departement in departements:

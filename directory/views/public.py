@@ -39,7 +39,7 @@ from directory.filters import (
     with_page_prefetches,
 )
 from directory.models import Channel, ClosurePeriod, Commune, Departement, Venue, VenueRedirect
-from directory.pagination import VenuePaginator
+from directory.pagination import PageBeyondLimit, VenuePaginator
 from directory.presenters import (
     Alternative,
     alternatives_of,
@@ -150,11 +150,21 @@ def _page(request, paginator):
     try:
         # Asked first, counted after: VenuePaginator counts only when the page does not end the list.
         return paginator.page(number), ""
+    except PageBeyondLimit:
+        number = paginator.max_pages
     except EmptyPage:
-        last = paginator.last_page_number()
-        return paginator.page(last), _("Cette page n'existe pas : dernière page affichée (page %(page)d).") % {
-            "page": last
-        }
+        number = None
+    if number is not None:
+        try:
+            notice = _(
+                "L'annuaire montre les %(count)d premières pages d'une liste : affinez votre recherche "
+                "(commune, scénario, type de lieu…) pour voir les autres lieux."
+            ) % {"count": number}
+            return paginator.page(number), notice
+        except EmptyPage:
+            pass  # a shorter list: its last page
+    last = paginator.last_page_number()
+    return paginator.page(last), _("Cette page n'existe pas : dernière page affichée (page %(page)d).") % {"page": last}
 
 
 def _map_points(venues):
@@ -361,8 +371,9 @@ def venue_list(request):
         venues,
         settings.DIRECTORY_PAGE_SIZE,
         count_limit=settings.DIRECTORY_COUNT_LIMIT,
-        buckets_on=today if filterset.is_whole_list and not filterset.hides_unverified else None,
-        text_search_on=today if filterset.is_text_search_only and not filterset.hides_unverified else None,
+        max_pages=settings.DIRECTORY_MAX_PAGES,
+        text_search_on=today if filterset.is_text_search_only else None,
+        shown_since=filterset.shown_since,
     )
     page, page_notice = _page(request, paginator)
     page_venues = list(page.object_list)

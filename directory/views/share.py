@@ -163,7 +163,7 @@ def _slip_search(text: str):
     text = (text or "").strip()[:100]
     if len(text) < 2:
         return []
-    found = list(Venue.objects.public().search(text).order_by("name")[:10])
+    found = list(Venue.objects.public().search(text).order_by("sort_name", "pk")[:10])
     return sorted(found, key=lambda v: french_sort_key(v.name))
 
 

@@ -51,7 +51,7 @@ def workspace_home(request):
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     venues = list(
-        _editable(request.user).prefetch_related(_closures(timezone.localdate())).order_by("name", "pk")[:201]
+        _editable(request.user).prefetch_related(_closures(timezone.localdate())).order_by("sort_name", "pk")[:201]
     )
     if len(venues) == 1:
         return redirect("directory:workspace_venue", pk=venues[0].pk)

@@ -56,7 +56,7 @@ def venues_due(now=None):
         .exclude(Exists(recent))
         .distinct()
         .select_related("commune", "structure")
-        .order_by("name", "pk")
+        .order_by("sort_name", "pk")
     )
 
 
