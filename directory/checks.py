@@ -3,7 +3,7 @@
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.checks import Error, Tags, register
+from django.core.checks import Error, Tags, Warning, register
 
 MIN_SECRET_LENGTH = 32
 
@@ -47,3 +47,45 @@ def check_site_url(app_configs=None, **kwargs):
             )
         ]
     return []
+
+
+@register(Tags.database)
+def check_triggers_installed(app_configs=None, databases=None, **kwargs):
+    """The derived tables (search words, search entries, channel kinds) are only right while
+    their triggers run (``directory/models/triggers.py``). A restore without them, a
+    ``pgtrigger uninstall`` or a migration not applied leaves searches silently wrong: say so
+    on ``manage.py check --database default`` and before ``migrate``."""
+    import pgtrigger
+    from django.db import connections
+    from django.db.utils import DatabaseError
+
+    problems = []
+    for alias in databases or []:
+        try:
+            connections[alias].ensure_connection()
+            if _pending_migrations(connections[alias]):
+                continue  # ``migrate`` is about to install them
+        except DatabaseError:
+            continue  # Django's own checks report an unreachable database
+        for model, trigger in pgtrigger.registered():
+            if model._meta.app_label != "directory":
+                continue
+            status, enabled = trigger.get_installation_status(model, database=alias)
+            if status != "INSTALLED" or enabled is False:
+                problems.append(
+                    Warning(
+                        f"Trigger {trigger.name} on {model._meta.db_table} is {status.lower()}"
+                        f"{' and disabled' if enabled is False else ''} in database {alias!r}: "
+                        "derived search data will drift.",
+                        hint="Run `manage.py migrate`, then `manage.py rebuild_derived`.",
+                        id="directory.W010",
+                    )
+                )
+    return problems
+
+
+def _pending_migrations(connection) -> bool:
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    return bool(executor.migration_plan(executor.loader.graph.leaf_nodes()))

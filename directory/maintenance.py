@@ -31,6 +31,42 @@ def after_bulk_load(using: str = "default") -> None:
     refresh_stops(using=using)
 
 
+# What the triggers keep (``directory/models/triggers.py``), refilled from the venues and
+# channels: after a restore or a load made with triggers off (``session_replication_role``).
+REBUILD_SQL = [
+    "TRUNCATE directory_searchword",
+    "INSERT INTO directory_searchword (word) "
+    "SELECT DISTINCT w FROM directory_venue, gll_search_words(directory_venue.search_text) AS w ORDER BY w",
+    "TRUNCATE directory_venuesearchentry",
+    "INSERT INTO directory_venuesearchentry "
+    "(venue_id, sort_name, closed_permanently_on, last_checked_at, search_vector) "
+    "SELECT id, sort_name, closed_permanently_on, coalesce(verified_at, created_at), search_vector "
+    "FROM directory_venue",
+    # Statement triggers of the venue table do not touch the kinds; its BEFORE UPDATE row
+    # trigger recomputes them for each row this updates.
+    "UPDATE directory_venue v SET channel_kinds = gll_venue_channel_kinds(v.id) "
+    "WHERE v.channel_kinds IS DISTINCT FROM gll_venue_channel_kinds(v.id)",
+]
+
+
+def rebuild_derived(using: str = "default") -> dict[str, int]:
+    """Refill every derived table and column from the venues and their channels, then the
+    upkeep of a bulk load. Returns the rows written per table."""
+    from directory.models import SearchWord, VenueSearchEntry
+
+    with transaction.atomic(using=using), connections[using].cursor() as cursor:
+        for statement in REBUILD_SQL[:-1]:
+            cursor.execute(statement)
+        cursor.execute(REBUILD_SQL[-1])
+        kinds = cursor.rowcount
+    after_bulk_load(using)
+    return {
+        "search_words": SearchWord.objects.using(using).count(),
+        "search_entries": VenueSearchEntry.objects.using(using).count(),
+        "channel_kinds_fixed": kinds,
+    }
+
+
 def refresh_weekly_hours(venue_ids=None, using: str = "default") -> int:
     """Recompute ``Venue.weekly_hours`` / ``holiday_hours`` (``hours.weekly_spans``) of the
     given venues (default: all), one UPDATE per distinct opening-hours expression, rows whose

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "corsheaders",
     "simple_history",
     "axes",
+    "pgtrigger",
     "directory",
 ]
 

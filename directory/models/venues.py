@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from directory import enums
+from directory.models import triggers
 from directory.models.search import QueryWord, look_alikes
 from directory.models.territories import Commune
 from directory.text import fold, validate_no_invisible_characters
@@ -740,6 +741,9 @@ class Venue(models.Model):
         verbose_name = _("lieu de médiation numérique")
         verbose_name_plural = _("lieux de médiation numérique")
         ordering = ["sort_name", "pk"]
+        # The word list, the search entries and the channel kinds, kept exact on every write
+        # (``directory/models/triggers.py``).
+        triggers = triggers.VENUE_TRIGGERS
         constraints = [
             models.UniqueConstraint(
                 fields=["source", "external_id"],
