@@ -10,9 +10,10 @@ its coordinates, else at its commune's position; a mobile venue (service area «
 at each of its stops.
 
 **Distance of a commune**: 0 when a drop-in is in the commune (a venue located there, or a mobile
-venue stopping there), whether or not the commune's position is known; otherwise the distance
-from the commune's position (its town hall, ``commune_positions.json.gz``) to the nearest point.
-A commune with neither a position nor a drop-in of its own has **no known distance**: its
+venue stopping there); otherwise the distance from the commune's position (its town hall,
+``commune_positions.json.gz``) to the nearest point. A commune without a position is at 0 in
+every scenario when a drop-in of its own is reachable in scenario 1 (so in all); otherwise it
+has **no known distance**: its
 population is counted apart (« position inconnue »), never as reached nor as unreached, and the
 shares are of the population whose distance is known.
 
@@ -115,7 +116,9 @@ def reach(communes, found: DropIns, positions: dict) -> dict:
             continue
         position = positions.get(code)
         if position is None:
-            result[code] = None if hosted is None else (hosted, hosted, hosted)
+            # Only a drop-in reachable in every scenario (1) settles every distance; one
+            # reachable from scenario 2 says nothing of scenario 1: unknown as a whole.
+            result[code] = None
             continue
         best = _search(grid, around, position, hosted or NONE)
         result[code] = best

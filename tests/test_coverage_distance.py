@@ -293,3 +293,13 @@ def test_the_shipped_positions_cover_nearly_every_commune():
     assert counts["mairie"] + counts["contour"] + counts["geonames"] >= 34_900
     lat, lon = data["positions"]["59350"]  # Lille's town hall
     assert _haversine((lat, lon), (50.6311, 3.0709)) < 1
+
+
+@pytest.mark.django_db
+def test_a_commune_without_position_and_a_scenario_2_drop_in_stays_unknown(world):
+    """Its distance in scenario 1 is not known: it is not counted as unreached there."""
+    del world.positions[world.arras.code]
+    _drop_in(world, commune="arras", at=-40, scenario=2)
+    totals, _rows = _figures(world)
+    assert (totals.unknown_communes, totals.unknown_population) == (1, POP["arras"])
+    assert totals.near == {s: NOTHING for s in coverage.SCENARIOS}
