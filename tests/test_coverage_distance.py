@@ -302,4 +302,4 @@ def test_a_commune_without_position_and_a_scenario_2_drop_in_stays_unknown(world
     _drop_in(world, commune="arras", at=-40, scenario=2)
     totals, _rows = _figures(world)
     assert (totals.unknown_communes, totals.unknown_population) == (1, POP["arras"])
-    assert totals.near == {s: NOTHING for s in coverage.SCENARIOS}
+    assert totals.near == dict.fromkeys(coverage.SCENARIOS, NOTHING)
