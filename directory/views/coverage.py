@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from directory import coverage, coverage_maps
+from directory import coverage, coverage_distance, coverage_maps
 from directory.cache import data_version
 from directory.models import Commune, Departement, DepartementStaff, Epci, Region, Venue
 from directory.opendata import csvsafe
@@ -300,23 +300,51 @@ class _Communes:
         return self._rows
 
 
+# The row key of a commune (code, name, population, région, département, EPCI) per child level:
+# the same keys as the coverage rows (``coverage._CHILD_KEY``).
+_ROW_KEY = {
+    coverage.REGION: lambda c: c[3],
+    coverage.DEPARTEMENT: lambda c: c[4],
+    coverage.EPCI: lambda c: c[5] or c[0],
+    coverage.COMMUNE: lambda c: c[0],
+}
+
+
 def cached_near(level, code, on, departements, communes_of):
-    """Population within 10, 20, 30 km of an in-person drop-in open that day (cached with the
-    data version, like the numbers)."""
+    """Per scenario, the population within 10, 20, 30 km of an in-person drop-in open that day:
+    (territory's ``Figures``, {row key: ``Figures``}), cached with the data version like the
+    numbers. Two queries (the drop-ins, the stops of mobile ones) plus the territory's communes."""
     deps = ",".join(departements) if departements is not None else "*"
     key = f"coverage:near:{data_version()}:{on.isoformat()}:{level}:{code}:{deps}"
     near = cache.get(key)
     if near is None:
-        communes = [(c, pop) for c, _name, pop in communes_of()]
-        near = coverage_maps.population_near(communes, coverage_maps.in_person_points(on))
-        total = sum(pop for _c, pop in communes)
-        near["rows"] = [
-            {"km": km, "population": near["near"][km], "pct": coverage._round_pct(near["near"][km], near["known"])}
-            for km in coverage_maps.DISTANCES_KM
-        ]
-        near["known_pct"] = coverage._round_pct(near["known"], total)
+        positions = coverage_maps.commune_positions()
+        row_key = _ROW_KEY[coverage.CHILD_LEVEL[level]]
+        communes = [(c[0], c[2], row_key(c)) for c in communes_of()]
+        # Every drop-in of France: one across a département border is as near.
+        near = coverage_distance.figures(communes, coverage_distance.drop_ins(on, positions), positions)
         cache.set(key, near, COVERAGE_CACHE_SECONDS)
     return near
+
+
+def _near_table(figures: coverage_distance.Figures):
+    """The page's table: one line per distance, one cell per scenario."""
+    return {
+        "lines": [
+            {
+                "km": km,
+                "cells": [
+                    {"scenario": s, "population": figures.near[s][km], "pct": figures.pct(s, km)}
+                    for s in coverage.SCENARIOS
+                ],
+            }
+            for km in coverage_distance.DISTANCES_KM
+        ],
+        "known_population": figures.known_population,
+        "known_pct": coverage._round_pct(figures.known_population, figures.population),
+        "unknown_population": figures.unknown_population,
+        "unknown_communes": figures.unknown_communes,
+    }
 
 
 def _maps(result, level, code, on, departements, view, scenario, link, communes_of):
@@ -337,7 +365,7 @@ def _maps(result, level, code, on, departements, view, scenario, link, communes_
             "france_rows": sorted(shares.values(), key=lambda r: (r["pct"], r["name"])),
         }
     if level in (coverage.DEPARTEMENT, coverage.EPCI):
-        communes = communes_of()
+        communes = [c[:3] for c in communes_of()]
         unreached = {c["code"] for c in result.unreached_in(view)[scenario]}
         reached = {c for c, _name, _pop in communes} - unreached
         commune_map = coverage_maps.commune_map(communes, reached)
@@ -435,10 +463,19 @@ def coverage_page(request, departements):
     if fmt in EXPORT_FORMATS:
         columns = coverage.columns()
         lines, total = table_rows(result, [k for k, _label in columns], sort)
+        # The distance figures of each row, then of the territory, after the coverage columns.
+        near_columns = coverage_distance.columns()
+        near_keys = [k for k, _label in near_columns]
+        near_total, near_rows = cached_near(level, code, on, departements, _Communes(level, code, departements))
+        empty = coverage_distance.Figures()
+        for line in lines:
+            values = near_rows.get(line["row"].key, empty).values()
+            line["cells"] += [values[k] for k in near_keys]
+        total["cells"] += [near_total.values()[k] for k in near_keys]
         return _export(
             fmt,
             f"couverture-{base}",
-            [label for _k, label in columns],
+            [label for _k, label in columns + near_columns],
             [line["cells"] for line in lines] + [total["cells"]],
             str(_("Couverture")),
         )
@@ -504,7 +541,7 @@ def coverage_page(request, departements):
         ],
         "serving": serving,
         "view_label": coverage.VIEW_LABELS[view],
-        "near": cached_near(level, code, on, departements, communes_of),
+        "near": _near_table(cached_near(level, code, on, departements, communes_of)[0]),
         **_maps(result, level, code, on, departements, view, scenario, link, communes_of),
         "search_text": search_text,
         "suggestions": suggestions,

@@ -101,3 +101,23 @@ def test_the_public_summary_has_no_axe_violations(axe_page, axe_desktop_page, ba
     page.goto(f"{base_url}/couverture/public/")
     violations = axe_violations(page)
     assert violations == [], format_violations(violations)
+
+
+def test_the_distance_table_fits_a_360_px_phone(browser, live_server, base_url, world):
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="fr-FR")
+    page = context.new_page()
+    try:
+        _login(page, base_url)
+        page.goto(f"{base_url}/couverture/?niveau=departement&code=59")
+        table = page.locator("table.near-table")
+        assert "Population à moins de 10 / 20 / 30 km" in page.locator("#near-heading").inner_text()
+        # Lille and Villeneuve-d'Ascq (8 km away by their positions) in every scenario.
+        assert f"298{NNBSP}710 hab." in table.inner_text()
+        # No sideways scrolling: the table is no wider than its scroll box, nor the page.
+        widths = table.evaluate(
+            "t => [t.scrollWidth, t.parentElement.clientWidth, document.documentElement.scrollWidth]"
+        )
+        assert widths[0] <= widths[1] and widths[2] <= 360, widths
+        table.screenshot(path=str(settings.BASE_DIR / "var" / "near-table-360.png"))
+    finally:
+        context.close()
