@@ -62,7 +62,7 @@ class SearchWord(models.Model):
 
     Cut by SQL function ``gll_search_words`` (the full-text parser's words and hyphenated
     parts, 2 to 40 characters, no French stop word) and kept by statement-level triggers on
-    ``directory_venue`` (migration 0007): inserts and updates add their words (sorted, so
+    ``directory_venue`` (``directory/models/triggers.py``): inserts and updates add their words (sorted, so
     concurrent writers lock them in one order); updates and deletes remove the words no
     venue's full text matches any more. Never written by Django."""
 
