@@ -37,7 +37,6 @@ with ``count_limit``).
 
 from __future__ import annotations
 
-import copy
 import datetime
 import re
 
@@ -210,23 +209,6 @@ def _multiple(choices, label):
     )
 
 
-class _ShallowCopied(dict):
-    """Filters or form fields that each request copies shallowly rather than deeply.
-
-    ``FilterSet.__init__`` deep-copies every filter and ``Form.__init__`` every field: choice
-    lists, lazy labels, the commune queryset, ~3 ms a request, more than the list's SQL. Neither
-    holds per-request state (a filter gets its ``parent`` and ``model`` set on its copy, a form
-    keeps its data on the form), so a shallow copy of each does the same job."""
-
-    def __deepcopy__(self, memo):
-        copies = {}
-        for name, item in self.items():
-            copies[name] = item = copy.copy(item)
-            if isinstance(item, django_filters.Filter) and item.method:
-                item.method = item.method  # binds the method wrapper to this copy, not the original
-        return copies
-
-
 class VenueFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label=_("Commune, code postal ou nom de lieu"),
@@ -317,16 +299,9 @@ class VenueFilter(django_filters.FilterSet):
         self.today = today or timezone.localdate()
         self.now = now or timezone.now()
         self.words_dropped = False
-
-    def get_form_class(self):
-        # Built once per class: django-filter builds a new form class, and new fields, for every
-        # request. Labels are lazy, so one class serves every language.
-        form_class = type(self).__dict__.get("_form_class")
-        if form_class is None:
-            form_class = super().get_form_class()
-            form_class.base_fields = _ShallowCopied(form_class.base_fields)
-            type(self)._form_class = form_class
-        return form_class
+        # What the text search settled on (``VenueQuerySet.text_search``), for the paginator
+        # (``text_search``) and the page (« voici les lieux avec … »): set by ``filter_q``.
+        self.text_search = None
 
     # --- what the caller needs after validation ----------------------------------------------
     def _cleaned(self, name):
@@ -357,6 +332,20 @@ class VenueFilter(django_filters.FilterSet):
         """Only ``q`` is set and it is not a place: ``qs`` is a text search of the venues not
         closed for good."""
         return self._set_filters() == {"q"} and self.place is None
+
+    @property
+    def full_text_query(self):
+        """The full-text query of a list that is only a text search (else None): its pages can
+        be read from ``VenueSearchEntry``."""
+        self.qs  # noqa: B018  (filters first)
+        if self.text_search is None or not self.is_text_search_only:
+            return None
+        return self.text_search.query
+
+    @property
+    def search_correction(self) -> str | None:
+        self.qs  # noqa: B018
+        return self.text_search.correction if self.text_search is not None else None
 
     @property
     def selected_scenario(self) -> int | None:
@@ -448,14 +437,16 @@ class VenueFilter(django_filters.FilterSet):
     def filter_q(self, queryset, name, value):
         place = self.place
         if place is None:
-            return queryset.search(value)
+            self.text_search = queryset.text_search(value)
+            return self.text_search.venues
         serving = queryset.serving_place(place.codes, place.postal_code, place.position())
         if place.words:
             # « Cysoing médiathèque »: the venues serving Cysoing whose text has those words; if
             # none has, all those serving it (the page says so).
-            with_words = serving.search(place.words)
-            if with_words.exists():
-                return with_words
+            with_words = serving.text_search(place.words)
+            if with_words.venues.exists():
+                self.text_search = with_words
+                return with_words.venues
             self.words_dropped = True
         return serving
 
@@ -496,10 +487,6 @@ class VenueFilter(django_filters.FilterSet):
     def filter_near(self, queryset, name, value):
         lat, lon = value
         return queryset.near(lat, lon)
-
-
-# Subclasses get their own base_filters from the metaclass (plain dicts, deep-copied as usual).
-VenueFilter.base_filters = _ShallowCopied(VenueFilter.base_filters)
 
 
 # What a result card (directory.presenters.venue_cards) and the map read, and nothing more:

@@ -120,8 +120,7 @@ class VenuePaginator(Paginator):
         *,
         count_limit=None,
         max_pages=None,
-        text_search_on=None,
-        shown_since=None,
+        full_text=None,
         **kwargs,
     ):
         if orphans:
@@ -129,11 +128,11 @@ class VenuePaginator(Paginator):
         super().__init__(object_list, per_page, 0, allow_empty_first_page, **kwargs)
         self.count_limit = count_limit
         self.max_pages = max_pages
-        # A date when ``object_list`` is only a text search (``VenueQuerySet.search``) of the
-        # venues not closed for good on that day and confirmed since ``shown_since`` (the
-        # default results): its pages come from ``VenueSearchEntry``.
-        self.text_search_on = text_search_on
-        self.shown_since = shown_since
+        # ``(query, day, shown_since)`` when ``object_list`` is only the full-text search
+        # ``query`` (``VenueQuerySet.text_search``) of the venues not closed for good on ``day``
+        # and confirmed since ``shown_since`` (the default results): its pages then come from
+        # ``VenueSearchEntry``.
+        self.full_text = full_text
         self._capped = False
 
     @cached_property
@@ -199,12 +198,12 @@ class VenuePaginator(Paginator):
         """The ids of a text search's page, by the bounded walk (``BOUNDED_WALK_SQL``) over its
         matches: Django's SQL for the list, or ``ENTRIES_MATCHES_SQL`` for a list that is only
         a text search."""
-        text_search = getattr(self.object_list, "text_search", None)
-        if self.text_search_on is not None and self.shown_since is not None and text_search is not None:
+        if self.full_text is not None:
+            text_search, day, shown_since = self.full_text
             compiler = self.object_list.query.get_compiler(using=self.object_list.db)
             query, query_params = compiler.compile(text_search)
             matches = ENTRIES_MATCHES_SQL.format(query=query)
-            params = [*query_params, self.text_search_on, self.shown_since]
+            params = [*query_params, day, shown_since]
         else:
             try:
                 matches, params = self.object_list.order_by().values_list("pk", "sort_name").query.sql_with_params()

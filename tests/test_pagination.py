@@ -182,17 +182,12 @@ def test_text_only_search_pages_from_entries_are_the_pages_offset_reads(hauts_de
     VenueFactory(name="Médiathèque 8", closed_permanently_on=today() - datetime.timedelta(days=1))
     VenueFactory(name="Médiathèque 9", closed_permanently_on=today() + datetime.timedelta(days=9))
     for text in ("mediatheque", "mediateque", "atelier cysoing", "lille", "zzzzqq"):
-        searched = (
-            Venue.objects.public()
-            .not_permanently_closed(today())
-            .search(text)
-            .order_by("-search_rank", "sort_name", "pk")
-        )
+        search = Venue.objects.public().not_permanently_closed(today()).text_search(text)
+        searched = search.venues.order_by("-search_rank", "sort_name", "pk")
         expected = list(searched.values_list("pk", flat=True))
+        full_text = (search.query, today(), Venue.hiding_cutoff()) if search.query is not None else None
         for per_page in (1, 2, 3, 20):
-            found = every_page(
-                VenuePaginator(searched, per_page, text_search_on=today(), shown_since=Venue.hiding_cutoff())
-            )
+            found = every_page(VenuePaginator(searched, per_page, full_text=full_text))
             assert found == expected, (text, per_page)
 
 
@@ -227,7 +222,8 @@ def test_nightly_upkeep_keeps_every_page_the_same(hauts_de_france):
     before = list(whole_list().search("mediatheque").values_list("pk", flat=True))
     VenueFactory(name="Médiathèque 00 bis", commune=hauts_de_france.lille)  # entries out of order
     call_command("maintain_directory", stdout=__import__("io").StringIO())
-    searched = whole_list().search("mediatheque").order_by("-search_rank", "sort_name", "pk")
-    pages = VenuePaginator(searched, 4, text_search_on=today(), shown_since=Venue.hiding_cutoff())
+    search = whole_list().text_search("mediatheque")
+    searched = search.venues.order_by("-search_rank", "sort_name", "pk")
+    pages = VenuePaginator(searched, 4, full_text=(search.query, today(), Venue.hiding_cutoff()))
     found = [v.pk for n in range(1, 7) for v in pages.page(n).object_list]
     assert found == list(searched.values_list("pk", flat=True)) and len(found) == len(before) + 1

@@ -130,11 +130,11 @@ def test_a_typo_lists_the_venues_of_the_closest_word(hauts_de_france):
     for name in ("Centre Lille", "Espace Lille Sud", "Maison de Lisle", "Lieu de Lillers"):
         VenueFactory(name=name, commune=hauts_de_france.cysoing)
     # « lile » is closest to « lille » (0.57), then « lisle » (0.375) and « lillers » (0.3)
-    results = Venue.objects.search("lile")
-    assert sorted(v.name for v in results) == ["Centre Lille", "Espace Lille Sud"]
-    assert results.search_correction == "lille"
+    results = Venue.objects.text_search("lile")
+    assert sorted(v.name for v in results.venues) == ["Centre Lille", "Espace Lille Sud"]
+    assert results.correction == "lille"
     # the page is told what was searched instead; words found as typed need no note
-    assert Venue.objects.search("lille").search_correction is None
+    assert Venue.objects.text_search("lille").correction is None
 
 
 def test_a_typo_in_one_word_of_several(hauts_de_france):
@@ -151,9 +151,9 @@ def test_when_the_closest_words_are_never_together_any_look_alike_does(hauts_de_
     VenueFactory(name="Centre Lille", commune=hauts_de_france.arras, postal_code="62000")
     # « lile cysoing »: « lille » is closest, but Cysoing has no venue with it; « lisle » is
     # the next look-alike. (« lilas » would be found as typed: both stem to « lil ».)
-    results = Venue.objects.search("lile cysoing")
-    assert [v.name for v in results] == ["Maison de Lisle"]
-    assert results.search_correction == ""
+    results = Venue.objects.text_search("lile cysoing")
+    assert [v.name for v in results.venues] == ["Maison de Lisle"]
+    assert results.correction == ""
 
 
 # --- the word list ---------------------------------------------------------------------------
@@ -220,6 +220,6 @@ def test_two_swapped_letters_are_forgiven(hauts_de_france):
     # « socail » shares few trigrams with « social » (0.27) but is one typing mistake away
     VenueFactory(name="Centre social de Fives", commune=hauts_de_france.lille)
     VenueFactory(name="Centre de loisirs", commune=hauts_de_france.lille)
-    results = Venue.objects.search("centre socail")
-    assert [v.name for v in results] == ["Centre social de Fives"]
-    assert results.search_correction == "centre social"
+    results = Venue.objects.text_search("centre socail")
+    assert [v.name for v in results.venues] == ["Centre social de Fives"]
+    assert results.correction == "centre social"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField, IntegerRangeField
@@ -231,14 +232,18 @@ def _all_of_any_of(groups: list[list[str]]) -> SearchQuery:
     return query
 
 
-class VenueQuerySet(models.QuerySet):
-    # What a search with typos looked for instead (``_search_look_alikes``): the closest
-    # look-alikes, « » when several were tried, None when the words were found as typed.
-    search_correction: str | None = None
-    # The full-text query a text search settled on (``search`` and ``_search_look_alikes``):
-    # the paginator reads a text-only list's page from ``VenueSearchEntry`` with it.
-    text_search: SearchQuery | None = None
+class TextSearch(NamedTuple):
+    """What ``VenueQuerySet.text_search`` found: the venues, the full-text query it settled on
+    (the paginator reads a text-only list's page from ``VenueSearchEntry`` with it; None for a
+    postal code or nothing found) and what a search with typos looked for instead (the closest
+    look-alikes, « » when several were tried, None when the words were found as typed)."""
 
+    venues: models.QuerySet
+    query: SearchQuery | None = None
+    correction: str | None = None
+
+
+class VenueQuerySet(models.QuerySet):
     # --- status -----------------------------------------------------------------------------
     def with_status(self, on: datetime.date | None = None):
         on = on or timezone.localdate()
@@ -412,6 +417,10 @@ class VenueQuerySet(models.QuerySet):
 
     # --- search and distance ----------------------------------------------------------------
     def search(self, text: str):
+        """The venues of ``text_search(text)``."""
+        return self.text_search(text).venues
+
+    def text_search(self, text: str) -> TextSearch:
         """Accent- and typo-tolerant search on name, commune, postal code and structure, plus
         French full-text (stemming: « centres sociaux » finds « centre social »).
 
@@ -428,13 +437,13 @@ class VenueQuerySet(models.QuerySet):
         # and « d ascq » are the same query; « <script> » is just « script ».
         folded = " ".join(re.findall(r"[^\W_]+", fold(text)[:200]))
         if not folded:
-            return self.annotate(search_rank=models.Value(0.0))
+            return TextSearch(self.annotate(search_rank=models.Value(0.0)))
         if folded.isdigit() and len(folded) == 5:
             # A postal code: venues of the communes that have it. Alone (not OR-ed with the text
             # conditions) so PostgreSQL runs it as a semi-join on the commune_id index instead of
             # computing a tsvector for every row.
             communes = Commune.objects.filter(postal_codes__contains=[folded]).values("code")
-            return self.filter(commune_id__in=communes).annotate(search_rank=models.Value(1.0))
+            return TextSearch(self.filter(commune_id__in=communes).annotate(search_rank=models.Value(1.0)))
         fts = SearchQuery(folded, config="french", search_type="plain")
         words = self.filter(search_vector=fts)
         if words.exists():
@@ -444,12 +453,10 @@ class VenueQuerySet(models.QuerySet):
             # in name order PostgreSQL walks the name index and stops at the page. The
             # typo-tolerant trigram search is for when words are not found: run on a short word
             # it matches everything that starts alike (« Médis » → 20,000 « médiathèques »).
-            found = words.annotate(search_rank=models.Value(1.0))
-            found.text_search = fts
-            return found
+            return TextSearch(words.annotate(search_rank=models.Value(1.0)), fts)
         return self._search_look_alikes(folded)
 
-    def _search_look_alikes(self, folded: str):
+    def _search_look_alikes(self, folded: str) -> TextSearch:
         """The typo tier of ``search``: each word of the query replaced by the venues' words
         that look like it (``directory/models/search.py``), then found by full text like
         words spelt right, in name order. First the closest look-alike of each word
@@ -468,18 +475,10 @@ class VenueQuerySet(models.QuerySet):
             text_search = _all_of_any_of(groups)
             found = self.filter(search_vector=text_search)
             if found.exists():
-                found = found.annotate(search_rank=models.Value(0.5))
-                found.text_search = text_search
                 # The closest look-alikes can be named; several per word cannot.
-                found.search_correction = " ".join(group[1] for group in groups) if pick is QueryWord.closest else ""
-                return found
-        return self.none().annotate(search_rank=models.Value(0.0))
-
-    def _clone(self):
-        clone = super()._clone()
-        clone.search_correction = self.search_correction
-        clone.text_search = self.text_search
-        return clone
+                correction = " ".join(group[1] for group in groups) if pick is QueryWord.closest else ""
+                return TextSearch(found.annotate(search_rank=models.Value(0.5)), text_search, correction)
+        return TextSearch(self.none().annotate(search_rank=models.Value(0.0)))
 
     def near(self, lat: float, lon: float):
         """Venues with coordinates, annotated with ``distance_order`` (straight-line distance

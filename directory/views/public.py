@@ -372,8 +372,7 @@ def venue_list(request):
         settings.DIRECTORY_PAGE_SIZE,
         count_limit=settings.DIRECTORY_COUNT_LIMIT,
         max_pages=settings.DIRECTORY_MAX_PAGES,
-        text_search_on=today if filterset.is_text_search_only else None,
-        shown_since=filterset.shown_since,
+        full_text=(query, today, filterset.shown_since) if (query := filterset.full_text_query) is not None else None,
     )
     page, page_notice = _page(request, paginator)
     page_venues = list(page.object_list)
@@ -425,7 +424,7 @@ def venue_list(request):
             "sheet_commune": _sheet_commune(filterset.selected_commune, place_block.get("place")),
             "commune_suggestions": [] if filterset.place_reading else _commune_suggestions(filterset),
             # What a search with typos looked for instead (``VenueQuerySet.search``).
-            "search_correction": filterset.qs.search_correction,
+            "search_correction": filterset.search_correction,
             "map_points": _map_points(page_venues),
             "map_config": {"tileUrl": settings.MAP_TILE_URL, "attribution": settings.MAP_TILE_ATTRIBUTION},
         },
@@ -466,10 +465,8 @@ def service_area_text(venue) -> str:
 SHEET_CHANNEL_FIELDS = ("id", "kind", "value", "label", "availability", "scenario")
 
 
-@functools.lru_cache(maxsize=4)
 def _sheet_annotations(today):
-    """Built once a day: annotate() resolves copies of these expressions, never the originals,
-    and building them anew cost a tenth of an uncached sheet."""
+    """The channels and closures of a venue sheet as JSON columns of the venue's own row."""
     open_channels = ClosurePeriod.open_channels.through.objects.filter(closureperiod_id=OuterRef("pk"))
     return {
         "sheet_channels": json_rows(Channel.objects.order_by("scenario", "position", "pk"), SHEET_CHANNEL_FIELDS),
