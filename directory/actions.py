@@ -80,12 +80,9 @@ def save_venue(venue: Venue, user, *, confirm: bool = True, reason: str = "") ->
 
 def save_channel(channel: Channel, user, *, confirm: bool = True) -> Channel:
     """Save one channel (added or edited); editing a part of the entry confirms the entry. A
-    corrected value forgets the automatic check of the old one (and its flag): the next run of
-    ``check_channels`` checks the new value."""
+    corrected value forgets the automatic check of the old one, and its flag (``Channel.save``)."""
     channel._history_user = _actor(user)
     with transaction.atomic():
-        if channel.pk:
-            ChannelCheck.objects.filter(channel_id=channel.pk).exclude(channel__value=channel.value).delete()
         channel.save()
         if confirm:
             confirm_venue(channel.venue, user)

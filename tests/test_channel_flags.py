@@ -254,6 +254,20 @@ def test_correcting_the_channel_clears_its_flag(client, world):
     assert "ne répond plus depuis" not in client.get(page_url(venue)).content.decode()
 
 
+def test_any_correction_of_the_value_forgets_the_check_and_nothing_else_does(world):
+    """The admin pages and imports save channels without « Mon lieu »: the rule is the model's."""
+    website = ChannelFactory(venue=world.objects["a"].venue, kind=K.WEBSITE, value="https://ancien.example/")
+    flag(website)
+    website.label = "Site de la mairie"
+    website.save()
+    website.position = 3
+    website.save(update_fields=["position"])
+    assert Channel.objects.flagged().get() == website
+    website.value = "https://nouveau.example/"
+    website.save()
+    assert not ChannelCheck.objects.exists()
+
+
 def test_saving_the_page_without_touching_the_channel_keeps_the_flag(client, world):
     venue = world.objects["a"].venue
     website = ChannelFactory(venue=venue, kind=K.WEBSITE, value="https://ancien.example/")

@@ -129,6 +129,11 @@ class Channel(models.Model):
         # Only an unset scenario gets the default: 0 or 4 must hit the range constraint.
         if self.scenario in (None, ""):
             self.scenario = self.kind_spec.default_scenario
+        update_fields = kwargs.get("update_fields")
+        if self.pk and not self._state.adding and (update_fields is None or "value" in update_fields):
+            # A check is about a value: a corrected channel (« Mon lieu », the admin, an import)
+            # loses the old value's check and its flag; the next ``check_channels`` checks it.
+            ChannelCheck.objects.filter(channel_id=self.pk).exclude(channel__value=self.value).delete()
         super().save(*args, **kwargs)
         self._refresh_venue_stops()
 

@@ -70,13 +70,12 @@ def workspace_home(request):
     return render(request, "directory/workspace/list.html", context)
 
 
-def _flag(channel, index=None):
+def _flag(channel):
     """What « Mon lieu » shows for a flagged channel: the sentence and the two actions."""
     return {
         "channel": channel,
         "notice": flag_notice(channel.latest_check),
         "is_number": channel.kind in PHONE_KINDS,
-        "index": index,
         "fix_url": reverse("directory:workspace_venue", args=[channel.venue_id]) + f"#panne-{channel.pk}",
         "works_url": reverse("directory:workspace_channel_works", args=[channel.venue_id, channel.pk]),
     }
@@ -151,10 +150,11 @@ class TaskPage:
         return items
 
     def flags(self) -> list[dict]:
-        """The saved channels flagged by the automatic checks, with their row in the form."""
+        """The saved channels flagged by the automatic checks; each row's form gets its own
+        (``form.flag``) for the notice in the row."""
         flags = []
-        for index, form in enumerate(self.channels.forms):
-            form.flag = _flag(form.instance, index) if form.instance.pk and form.instance.is_flagged else None
+        for form in self.channels.forms:
+            form.flag = _flag(form.instance) if form.instance.pk and form.instance.is_flagged else None
             if form.flag:
                 flags.append(form.flag)
         return flags
