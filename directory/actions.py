@@ -18,7 +18,7 @@ from simple_history.utils import bulk_update_with_history
 
 from directory import enums
 from directory.cache import bump_data_version
-from directory.models import Channel, ClosurePeriod, Venue
+from directory.models import Channel, ChannelCheck, ClosurePeriod, Venue
 
 
 def _bump_now_and_after_commit():
@@ -79,7 +79,8 @@ def save_venue(venue: Venue, user, *, confirm: bool = True, reason: str = "") ->
 
 
 def save_channel(channel: Channel, user, *, confirm: bool = True) -> Channel:
-    """Save one channel (added or edited); editing a part of the entry confirms the entry."""
+    """Save one channel (added or edited); editing a part of the entry confirms the entry. A
+    corrected value forgets the automatic check of the old one, and its flag (``Channel.save``)."""
     channel._history_user = _actor(user)
     with transaction.atomic():
         channel.save()
@@ -87,6 +88,31 @@ def save_channel(channel: Channel, user, *, confirm: bool = True) -> Channel:
             confirm_venue(channel.venue, user)
         _bump_now_and_after_commit()
     return channel
+
+
+def confirm_channel_works(channel: Channel, user, *, when: datetime.datetime | None = None) -> ChannelCheck | None:
+    """« Le lien fonctionne »: a mediator says a flagged channel works. Records who and when on
+    its check, which clears the flag until the next failing run of ``check_channels``
+    (``flagged_q``); writes a history row on the channel (the acting user, the reason) and bumps
+    the data version. The public entry never changed: only staff figures and « Mon lieu » move.
+    Returns None (nothing written) for a channel never checked."""
+    when = when or timezone.now()
+    with transaction.atomic():
+        check = ChannelCheck.objects.select_for_update().filter(channel_id=channel.pk).first()
+        if check is None:
+            return None
+        check.confirmed_at, check.confirmed_by = when, _actor(user)
+        check.save(update_fields=["confirmed_at", "confirmed_by"])
+        channel.updated_at = when
+        bulk_update_with_history(
+            [channel],
+            Channel,
+            ["updated_at"],
+            default_user=_actor(user),
+            default_change_reason=f"Confirmé fonctionnel malgré la vérification automatique : {check.reason}"[:100],
+        )
+        _bump_now_and_after_commit()
+    return check
 
 
 def delete_channel(channel: Channel, user) -> None:

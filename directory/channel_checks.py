@@ -6,9 +6,10 @@ pages, video and course links and WhatsApp invitations, with bounded concurrency
 at a time per host, timeouts and a polite user agent; it re-validates phone and SMS numbers
 against the current numbering plan (``phonenumbers``). Each channel keeps its latest state in
 ``ChannelCheck`` (last checked, last seen working, failing since, reason). A channel failing
-``CHANNEL_CHECK_FLAG_DAYS`` days in a row is flagged to its mediators and staff; nothing is
-hidden from the public automatically, because one failure is as likely to be the checker's
-network as the channel.
+``CHANNEL_CHECK_FLAG_DAYS`` days in a row is flagged (``ChannelCheck.objects.flagged()``) to its
+mediators (« Mon lieu », reminder e-mails) and counted by staff (coverage, incomplete venues);
+nothing is hidden from the public automatically, because one failure is as likely to be the
+checker's network as the channel.
 
 Only stdlib networking (``urllib``): a HEAD (then GET when a server refuses HEAD) with redirects
 followed, no cookies kept, no body read beyond 64 KB (enough for a WhatsApp page's message).
@@ -16,7 +17,6 @@ followed, no cookies kept, no body read beyond 64 KB (enough for a WhatsApp page
 
 from __future__ import annotations
 
-import datetime
 import ipaddress
 import socket
 import ssl
@@ -32,9 +32,11 @@ import phonenumbers
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from directory import enums
+from directory.cache import bump_data_version
 
 FETCHED_KINDS = {
     enums.ChannelKind.WEBSITE,
@@ -157,12 +159,23 @@ def check_url(url: str, kind: str, timeout: float | None = None) -> Outcome:
     except (OSError, ValueError):
         return Outcome(False, _("connexion impossible"))
     if status >= 400:
-        return Outcome(False, _("la page répond « erreur %(code)s »") % {"code": status})
+        return Outcome(False, http_reason(status))
     if kind == enums.ChannelKind.WHATSAPP:
         text = body.decode("utf-8", "replace").lower().replace("\u2019", "'")
         if any(marker in text for marker in WHATSAPP_DEAD_MARKERS):
             return Outcome(False, _("lien d'invitation WhatsApp réinitialisé ou invalide"))
     return Outcome(True)
+
+
+def http_reason(status: int) -> str:
+    """An HTTP error in words a mediator understands, the code kept for whoever fixes the site."""
+    if status in (404, 410):
+        return _("page introuvable (%(code)s)") % {"code": status}
+    if status in (401, 403):
+        return _("accès refusé (%(code)s)") % {"code": status}
+    if status >= 500:
+        return _("le site est en panne (%(code)s)") % {"code": status}
+    return _("la page répond « erreur %(code)s »") % {"code": status}
 
 
 def check_phone(value: str) -> Outcome:
@@ -223,17 +236,20 @@ def check_channels(channels, concurrency: int | None = None, timeout: float | No
         for channel, outcome in results:
             record(channel, outcome, now)
             counts["ok" if outcome.ok else "failed"] += 1
+    # Staff figures (coverage, incomplete venues) are cached per data version: show the new flags.
+    bump_data_version()
     return counts
 
 
-def flagged_reason(check, now=None) -> str | None:
-    """The sentence shown to mediators for a flagged channel, or None."""
-    if check is None or not check.failing_since:
+def flag_notice(check) -> str | None:
+    """The sentence shown to mediators (« Mon lieu », reminder e-mails) for a flagged channel,
+    or None: « Ce lien ne répond plus depuis le 27 novembre : page introuvable (404) »."""
+    if check is None or not check.is_flagged:
         return None
-    now = now or timezone.now()
-    if now - check.failing_since < datetime.timedelta(days=settings.CHANNEL_CHECK_FLAG_DAYS):
-        return None
-    return _("Ne répond plus depuis le %(date)s : %(reason)s") % {
-        "date": timezone.localtime(check.failing_since).strftime("%d/%m/%Y"),
-        "reason": check.reason,
-    }
+    since = timezone.localdate(check.failing_since)
+    date = date_format(since, "j F" if since.year == timezone.localdate().year else "j F Y")
+    if check.channel.kind in PHONE_KINDS:
+        sentence = _("Ce numéro n'est plus valide depuis le %(date)s : %(reason)s")
+    else:
+        sentence = _("Ce lien ne répond plus depuis le %(date)s : %(reason)s")
+    return sentence % {"date": date, "reason": check.reason}

@@ -11,6 +11,12 @@ Python (``missing_for``, on prefetched channels) and SQL (``complete_sql``, used
 ``directory.coverage.incomplete_venues``) say the same; ``tests/test_coverage_completeness.py``
 checks them on a table of cases. ``Venue.missing_for(scenario)`` is the entry point for
 « Mon lieu ».
+
+A channel flagged by the automatic checks (``Channel.objects.flagged()``, failing
+``CHANNEL_CHECK_FLAG_DAYS`` days in a row) does not count: a venue whose only channels for a
+scenario are flagged is incomplete for it, with the reason « canal en panne ». This is a staff
+figure only: the public directory still shows the channel (``directory/reachability.py`` does not
+look at checks; nothing is hidden automatically).
 """
 
 from __future__ import annotations
@@ -32,10 +38,24 @@ def receives_sms(channel) -> bool:
     return channel.kind == K.PHONE and channel.value.startswith(MOBILE_PREFIXES)
 
 
-def missing_for(venue, scenario: int) -> list[str]:
-    channels = list(venue.channels.all())
+def _fits(channel, scenario: int) -> bool:
+    """The channel is of a kind that serves ``scenario`` (before hours and flags)."""
+    if channel.scenario > scenario:
+        return False
     if scenario == 1:
-        usable = [c for c in channels if c.scenario <= 1 and c.kind in SCENARIO_1_KINDS]
+        return channel.kind in SCENARIO_1_KINDS
+    if scenario == 2:
+        return receives_sms(channel)
+    return channel.kind in ONLINE_KINDS
+
+
+def missing_for(venue, scenario: int) -> list[str]:
+    """Reads ``venue.channels.all()`` and each channel's ``last_check`` (prefetch both)."""
+    fitting = [c for c in venue.channels.all() if _fits(c, scenario)]
+    usable = [c for c in fitting if not c.is_flagged]
+    if fitting and not usable:
+        return [_("canal en panne")]
+    if scenario == 1:
         if not usable:
             return [_("un canal sans équipement : permanence sur place, affichage à l'entrée ou courrier")]
         if any(c.kind in NO_DEVICE_KINDS for c in usable):
@@ -43,12 +63,10 @@ def missing_for(venue, scenario: int) -> list[str]:
         if venue.opening_hours or any(c.availability for c in usable):
             return []
         return [_("les horaires de la permanence sur place")]
-    if scenario == 2:
-        if any(c.scenario <= 2 and receives_sms(c) for c in channels):
-            return []
-        return [_("un numéro qui reçoit les SMS (SMS ou portable)")]
-    if any(c.scenario <= 3 and c.kind in ONLINE_KINDS for c in channels):
+    if usable:
         return []
+    if scenario == 2:
+        return [_("un numéro qui reçoit les SMS (SMS ou portable)")]
     return [_("un canal en ligne (e-mail, site web, WhatsApp, Facebook, vidéo…)")]
 
 
@@ -60,7 +78,10 @@ def _kinds(kinds) -> str:
 def complete_sql(scenario: int, venue: str = "v", channel_table: str = "directory_channel") -> str:
     """SQL condition on the venue alias ``venue``: complete for ``scenario`` (twin of
     ``missing_for`` returning nothing)."""
-    ch = f"SELECT 1 FROM {channel_table} ch WHERE ch.venue_id = {venue}.id AND "  # noqa: S608  # nosec B608
+    from directory.models.channels import flagged_channel_sql
+
+    # A flagged channel does not count (``missing_for``: « canal en panne »).
+    ch = f"SELECT 1 FROM {channel_table} ch WHERE ch.venue_id = {venue}.id AND NOT {flagged_channel_sql('ch')} AND "  # noqa: S608  # nosec B608
     if scenario == 1:
         return (
             f"(EXISTS ({ch} ch.scenario <= 1 AND ch.kind IN ({_kinds(NO_DEVICE_KINDS)})) "

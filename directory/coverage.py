@@ -18,7 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from directory import enums, reachability
-from directory.models import Channel, ClosurePeriod, Commune, Departement, Epci, Region, Venue
+from directory.models import Channel, ChannelCheck, ClosurePeriod, Commune, Departement, Epci, Region, Venue
+from directory.models.channels import flagged_sql
 from directory.reachability import SCENARIO_1_KINDS
 from directory.text import fold
 
@@ -63,6 +64,10 @@ class Row:
     temporarily_closed: int = 0
     permanently_closed: int = 0
     stale: int = 0
+    # Channels of the venues in activity located here: checked automatically, and flagged
+    # (``Channel.objects.flagged()``: failing ``CHANNEL_CHECK_FLAG_DAYS`` days in a row).
+    checked_channels: int = 0
+    flagged_channels: int = 0
     reachable: dict = field(default_factory=lambda: dict.fromkeys(SCENARIOS, 0))
     covered: dict = field(default_factory=lambda: dict.fromkeys(SCENARIOS, 0))
     # The same in the « proximité » view (without the services covering the whole département).
@@ -79,6 +84,10 @@ class Row:
     @property
     def stale_pct(self) -> Decimal:
         return _round_pct(self.stale, self.active)
+
+    @property
+    def flagged_pct(self) -> Decimal:
+        return _round_pct(self.flagged_channels, self.checked_channels)
 
     def covered_pct(self, scenario: int, view: str = ANY) -> Decimal:
         return _round_pct(self.covered_in(view)[scenario], self.population)
@@ -101,6 +110,9 @@ class Row:
             "permanently_closed": self.permanently_closed,
             "stale": self.stale,
             "stale_pct": self.stale_pct,
+            "checked_channels": self.checked_channels,
+            "flagged_channels": self.flagged_channels,
+            "flagged_pct": self.flagged_pct,
         }
         for s in SCENARIOS:
             data[f"reachable_{s}"] = self.reachable[s]
@@ -127,6 +139,9 @@ def _columns():
         ("permanently_closed", _("Fermés définitivement")),
         ("stale", _("À vérifier")),
         ("stale_pct", _("Part à vérifier (%)")),
+        ("checked_channels", _("Canaux vérifiés automatiquement")),
+        ("flagged_channels", _("Canaux signalés en panne")),
+        ("flagged_pct", _("Part des canaux signalés en panne (%)")),
     ]
     for s in SCENARIOS:
         cols += [
@@ -156,6 +171,7 @@ def page_columns(view: str, scenario: int):
         (f"unreached_{prox}{scenario}", _("Communes sans lieu, scénario %(s)s") % {"s": scenario}),
         ("located", _("Lieux situés")),
         ("stale_pct", _("À vérifier (%)")),
+        ("flagged_channels", _("Canaux en panne")),
     ]
     return cols
 
@@ -169,7 +185,9 @@ def columns(public: bool = False):
         cols = [
             (k, label)
             for k, label in cols
-            if not k.startswith(("stale", "unreached")) and "prox" not in k and k != "permanently_closed"
+            if not k.startswith(("stale", "unreached", "checked", "flagged"))
+            and "prox" not in k
+            and k != "permanently_closed"
         ]
     return cols
 
@@ -247,6 +265,7 @@ def _tables():
         "closure": ClosurePeriod._meta.db_table,
         "area_m2m": Venue.service_area_communes.through._meta.db_table,
         "open_channels": ClosurePeriod.open_channels.through._meta.db_table,
+        "channel_check": ChannelCheck._meta.db_table,
     }
 
 
@@ -327,6 +346,7 @@ def _coverage_sql(level: str, child_level: str, restricted: bool, by_departement
            agg.c1::bigint, agg.c2::bigint, agg.c3::bigint, agg.ck1::bigint, agg.ck2::bigint, agg.ck3::bigint,
            NULL, NULL, NULL, NULL, NULL, NULL,
            agg.u1::bigint, agg.u2::bigint, agg.u3::bigint, agg.w1::bigint, agg.w2::bigint, agg.w3::bigint,
+           NULL, NULL,
            NULL::text, NULL::text
     FROM agg JOIN {t["departement"]} gd ON gd.code = agg.dep_key
     UNION ALL
@@ -371,15 +391,25 @@ def _coverage_sql(level: str, child_level: str, restricted: bool, by_departement
         )
         GROUP BY c.venue_id
     ),
+    -- Channels checked automatically per venue, and those flagged (the one definition:
+    -- ChannelCheck.objects.flagged(), twin flagged_sql). Counted for staff only: flags never
+    -- change reachability (nothing is hidden from the public automatically).
+    fl AS (
+        SELECT c.venue_id, COUNT(*) AS checked, COUNT(*) FILTER (WHERE {flagged_sql("k")}) AS flagged
+        FROM {t["channel_check"]} k JOIN {t["channel"]} c ON c.id = k.channel_id
+        GROUP BY c.venue_id
+    ),
     -- Venues located in the scope or whose service area reaches into it.
     v AS (
         SELECT v.id, v.commune_id, v.service_area,
                (v.closed_permanently_on IS NOT NULL AND v.closed_permanently_on <= %(on)s) AS perm,
                (cl.venue_id IS NOT NULL) AS temp,
-               (v.verified_at IS NULL OR v.verified_at < %(cutoff)s) AS stale
+               (v.verified_at IS NULL OR v.verified_at < %(cutoff)s) AS stale,
+               COALESCE(fl.checked, 0) AS n_checked, COALESCE(fl.flagged, 0) AS n_flagged
         FROM {t["venue"]} v
         {commune_join}
         LEFT JOIN closed cl ON cl.venue_id = v.id
+        LEFT JOIN fl ON fl.venue_id = v.id
         WHERE {relevant}
     ),
     -- What each venue's channels offer when it is open.
@@ -390,7 +420,7 @@ def _coverage_sql(level: str, child_level: str, restricted: bool, by_departement
         FROM {channel_from}
     ),
     vr AS (
-        SELECT v.id, v.commune_id, v.perm, v.temp, v.stale,
+        SELECT v.id, v.commune_id, v.perm, v.temp, v.stale, v.n_checked, v.n_flagged,
                -- Compared many times below: a small integer is cheaper than the text.
                CASE v.service_area WHEN 'epci' THEN 1 WHEN 'departement' THEN 2 WHEN 'communes' THEN 3 ELSE 0 END
                    AS area,
@@ -423,6 +453,8 @@ def _coverage_sql(level: str, child_level: str, restricted: bool, by_departement
                COUNT(*) FILTER (WHERE NOT perm AND temp) AS n_temp,
                COUNT(*) FILTER (WHERE perm) AS n_perm,
                COUNT(*) FILTER (WHERE NOT perm AND stale) AS n_stale,
+               SUM(n_checked) FILTER (WHERE NOT perm) AS n_checked,
+               SUM(n_flagged) FILTER (WHERE NOT perm) AS n_flagged,
                COUNT(*) FILTER (WHERE r1 AND area = 0) AS p1,
                COUNT(*) FILTER (WHERE r2 AND area = 0) AS p2,
                COUNT(*) FILTER (WHERE r3 AND area = 0) AS p3,
@@ -451,7 +483,7 @@ def _coverage_sql(level: str, child_level: str, restricted: bool, by_departement
         SELECT departement_id, SUM(d1) AS r1, SUM(d2) AS r2, SUM(d3) AS r3 FROM vcc WHERE d3 > 0 GROUP BY departement_id
     ),
     located AS (
-        SELECT code, n, n_open, n_temp, n_perm, n_stale,
+        SELECT code, n, n_open, n_temp, n_perm, n_stale, n_checked, n_flagged,
                p1 + CASE WHEN epci_id IS NULL THEN e1 ELSE 0 END AS p1,
                p2 + CASE WHEN epci_id IS NULL THEN e2 ELSE 0 END AS p2,
                p3 + CASE WHEN epci_id IS NULL THEN e3 ELSE 0 END AS p3
@@ -461,6 +493,7 @@ def _coverage_sql(level: str, child_level: str, restricted: bool, by_departement
         SELECT s.code, s.population, s.child_key, s.departement_id AS dep_key,
                COALESCE(l.n, 0) AS n, COALESCE(l.n_open, 0) AS n_open, COALESCE(l.n_temp, 0) AS n_temp,
                COALESCE(l.n_perm, 0) AS n_perm, COALESCE(l.n_stale, 0) AS n_stale,
+               COALESCE(l.n_checked, 0) AS n_checked, COALESCE(l.n_flagged, 0) AS n_flagged,
                COALESCE(l.p1, 0) AS p1, COALESCE(l.p2, 0) AS p2, COALESCE(l.p3, 0) AS p3,
                COALESCE(l.p1, 0) + COALESCE(li.r1, 0) + COALESCE(e.r1, 0) AS k1,
                COALESCE(l.p2, 0) + COALESCE(li.r2, 0) + COALESCE(e.r2, 0) AS k2,
@@ -504,6 +537,7 @@ def _coverage_sql(level: str, child_level: str, restricted: bool, by_departement
     agg AS (
         SELECT child_key, {dep_key}, SUM(population) AS pop, COUNT(*) AS communes, SUM(n) AS n, SUM(n_open) AS n_open,
                SUM(n_temp) AS n_temp, SUM(n_perm) AS n_perm, SUM(n_stale) AS n_stale,
+               SUM(n_checked) AS n_checked, SUM(n_flagged) AS n_flagged,
                SUM(population) FILTER (WHERE r1 > 0) AS c1,
                SUM(population) FILTER (WHERE r2 > 0) AS c2,
                SUM(population) FILTER (WHERE r3 > 0) AS c3,
@@ -524,6 +558,7 @@ def _coverage_sql(level: str, child_level: str, restricted: bool, by_departement
            agg.ck1::bigint, agg.ck2::bigint, agg.ck3::bigint,
            {_reach_columns()},
            agg.u1::bigint, agg.u2::bigint, agg.u3::bigint, agg.w1::bigint, agg.w2::bigint, agg.w3::bigint,
+           agg.n_checked::bigint, agg.n_flagged::bigint,
            NULL::text, NULL::text
     FROM agg CROSS JOIN reach_total rt
     LEFT JOIN reach_epci re ON re.child_key = agg.child_key
@@ -555,6 +590,7 @@ NUMBER_COLUMNS = (
     "c1", "c2", "c3", "ck1", "ck2", "ck3",
     "r1", "r2", "r3", "q1", "q2", "q3",
     "u1", "u2", "u3", "w1", "w2", "w3",
+    "n_checked", "n_flagged",
 )  # fmt: skip
 
 
@@ -641,6 +677,7 @@ def compute(
             row.population, row.communes, row.located = v["pop"], v["communes"], v["n"]
             row.open, row.temporarily_closed = v["n_open"], v["n_temp"]
             row.permanently_closed, row.stale = v["n_perm"], v["n_stale"]
+            row.checked_channels, row.flagged_channels = v["n_checked"], v["n_flagged"]
             row.covered = {s: v[f"c{s}"] for s in SCENARIOS}
             row.covered_prox = {s: v[f"ck{s}"] for s in SCENARIOS}
             row.reachable = {s: v[f"r{s}"] for s in SCENARIOS}

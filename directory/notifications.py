@@ -88,20 +88,44 @@ def _next_step(venue, checked, Venue) -> str:
     return gettext("sera signalé « non vérifié » le %(date)s") % {"date": date_format(stale_on, "j F Y")}
 
 
-def send_freshness_reminder(user, venues) -> int:
-    """One e-mail to ``user`` listing their stale ``venues``, each with its confirm link."""
-    items = [
-        {
-            "venue": venue,
-            "confirm_url": absolute(reverse("admin:directory_venue_confirm", args=[venue.pk])),
-            # Mediators keep their venues on « Mon lieu ».
-            "change_url": absolute(reverse("directory:workspace_venue", args=[venue.pk])),
-            "next_step": next_freshness_step(venue),
-        }
-        for venue in venues
-    ]
-    context = {"user": user, "items": items, "threshold_days": settings.FRESHNESS_THRESHOLD_DAYS}
-    return _send("freshness_reminder", context, [user.email])
+def send_freshness_reminder(user, venues, flags=None, due=None) -> int:
+    """One e-mail to ``user`` listing their ``venues``, each with its confirm link and its
+    « Mon lieu » link. ``flags``: venue id → its flagged ``ChannelCheck`` rows (channel
+    selected), listed with the reason; ``due``: the ids of the venues due for a freshness
+    reminder (default: all); the others are in the e-mail for their flagged channels only."""
+    from directory.channel_checks import flag_notice
+
+    flags = flags or {}
+    due = {venue.pk for venue in venues} if due is None else set(due)
+    with translation.override(settings.LANGUAGE_CODE):
+        items = [
+            {
+                "venue": venue,
+                "due": venue.pk in due,
+                "confirm_url": absolute(reverse("admin:directory_venue_confirm", args=[venue.pk])),
+                # Mediators keep their venues on « Mon lieu ».
+                "change_url": absolute(reverse("directory:workspace_venue", args=[venue.pk])),
+                "next_step": next_freshness_step(venue) if venue.pk in due else "",
+                "flags": [
+                    {
+                        "label": check.channel.display_label,
+                        "value": check.channel.display_value,
+                        "notice": flag_notice(check),
+                    }
+                    for check in flags.get(venue.pk, [])
+                ],
+            }
+            for venue in venues
+        ]
+    context = {
+        "user": user,
+        "items": items,
+        "due_count": sum(1 for item in items if item["due"]),
+        "flag_count": sum(len(item["flags"]) for item in items),
+        "threshold_days": settings.FRESHNESS_THRESHOLD_DAYS,
+    }
+    template = "freshness_reminder" if context["due_count"] else "channel_flags"
+    return _send(template, context, [user.email])
 
 
 def send_invitation_email(invitation, link: str | None, respond_url: str) -> int:

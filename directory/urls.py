@@ -24,6 +24,11 @@ urlpatterns = [
     path("lieux/<slug:slug>/proposer/", suggestions.suggest_change, name="venue_suggest"),
     path("mon-lieu/", workspace.workspace_home, name="workspace"),
     path("mon-lieu/<int:pk>/", workspace.workspace_venue, name="workspace_venue"),
+    path(
+        "mon-lieu/<int:pk>/canaux/<int:channel_pk>/fonctionne/",
+        workspace.channel_works,
+        name="workspace_channel_works",
+    ),
     path("mon-lieu/propositions/", suggestions.moderation_queue, name="moderation_queue"),
     path("mon-lieu/propositions/<int:pk>/", suggestions.moderate, name="moderation"),
     path("proposer-un-lieu/", suggestions.suggest_venue, name="suggest_venue"),

@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from directory import enums
-from directory.channel_checks import check_channels, check_phone, check_url, flagged_reason, record
+from directory.channel_checks import check_channels, check_phone, check_url, flag_notice, record
 from directory.models import ChannelCheck
 from tests.factories import ChannelFactory, VenueFactory
 
@@ -88,7 +88,7 @@ def server():
         ("/ok", enums.ChannelKind.WEBSITE, True, ""),
         ("/moved", enums.ChannelKind.WEBSITE, True, ""),
         ("/no-head", enums.ChannelKind.FACEBOOK, True, ""),
-        ("/missing", enums.ChannelKind.WEBSITE, False, "erreur 404"),
+        ("/missing", enums.ChannelKind.WEBSITE, False, "page introuvable (404)"),
         ("/loop", enums.ChannelKind.VIDEO_STREAM, False, "redirections"),
         ("/whatsapp-reset", enums.ChannelKind.WHATSAPP, False, "WhatsApp"),
         ("/whatsapp-ok", enums.ChannelKind.WHATSAPP, True, ""),
@@ -144,21 +144,26 @@ def test_phone_numbers_against_the_numbering_plan():
 
 @pytest.mark.django_db
 def test_failures_count_days_in_a_row_and_flag_after_the_threshold(settings, server):
+    """Flagged on the third failing day in a row (the full table of cases, the twins and the
+    confirmation: tests/test_channel_flags.py)."""
     settings.CHANNEL_CHECK_FLAG_DAYS = 3
     channel = ChannelFactory(venue=VenueFactory(), kind=enums.ChannelKind.WEBSITE, value=server + "/missing")
     day = timezone.now()
     from directory.channel_checks import Outcome
 
-    for n in range(3):
-        check = record(channel, Outcome(False, "la page répond « erreur 404 »"), now=day + datetime.timedelta(days=n))
-        assert flagged_reason(check, now=day + datetime.timedelta(days=n)) is None
+    for n in range(2):
+        check = record(channel, Outcome(False, "page introuvable (404)"), now=day + datetime.timedelta(days=n))
+        assert flag_notice(check) is None
+        assert not ChannelCheck.objects.flagged().exists()
+    check = record(channel, Outcome(False, "page introuvable (404)"), now=day + datetime.timedelta(days=2))
     assert check.failures == 3 and check.failing_since == day
-    assert flagged_reason(check, now=day + datetime.timedelta(days=3))
-    assert ChannelCheck.objects.flagged(now=day + datetime.timedelta(days=3)).get() == check
+    assert flag_notice(check).startswith("Ce lien ne répond plus depuis le ")
+    assert flag_notice(check).endswith(" : page introuvable (404)")
+    assert ChannelCheck.objects.flagged().get() == check
     # One success resets it.
     check = record(channel, Outcome(True), now=day + datetime.timedelta(days=4))
     assert check.failures == 0 and check.failing_since is None and check.last_ok_at is not None
-    assert not ChannelCheck.objects.flagged(now=day + datetime.timedelta(days=10)).exists()
+    assert not ChannelCheck.objects.flagged().exists()
 
 
 @pytest.mark.django_db
@@ -170,7 +175,7 @@ def test_check_channels_runs_with_bounded_concurrency_and_hides_nothing(server):
     signage = ChannelFactory(venue=venue, signage=True)
     counts = check_channels([good, bad, phone, signage], concurrency=2, timeout=5)
     assert counts == {"ok": 2, "failed": 1}
-    assert ChannelCheck.objects.get(channel=bad).reason == "la page répond « erreur 404 »"
+    assert ChannelCheck.objects.get(channel=bad).reason == "page introuvable (404)"
     assert not ChannelCheck.objects.filter(channel=signage).exists()
     # Nothing leaves the public directory on a failure.
     assert venue.channels.count() == 4

@@ -330,8 +330,9 @@ def test_sms_exchange_matrix(client, db, world, role, target, op):
 
 
 def expected_workspace(role, op, target):
-    """« Mon lieu » (open, confirm) and a change suggestion: the venue's members; a new-venue
-    suggestion in the target's département: that département's staff; superusers: all."""
+    """« Mon lieu » (open, confirm, « Le lien fonctionne » on a flagged channel) and a change
+    suggestion: the venue's members; a new-venue suggestion in the target's département: that
+    département's staff; superusers: all."""
     if role == "anonymous":
         return False
     if role == "superuser":
@@ -341,7 +342,7 @@ def expected_workspace(role, op, target):
     return target in MEMBER_OF.get(role, set())
 
 
-WORKSPACE_OPS = ["open", "confirm", "moderate_change", "moderate_new_venue"]
+WORKSPACE_OPS = ["open", "confirm", "channel_works", "moderate_change", "moderate_new_venue"]
 
 
 @pytest.mark.parametrize(("role", "op", "target"), [(r, op, t) for r in ROLES for op in WORKSPACE_OPS for t in TARGETS])
@@ -363,6 +364,26 @@ def test_workspace_and_moderation_matrix(client, db, world, role, op, target):
         data = scrape_form(page.content.decode()) if page.status_code == 200 else {}
         client.post(page_url, {**data, "confirm_only": "1"})
         confirmed_by = Venue.objects.get(pk=venue.pk).verified_by_id
+        assert (role != "anonymous" and confirmed_by == world.users[role].pk) is allowed
+        return
+    if op == "channel_works":
+        # Issue 19: confirming that a flagged channel works is an edit of the venue (can_edit).
+        import datetime
+
+        from django.utils import timezone
+
+        from directory.models import ChannelCheck
+
+        channel = world.objects[target].channel
+        now = timezone.now()
+        ChannelCheck.objects.create(
+            channel=channel, checked_at=now, failing_since=now - datetime.timedelta(days=2), failures=3, reason="x"
+        )
+        if role != "anonymous":
+            assert venue.can_edit(world.users[role]) is allowed
+        response = client.post(reverse("directory:workspace_channel_works", args=[venue.pk, channel.pk]))
+        assert response.status_code == (302 if allowed else denied)
+        confirmed_by = ChannelCheck.objects.get(channel=channel).confirmed_by_id
         assert (role != "anonymous" and confirmed_by == world.users[role].pk) is allowed
         return
     if op == "moderate_change":

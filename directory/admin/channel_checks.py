@@ -13,10 +13,11 @@ class FlaggedFilter(admin.SimpleListFilter):
     parameter_name = "etat"
 
     def lookups(self, request, model_admin):
-        return [("signale", _("En échec depuis plusieurs jours")), ("echec", _("En échec")), ("ok", _("Répond"))]
+        return [("signale", _("Signalés en panne")), ("echec", _("En échec")), ("ok", _("Répond"))]
 
     def queryset(self, request, queryset):
         if self.value() == "signale":
+            # The one definition (failing CHANNEL_CHECK_FLAG_DAYS days in a row, not confirmed since).
             return queryset.flagged()
         if self.value() == "echec":
             return queryset.filter(failures__gt=0)
@@ -27,9 +28,17 @@ class FlaggedFilter(admin.SimpleListFilter):
 
 @admin.register(ChannelCheck)
 class ChannelCheckAdmin(LogRules, RuleBasedAdmin):
-    list_display = ["channel_venue", "channel_kind", "channel_value", "reason", "failing_since", "last_ok_at"]
+    list_display = [
+        "channel_venue",
+        "channel_kind",
+        "channel_value",
+        "reason",
+        "failing_since",
+        "last_ok_at",
+        "confirmed_at",
+    ]
     list_filter = [FlaggedFilter, "channel__kind"]
-    list_select_related = ["channel", "channel__venue"]
+    list_select_related = ["channel", "channel__venue", "confirmed_by"]
     search_fields = ["channel__venue__name", "channel__value"]
     ordering = ["-failures", "channel__venue__name"]
 

@@ -1,7 +1,11 @@
 """A channel: one way to reach a venue, tagged with the least-equipped access scenario that can
 use it. Validation, normalisation and rendering are delegated to ``directory.channels.KINDS``."""
 
-from django.core.exceptions import ValidationError
+import datetime
+import re
+
+from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
@@ -32,6 +36,10 @@ class ChannelQuerySet(models.QuerySet):
             .filter(~Exists(covering.filter(names_any).filter(~names_this)))
             .filter(~Q(kind__in=enums.ON_SITE_KINDS) | ~Exists(covering.filter(~names_any)))
         )
+
+    def flagged(self):
+        """Channels whose latest automatic check is flagged (``flagged_q``)."""
+        return self.filter(flagged_q("last_check__"))
 
     # A channel belongs to its venue: the venue's rules decide.
     def editable_by(self, user):
@@ -124,6 +132,11 @@ class Channel(models.Model):
         # Only an unset scenario gets the default: 0 or 4 must hit the range constraint.
         if self.scenario in (None, ""):
             self.scenario = self.kind_spec.default_scenario
+        update_fields = kwargs.get("update_fields")
+        if self.pk and not self._state.adding and (update_fields is None or "value" in update_fields):
+            # A check is about a value: a corrected channel (« Mon lieu », the admin, an import)
+            # loses the old value's check and its flag; the next ``check_channels`` checks it.
+            ChannelCheck.objects.filter(channel_id=self.pk).exclude(channel__value=self.value).delete()
         super().save(*args, **kwargs)
         self._refresh_venue_stops()
 
@@ -160,19 +173,81 @@ class Channel(models.Model):
     def usable_in(self, scenario: int) -> bool:
         return self.scenario <= int(scenario)
 
+    @property
+    def latest_check(self):
+        """The latest automatic check, or None (select_related ``last_check`` to avoid a query)."""
+        try:
+            return self.last_check
+        except ObjectDoesNotExist:
+            return None
+
+    @property
+    def is_flagged(self) -> bool:
+        """Python twin of ``Channel.objects.flagged()``."""
+        check = self.latest_check
+        return check is not None and check.is_flagged
+
+
+def flag_after_days() -> int:
+    """How many days in a row a channel must fail before it is flagged (at least 1)."""
+    from django.conf import settings
+
+    return max(1, int(settings.CHANNEL_CHECK_FLAG_DAYS))
+
+
+def flagged_q(prefix: str = "") -> Q:
+    """THE definition of a flagged channel check, as a condition on ``ChannelCheck`` (through
+    ``prefix``, e.g. ``last_check__`` from a channel): at least N failed checks in a row
+    (a success resets the count), the first and the last of them at least N - 1 calendar days
+    apart (local time: a check run twice a day does not flag in one day), and no manual
+    « Le lien fonctionne » since the last failing check. N is ``CHANNEL_CHECK_FLAG_DAYS``.
+
+    Twins: ``ChannelCheck.is_flagged`` (Python) and ``flagged_sql`` (the raw coverage SQL);
+    ``tests/test_channel_flags.py`` checks that the three agree on a table of histories."""
+    from django.db.models import F
+    from django.db.models.functions import TruncDate
+    from django.db.models.lookups import GreaterThanOrEqual
+    from django.utils import timezone
+
+    n = flag_after_days()
+    tz = timezone.get_current_timezone()
+    days_apart = TruncDate(f"{prefix}checked_at", tzinfo=tz) - TruncDate(f"{prefix}failing_since", tzinfo=tz)
+    return (
+        Q(**{f"{prefix}failures__gte": n, f"{prefix}failing_since__isnull": False})
+        & Q(GreaterThanOrEqual(days_apart, datetime.timedelta(days=n - 1)))
+        & (Q(**{f"{prefix}confirmed_at__isnull": True}) | Q(**{f"{prefix}confirmed_at__lt": F(f"{prefix}checked_at")}))
+    )
+
+
+def flagged_sql(alias: str) -> str:
+    """SQL twin of ``flagged_q`` on the ``ChannelCheck`` row aliased ``alias``, for the raw
+    coverage and completeness statements (no parameters: N is an integer setting and the time
+    zone a validated zone name)."""
+    from django.utils import timezone
+
+    n = flag_after_days()
+    tz = str(timezone.get_current_timezone())
+    if not re.fullmatch(r"[A-Za-z0-9_+\-/]+", tz):
+        raise ValueError(tz)
+    return (
+        f"({alias}.failures >= {n} AND {alias}.failing_since IS NOT NULL"
+        f" AND ({alias}.checked_at AT TIME ZONE '{tz}')::date"
+        f" - ({alias}.failing_since AT TIME ZONE '{tz}')::date >= {n - 1}"
+        f" AND ({alias}.confirmed_at IS NULL OR {alias}.confirmed_at < {alias}.checked_at))"
+    )
+
+
+def flagged_channel_sql(channel_alias: str) -> str:
+    """SQL: the channel aliased ``channel_alias`` is flagged."""
+    table = ChannelCheck._meta.db_table
+    return f"EXISTS (SELECT 1 FROM {table} fk WHERE fk.channel_id = {channel_alias}.id AND {flagged_sql('fk')})"  # noqa: S608  # nosec B608
+
 
 class ChannelCheckQuerySet(models.QuerySet):
-    def flagged(self, now=None):
-        """Checks failing for ``CHANNEL_CHECK_FLAG_DAYS`` days or more: flagged to the venue's
-        mediators and counted by staff; never hidden from the public on that ground alone."""
-        from django.conf import settings
-        from django.utils import timezone
-
-        now = now or timezone.now()
-        return self.filter(
-            failing_since__isnull=False,
-            failing_since__lte=now - timezone.timedelta(days=settings.CHANNEL_CHECK_FLAG_DAYS),
-        )
+    def flagged(self):
+        """Checks failing ``CHANNEL_CHECK_FLAG_DAYS`` days in a row (``flagged_q``): shown to the
+        venue's mediators and counted by staff; never hidden from the public on that ground."""
+        return self.filter(flagged_q())
 
 
 class ChannelCheck(models.Model):
@@ -187,6 +262,18 @@ class ChannelCheck(models.Model):
     failing_since = models.DateTimeField(_("en échec depuis"), null=True, blank=True)
     failures = models.PositiveIntegerField(_("échecs consécutifs"), default=0)
     reason = models.CharField(_("motif"), max_length=300, blank=True)
+    # « Le lien fonctionne » in « Mon lieu »: clears the flag until the next failing check.
+    confirmed_at = models.DateTimeField(_("confirmé fonctionnel le"), null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("confirmé fonctionnel par"),
+    )
+    # When the reminder e-mail last told the mediators about this failure (once per failure).
+    flag_notified_at = models.DateTimeField(_("panne signalée par e-mail le"), null=True, blank=True)
 
     objects = ChannelCheckQuerySet.as_manager()
 
@@ -207,3 +294,16 @@ class ChannelCheck(models.Model):
     @property
     def is_failing(self) -> bool:
         return self.failures > 0
+
+    @property
+    def is_flagged(self) -> bool:
+        """Python twin of ``flagged_q`` (same rule, on this row)."""
+        from django.utils import timezone
+
+        n = flag_after_days()
+        if self.failures < n or self.failing_since is None:
+            return False
+        days_apart = timezone.localdate(self.checked_at) - timezone.localdate(self.failing_since)
+        if days_apart < datetime.timedelta(days=n - 1):
+            return False
+        return self.confirmed_at is None or self.confirmed_at < self.checked_at

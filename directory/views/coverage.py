@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.cache import cache
+from django.db.models import Prefetch
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -23,7 +24,8 @@ from django.views.decorators.http import require_GET
 
 from directory import coverage, coverage_distance, coverage_maps
 from directory.cache import data_version
-from directory.models import Commune, Departement, DepartementStaff, Epci, Region, Venue
+from directory.models import Channel, Commune, Departement, DepartementStaff, Epci, Region, Venue
+from directory.models.channels import flag_after_days
 from directory.opendata import csvsafe
 from directory.templatetags.coverage_tags import spreadsheet_number
 
@@ -547,6 +549,9 @@ def coverage_page(request, departements):
         "suggestions": suggestions,
         "searched": "q" in request.GET,
         "threshold_days": settings.FRESHNESS_THRESHOLD_DAYS,
+        "flag_days": flag_after_days(),
+        # The staff list of checks, filtered with the same definition (ChannelCheck.objects.flagged()).
+        "flagged_url": reverse("admin:directory_channelcheck_changelist") + "?etat=signale",
     }
     return render(request, "directory/coverage/page.html", context)
 
@@ -619,7 +624,9 @@ def incomplete_page(request, departements):
         scenario, level, code, departements, timezone.localdate(), order=order, limit=INCOMPLETE_SHOWN
     )
     venues = Venue.objects.filter(pk__in=[pk for pk, _served in found]).select_related("commune")
-    venues = {v.pk: v for v in venues.prefetch_related("channels")}
+    # Each channel's check rides along: a flagged channel does not count (« canal en panne »).
+    channels = Prefetch("channels", queryset=Channel.objects.select_related("last_check"))
+    venues = {v.pk: v for v in venues.prefetch_related(channels)}
     rows = []
     for pk, served in found:
         venue = venues[pk]

@@ -5,6 +5,8 @@ form with everything typed so far, so no work is ever lost (no JavaScript needed
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
@@ -17,9 +19,11 @@ from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
 from directory import actions, enums, hours
-from directory.models import ClosurePeriod, Suggestion, Venue
+from directory.channel_checks import PHONE_KINDS, flag_notice
+from directory.models import Channel, ClosurePeriod, Suggestion, Venue
 from directory.models.venues import VersionConflict
 from directory.workspace.forms import (
     ADDABLE_KINDS,
@@ -55,9 +59,26 @@ def workspace_home(request):
     )
     if len(venues) == 1:
         return redirect("directory:workspace_venue", pk=venues[0].pk)
+    # One query for the flagged channels of every listed venue.
+    flagged = defaultdict(list)
+    for channel in Channel.objects.flagged().filter(venue__in=venues).select_related("last_check"):
+        flagged[channel.venue_id].append(_flag(channel))
+    for venue in venues:
+        venue.flags = sorted(flagged.get(venue.pk, []), key=lambda flag: (flag["channel"].position, flag["channel"].pk))
     open_suggestions = Suggestion.objects.moderated_by(request.user).open().count()
     context = {"venues": venues, "today": timezone.localdate(), "open_suggestions": open_suggestions}
     return render(request, "directory/workspace/list.html", context)
+
+
+def _flag(channel):
+    """What « Mon lieu » shows for a flagged channel: the sentence and the two actions."""
+    return {
+        "channel": channel,
+        "notice": flag_notice(channel.latest_check),
+        "is_number": channel.kind in PHONE_KINDS,
+        "fix_url": reverse("directory:workspace_venue", args=[channel.venue_id]) + f"#panne-{channel.pk}",
+        "works_url": reverse("directory:workspace_channel_works", args=[channel.venue_id, channel.pk]),
+    }
 
 
 def _closures(today):
@@ -89,7 +110,8 @@ class TaskPage:
             data,
             instance=venue,
             prefix="channels",
-            queryset=venue.channels.order_by("position", "pk"),
+            # The check rides along: flagged channels are shown without a query per row.
+            queryset=venue.channels.select_related("last_check").order_by("position", "pk"),
             form_kwargs={"open_ids": open_ids},
         )
         self.hours_form = HoursTaskForm(data, prefix="hours", expression=venue.opening_hours)
@@ -127,10 +149,22 @@ class TaskPage:
         items.extend(("canaux", message) for message in self.channels.non_form_errors())
         return items
 
+    def flags(self) -> list[dict]:
+        """The saved channels flagged by the automatic checks; each row's form gets its own
+        (``form.flag``) for the notice in the row."""
+        flags = []
+        for form in self.channels.forms:
+            form.flag = _flag(form.instance) if form.instance.pk and form.instance.is_flagged else None
+            if form.flag:
+                flags.append(form.flag)
+        return flags
+
     def context(self):
         venue = self.venue
         expression = venue.opening_hours
+        flags = self.flags()
         return {
+            "flags": flags,
             "venue": venue,
             "page": self,
             "closure": self.closure,
@@ -248,3 +282,29 @@ def _save(request, page: TaskPage):
             actions.update_closure(
                 page.closure, user, open_channels=kept, confirm=False, **closure_form.closure_fields()
             )
+
+
+@never_cache
+@require_POST
+def channel_works(request, pk, channel_pk):
+    """« Le lien fonctionne »: the mediator confirms a flagged channel works
+    (``actions.confirm_channel_works``). Whoever may edit the venue (``Venue.can_edit``) may
+    confirm; anyone else gets 404, like the page itself."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(reverse("directory:workspace_venue", args=[pk]))
+    channel = Channel.objects.select_related("venue", "last_check").filter(pk=channel_pk, venue_id=pk).first()
+    if channel is None or not channel.venue.can_edit(request.user):
+        raise Http404(_("Ce lieu n'existe pas ou vous ne pouvez pas le modifier."))
+    if channel.is_flagged:
+        actions.confirm_channel_works(channel, request.user)
+        messages.success(
+            request,
+            _(
+                "Merci : ce lien est noté comme fonctionnel. Il sera signalé de nouveau si la prochaine vérification échoue."
+            ),
+        )
+    else:
+        messages.info(request, _("Ce lien n'est pas signalé en panne : rien à confirmer."))
+    if request.POST.get("retour") == "liste":
+        return HttpResponseRedirect(reverse("directory:workspace"))
+    return HttpResponseRedirect(reverse("directory:workspace_venue", args=[pk]) + "#canaux")

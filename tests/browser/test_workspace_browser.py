@@ -135,3 +135,46 @@ def test_suggestion_and_moderation_pages_have_no_axe_violations(axe_page, base_u
         if violations:
             found[path] = format_violations(violations)
     assert found == {}, "\n".join(f"{k}\n{v}" for k, v in found.items())
+
+
+def test_a_flagged_channel_is_announced_accessibly_and_confirmed_without_javascript(
+    axe_page, nojs_page, base_url, world
+):
+    """Issue 19: the notice and its two actions pass axe, fit the phone, and « Le lien
+    fonctionne » works without JavaScript."""
+    from directory import enums
+    from directory.models import ChannelCheck
+    from tests.factories import ChannelFactory
+
+    venue = world.mediatheque
+    website = ChannelFactory(venue=venue, kind=enums.ChannelKind.WEBSITE, value="https://mediatheque.example/")
+    now = timezone.now()
+    ChannelCheck.objects.create(
+        channel=website,
+        checked_at=now,
+        failing_since=now - datetime.timedelta(days=3),
+        failures=4,
+        reason="page introuvable (404)",
+    )
+    log_in(axe_page, base_url, world.mediator.username)
+    axe_page.wait_for_url(re.compile(r"/mon-lieu/"))
+    found = {}
+    for path in ["/mon-lieu/", f"/mon-lieu/{venue.pk}/"]:
+        axe_page.goto(f"{base_url}{path}")
+        violations = axe_violations(axe_page)
+        if violations:
+            found[path] = format_violations(violations)
+    assert found == {}, "\n".join(f"{k}\n{v}" for k, v in found.items())
+
+    page = nojs_page
+    log_in(page, base_url, world.mediator.username)
+    page.goto(f"{base_url}/mon-lieu/{venue.pk}/")
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0
+    assert page.get_by_text("Ce lien ne répond plus depuis le").first.is_visible()
+    page.get_by_role("link", name=re.compile("^Corriger le lien")).first.click()
+    assert page.url.endswith(f"#panne-{website.pk}")
+    page.get_by_role("button", name=re.compile("^Le lien fonctionne")).first.click()
+    page.wait_for_url(re.compile(r"#canaux$"))
+    assert page.get_by_text("ce lien est noté comme fonctionnel").is_visible()
+    assert ChannelCheck.objects.get(channel=website).confirmed_by == world.mediator
