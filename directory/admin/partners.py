@@ -10,10 +10,10 @@ from django.contrib import admin
 from django.contrib.postgres.forms import SimpleArrayField
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.cache import add_never_cache_headers
 
 from directory.admin.base import RuleBasedAdmin
 from directory.models import Departement, DepartementStaff, PartnerKey, PartnerKeyUsage

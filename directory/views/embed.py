@@ -17,7 +17,7 @@ from django.http import QueryDict
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from directory import coverage, embed, partners
 from directory.enums import AccessScenario, ChannelKind
@@ -145,7 +145,7 @@ def kept_query(request) -> str:
     return query.urlencode()
 
 
-@require_GET
+@require_safe
 def widget(request):
     palette, _notice = _palette(request)
     key = None
@@ -182,7 +182,7 @@ def find_territories(text: str) -> list[dict]:
     return [{**t, "value": f"{t['level']}:{t['code']}"} for t in found[:10]]
 
 
-@require_GET
+@require_safe
 def embed_builder(request):
     """« Intégrer l'annuaire »: a GET form (works without JavaScript) → the snippet and a preview."""
     errors = []
@@ -235,5 +235,3 @@ def embed_builder(request):
             "built": built,
         },
     )
-
-
