@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
+import os
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -113,8 +114,6 @@ def _base_css(mtime: int, path: str) -> str:
 def widget_stylesheet(palette: str) -> tuple[str, str]:
     """(CSS text, CSP source ``'sha256-…'``): ``static/css/widget.css`` and the palette's
     custom properties, inlined in the widget (one round trip, and no inline style but this)."""
-    import os
-
     path = finders.find("css/widget.css")
     base = _base_css(os.stat(path).st_mtime_ns, path) if path else ""
     return _stylesheet(palette, base)

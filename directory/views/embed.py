@@ -57,13 +57,8 @@ def _frame(response, palette: str, key=None):
 
 def _widget_error(request, status: int, message: str, palette: str):
     css, _hash = embed.widget_stylesheet(palette)
-    response = render(
-        request,
-        "directory/embed/widget_error.html",
-        {"message": message, "palette": palette, "WIDGET_CSS": css},
-        status=status,
-    )
-    return response
+    context = {"message": message, "palette": palette, "WIDGET_CSS": css}
+    return render(request, "directory/embed/widget_error.html", context, status=status)
 
 
 def _territory(request, filterset) -> tuple[embed.Territory | None, str]:
