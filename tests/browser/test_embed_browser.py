@@ -123,8 +123,7 @@ def test_the_widget_shows_in_a_page_of_another_origin(browser, page, base_url, w
     refused.on("console", lambda message: messages.append(message.text))
     refused.goto(f"{origin}/interdit.html")
     refused.wait_for_timeout(500)
-    framed = refused.frames[1]
-    assert framed.url.startswith("chrome-error://") or framed.locator("h1").count() == 0
+    assert refused.frames[1].url.startswith("chrome-error://")  # Chromium's « refused » page
     assert any("frame-ancestors" in m or "X-Frame-Options" in m for m in messages), messages
 
 
@@ -146,3 +145,37 @@ def test_axe_finds_nothing_on_the_widget(axe_page, base_url, world, palette):
     """Every palette, as rendered: axe checks the real colours (color-contrast) too."""
     _axe(axe_page, f"{base_url}/widget/?commune=59350&palette={palette}")
     _axe(axe_page, f"{base_url}/widget/?departement=59&scenario=2&palette={palette}")
+
+
+def test_a_keyed_widget_shows_only_on_its_partners_sites(page, base_url, world, partner_site):
+    """Same partner server under two names: 127.0.0.1 is the key's site, localhost is not."""
+    from directory.models import PartnerKey, PartnerKeyUsage
+
+    origin, pages = partner_site
+    port = urlsplit(origin).port
+    key = PartnerKey(name="Mairie de Lille", contact_email="mairie@example.org", allowed_hosts=[f"127.0.0.1:{port}"])
+    raw = key.issue()
+    key.save()
+    frame = f'<iframe src="{base_url}/widget/?commune=59350&amp;cle={raw}" title="Annuaire"></iframe>'
+    pages["/aide.html"] = partner_page(frame)
+    # A page that sends no Referer: the key's site cannot be read, the browser still checks.
+    pages["/discret.html"] = partner_page(frame).replace("<head>", '<head><meta name="referrer" content="no-referrer">')
+
+    partner = page.context.new_page()
+    partner.goto(f"{origin}/aide.html")
+    partner.frame_locator("iframe").get_by_role("heading", name="Aide au numérique : Lille").wait_for()
+    assert PartnerKeyUsage.objects.get(key=key).widget_views == 1
+
+    # Another site (Referer localhost:port): the frame says why, in French.
+    other = page.context.new_page()
+    other.goto(f"http://localhost:{port}/aide.html")
+    other.frame_locator("iframe").get_by_text("n'est pas autorisée sur le site localhost").wait_for()
+
+    # Another site hiding its Referer: served, but the browser refuses to show it there.
+    hidden = page.context.new_page()
+    messages = []
+    hidden.on("console", lambda message: messages.append(message.text))
+    hidden.goto(f"http://localhost:{port}/discret.html")
+    hidden.wait_for_timeout(500)
+    assert hidden.frames[1].url.startswith("chrome-error://")  # Chromium's « refused » page
+    assert any("frame-ancestors" in m for m in messages), messages
