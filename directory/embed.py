@@ -115,6 +115,9 @@ def widget_stylesheet(palette: str) -> tuple[str, str]:
     """(CSS text, CSP source ``'sha256-…'``): ``static/css/widget.css`` and the palette's
     custom properties, inlined in the widget (one round trip, and no inline style but this)."""
     path = finders.find("css/widget.css")
+    if not path:  # a deployment that only has the collected files
+        collected = os.path.join(str(settings.STATIC_ROOT or ""), "css", "widget.css")
+        path = collected if os.path.exists(collected) else None
     base = _base_css(os.stat(path).st_mtime_ns, path) if path else ""
     return _stylesheet(palette, base)
 
