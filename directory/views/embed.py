@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.http import QueryDict
 from django.shortcuts import render
 from django.utils import timezone
@@ -91,7 +92,7 @@ def _widget_page(request):
         return _widget_error(request, 400, problem, palette)
     scenario = filterset.selected_scenario
     venues = with_page_prefetches(filterset.qs, scenario, today=today, cards_only=True)
-    paginator = VenuePaginator(venues, WIDGET_PAGE_SIZE, count_limit=500)
+    paginator = VenuePaginator(venues, WIDGET_PAGE_SIZE, count_limit=settings.DIRECTORY_COUNT_LIMIT)
     page, page_notice = _page(request, paginator)
     page_venues = list(page.object_list)
     search = [(name, value) for name, value in request.GET.lists() if name not in OWN_PARAMETERS]
