@@ -250,6 +250,8 @@ def sample_parameters(scale: int) -> dict[str, list[str]]:
         "venue_closed": [f"/lieux/{slug}/?scenario={1 + i % 3}" for i, slug in enumerate(closed_slugs(rng))],
         # Issue 18: a harvester deep into the API's list (its cursor), half-way and near the end.
         "api_cursor": [f"/api/v1/lieux/?curseur={cursor}" for cursor in deep_cursors(VARIANTS)],
+        # Issue 19: the embeddable directory, a commune's widget (same search, compact page).
+        "widget": [f"/widget/?commune={r[1]}&scenario={1 + i % 3}" for i, r in enumerate(rows)],
     }
 
 
@@ -311,6 +313,7 @@ def measure_queries(urls: dict[str, list[str]]) -> tuple[dict, dict]:
         ("list_place", "place_commune"),
         ("list_time", "time_filters"),
         ("detail_closed", "venue_closed"),
+        ("widget", "widget"),
     ):
         if urls.get(key):
             pages[name] = urls[key][0]

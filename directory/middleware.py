@@ -92,32 +92,38 @@ class DatabaseUnavailableMiddleware:
         return response
 
 
+def content_security_policy(style_sources: str = "", frame_ancestors: str = "'none'") -> str:
+    """The site's Content-Security-Policy: no inline script or style but the stylesheets allowed
+    by their hash (``style_sources``), framed by nobody but ``frame_ancestors`` (only the
+    widget, ``directory/views/embed.py``, is framed: by anyone, or by a partner key's sites)."""
+    tiles = settings.MAP_TILE_ORIGIN
+    return "; ".join(
+        [
+            "default-src 'self'",
+            f"img-src 'self' data: {tiles}",
+            "script-src 'self'",
+            f"style-src 'self' {style_sources}".strip(),
+            "font-src 'self'",
+            "connect-src 'self'",
+            "object-src 'none'",
+            f"frame-ancestors {frame_ancestors}",
+            "base-uri 'self'",
+            "form-action 'self'",
+        ]
+    )
+
+
 class SecurityHeadersMiddleware:
-    """Content-Security-Policy without 'unsafe-inline': every script and style is a file."""
+    """Content-Security-Policy without 'unsafe-inline': every script and style is a file. A view
+    that sets its own policy (the widget) keeps it."""
 
     def __init__(self, get_response):
         self.get_response = get_response
-        tiles = settings.MAP_TILE_ORIGIN
-        self.policy = "; ".join(
-            [
-                "default-src 'self'",
-                f"img-src 'self' data: {tiles}",
-                "script-src 'self'",
-                "style-src 'self'",
-                "font-src 'self'",
-                "connect-src 'self'",
-                "object-src 'none'",
-                "frame-ancestors 'none'",
-                "base-uri 'self'",
-                "form-action 'self'",
-            ]
-        )
 
     def __call__(self, request):
         response = self.get_response(request)
-        # The inlined site stylesheet (directory/critical_css.py), by its hash only.
-        inline = site_stylesheet()[1]
-        policy = self.policy.replace("style-src 'self'", f"style-src 'self' {inline}") if inline else self.policy
-        response.setdefault("Content-Security-Policy", policy)
+        if "Content-Security-Policy" not in response:
+            # The inlined site stylesheet (directory/critical_css.py), by its hash only.
+            response["Content-Security-Policy"] = content_security_policy(site_stylesheet()[1])
         response.setdefault("Permissions-Policy", "geolocation=(self), camera=(), microphone=()")
         return response

@@ -53,9 +53,15 @@ class ChannelLine:
     availability: str
 
     def __html__(self) -> str:
+        return self.html()
+
+    def html(self, new_tab: bool = False) -> str:
+        """``new_tab``: in the embedded widget, a web link opens a tab instead of the frame."""
         heading = f'<span class="channel-kind">{escape(self.heading)}</span> ' if self.heading else ""
         if self.href:
             rel = ' rel="noopener noreferrer"' if self.external else ""
+            if self.external and new_tab:
+                rel += ' target="_blank"'
             button = " action-button" if self.kind in BUTTON_KINDS else ""
             value = (
                 f'<a class="channel-link action action-{escape(self.kind)}{button}" href="{escape(self.href)}"{rel}>'
@@ -211,12 +217,16 @@ class VenueCard:
     alternatives_url: str = ""  # during a closure: the open venues serving the same commune
     unverified: str = ""  # « Informations non vérifiées depuis le … » once stale
     share_url: str = ""  # the venue's « Envoyer » page (directory/views/share.py)
+    new_tab: bool = False  # in the embedded widget: links open the full site in a new tab
 
     def __html__(self) -> str:
         status = self.status
+        # The widget lives in a partner's frame: the full site opens beside it, never inside.
+        target = ' target="_blank" rel="noopener"' if self.new_tab else ""
         parts = [
             f'<li class="venue">\n  <article aria-labelledby="lieu-{self.pk}">\n'
-            f'    <h3 id="lieu-{self.pk}" class="venue-name"><a href="{escape(self.url)}">{escape(self.name)}</a></h3>\n'
+            f'    <h3 id="lieu-{self.pk}" class="venue-name"><a href="{escape(self.url)}"{target}>'
+            f"{escape(self.name)}</a></h3>\n"
             f'    <p class="venue-place">{escape(self.place)}</p>\n'
             f'    <p class="status status-{status.state}"><strong>{escape(status.text)}</strong>{escape(status.note)}</p>\n'
         ]
@@ -224,14 +234,14 @@ class VenueCard:
             parts.append(f'    <p class="status-message">{link_phone_numbers(status.message)}</p>\n')
         if status.state == State.PAUSED and self.alternatives_url:
             parts.append(
-                f'    <p class="during-closure"><a href="{escape(self.alternatives_url)}">'
+                f'    <p class="during-closure"><a href="{escape(self.alternatives_url)}"{target}>'
                 f"{escape(self.texts.alternatives)}</a></p>\n"
             )
         if self.unverified:
             parts.append(f'    <p class="venue-unverified">{escape(self.unverified)}</p>\n')
         if self.channels:
             parts.append(f'    <ul class="channels" aria-label="{escape(self.texts.channels_label)}">\n')
-            parts.extend(line.__html__() for line in self.channels)
+            parts.extend(line.html(self.new_tab) for line in self.channels)
             parts.append("    </ul>\n")
         elif self.texts.no_channel:
             parts.append(f'    <p class="muted">{escape(self.texts.no_channel)}</p>\n')
@@ -322,6 +332,7 @@ def venue_cards(
     now: datetime.datetime | None = None,
     back_query: str = "",
     distance_attribute: str | None = None,
+    new_tab: bool = False,
 ) -> list[VenueCard]:
     """Cards of a result page. ``venues`` come from ``with_page_prefetches(cards_only=True)``
     (``card_channels``, ``card_closures``), with ``distance_km`` when ``near`` is set.
@@ -366,7 +377,9 @@ def venue_cards(
                 alternatives_url=f"{list_url}?commune={venue.commune_id}&statut=ouvert"
                 + (f"&scenario={int(scenario)}" if scenario else ""),
                 unverified=unverified_text(venue),
-                share_url=url_head + venue.slug + "/envoyer/" + suffix,
+                # The widget stays compact: « Envoyer ou imprimer » is on the full site.
+                share_url="" if new_tab else url_head + venue.slug + "/envoyer/" + suffix,
+                new_tab=new_tab,
             )
         )
     return cards

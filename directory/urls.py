@@ -1,7 +1,7 @@
 from django.urls import path
 
 from directory.opendata import admin_views as opendata_admin
-from directory.views import coverage, feeds, invitations, opendata, printing, public, reports, share, site, sms
+from directory.views import coverage, embed, feeds, invitations, opendata, printing, public, reports, share, site, sms
 from directory.workspace import suggestions
 from directory.workspace import views as workspace
 
@@ -13,6 +13,8 @@ urlpatterns = [
     path("couverture/incomplets/", coverage.incomplete_page, name="coverage_incomplete"),
     path("", public.home, name="home"),
     path("lieux/", public.venue_list, name="venue_list"),
+    path("widget/", embed.widget, name="widget"),
+    path("integrer/", embed.embed_builder, name="embed"),
     path("lieux/<slug:slug>/", public.venue_detail, name="venue"),
     path("lieux/<slug:slug>/affiche/", printing.venue_poster, name="venue_poster"),
     path("lieux/<slug:slug>/envoyer/", share.venue_share, name="venue_share"),

@@ -8,6 +8,7 @@ import os
 import sys
 from pathlib import Path
 
+from corsheaders.defaults import default_headers
 from django.utils.translation import gettext_lazy as _
 
 from mediation.database import database_config
@@ -297,6 +298,8 @@ SMS_MAX_BYTES = envint("SMS_MAX_BYTES", 64 * 1024)
 CORS_URLS_REGEX = r"^/(api|open-data)/.*$"
 CORS_ALLOW_ALL_ORIGINS = True
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+# Partner keys travel in X-Api-Key (directory/partners.py): a browser's preflight must allow it.
+CORS_ALLOW_HEADERS = (*default_headers, "x-api-key")
 
 # SMS gateway (issue "reaching residents without internet").
 SMS_WEBHOOK_SECRET = os.environ.get("SMS_WEBHOOK_SECRET", "dev-sms-secret" if DEBUG else "")

@@ -6,7 +6,7 @@ from html.parser import HTMLParser
 from types import SimpleNamespace
 
 from directory import enums
-from directory.models import Invitation, Report
+from directory.models import Invitation, PartnerKey, Report
 from tests.factories import (
     ChannelFactory,
     ClosurePeriodFactory,
@@ -54,8 +54,17 @@ def build_world():
             membership=structure.memberships.order_by("pk").first(),
             invitation=Invitation.objects.create(structure=structure, email=f"invite-{key}@example.org"),
             report=Report.objects.create(venue=venue, topic=enums.ReportTopic.HOURS, comment="Horaires changés"),
+            partnerkey=_partner_key(f"Partenaire {key}", structure.departement),
         )
     return SimpleNamespace(hdf=hdf, users=users, objects=objects, structures={"a": a, "b": b, "c": c})
+
+
+def _partner_key(name, departement):
+    key = PartnerKey(name=name, contact_email="partenaire@example.org", departement=departement)
+    key.allowed_hosts = [f"www.{name.split()[-1]}.example.org"]
+    key.issue()
+    key.save()
+    return key
 
 
 def login(client, world, role):

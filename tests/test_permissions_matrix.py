@@ -12,7 +12,17 @@ from django.test import Client
 from django.urls import reverse
 
 from directory import enums
-from directory.models import Channel, ClosurePeriod, DepartementStaff, Invitation, Membership, Report, Structure, Venue
+from directory.models import (
+    Channel,
+    ClosurePeriod,
+    DepartementStaff,
+    Invitation,
+    Membership,
+    PartnerKey,
+    Report,
+    Structure,
+    Venue,
+)
 from tests.admin_world import ROLES, build_world, login, scrape_form
 
 MODELS = {
@@ -24,6 +34,7 @@ MODELS = {
     "invitation": Invitation,
     "report": Report,
     "departementstaff": DepartementStaff,
+    "partnerkey": PartnerKey,
 }
 TARGETS = ["a", "b", "c"]
 MEMBER_OF = {"mediator_a": {"a"}, "manager_a": {"a"}, "mediator_b": {"b"}}
@@ -81,6 +92,9 @@ def expected(role, model, op, target):
         return False  # add: residents use the public form
     if model == "departementstaff":
         return su
+    if model == "partnerkey":
+        # Partner keys (issue 19): superusers, and département staff for their départements.
+        return su or (role in STAFF_OF if op == "add" else staff)
     raise AssertionError(model)
 
 
@@ -116,6 +130,7 @@ EDITS = {
     "invitation": ("email", "autre@example.org"),
     "report": ("status", enums.ReportStatus.CLOSED),
     "departementstaff": ("departement", None),  # filled with the other département
+    "partnerkey": ("name", "Partenaire renommé"),
 }
 
 

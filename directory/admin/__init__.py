@@ -4,7 +4,7 @@ département staff (see docs/back-office.md). Access comes from the model rules.
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from directory.admin import channel_checks, duplicates, people, reports, sms, territories, venues  # noqa: F401  (registrations)
+from directory.admin import channel_checks, duplicates, partners, people, reports, sms, territories, venues  # noqa: F401  (registrations)
 
 admin.site.site_header = _("Gardez le lien — gestion")
 admin.site.site_title = _("Gardez le lien — gestion")

@@ -2,9 +2,10 @@
 DRF imports it while ``directory.api.views`` is still being imported."""
 
 from django.conf import settings
+from rest_framework.exceptions import PermissionDenied, Throttled
 from rest_framework.throttling import AnonRateThrottle
 
-from directory import ratelimit
+from directory import partners, ratelimit
 
 
 class ApiThrottle(AnonRateThrottle):
@@ -24,6 +25,15 @@ class ApiThrottle(AnonRateThrottle):
         return ratelimit.client_key(request)
 
     def allow_request(self, request, view):
+        raw_key = request.headers.get(partners.API_HEADER)
+        if raw_key is not None:
+            # A partner key (X-Api-Key): its own daily quota instead of the per-client rate.
+            decision = partners.check(request, raw_key, partners.API)
+            if decision.status == 403:
+                raise PermissionDenied(decision.message)
+            if decision.status == 429:
+                raise Throttled(wait=partners.seconds_until_tomorrow(), detail=decision.message)
+            return True
         if request.user and request.user.is_authenticated:
             return True  # like DRF's AnonRateThrottle: signed-in staff are not limited
         number, duration = self.parse_rate(self.get_rate())

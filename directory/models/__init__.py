@@ -1,5 +1,6 @@
 from directory.models.channels import Channel, ChannelCheck
 from directory.models.duplicates import LikelyDuplicate, VenueRedirect
+from directory.models.partners import PartnerKey, PartnerKeyUsage
 from directory.models.people import DepartementStaff, Invitation, Membership
 from directory.models.ratelimits import RateCounter
 from directory.models.reports import FreshnessReminder, Report, SmsExchange
@@ -21,6 +22,8 @@ __all__ = [
     "Invitation",
     "LikelyDuplicate",
     "Membership",
+    "PartnerKey",
+    "PartnerKeyUsage",
     "RateCounter",
     "Region",
     "Report",

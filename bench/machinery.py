@@ -1,0 +1,172 @@
+"""Does each piece of search machinery pay its way? (issue 18, point 2)
+
+For the first pages people reach, measure with and without each piece, interleaved (on, off,
+on, off… for every URL, so the machine's load hits both alike), on the benchmark database of
+the given scale (``bench/build_dataset.py`` first):
+
+- ``entries``: text-only searches read ``VenueSearchEntry`` (narrow rows) instead of the venue
+  table (measure ``text_common``);
+- ``cluster``: those entries in list order on disk (the nightly ``CLUSTER``) or in random order
+  (``text_common``; the shuffle is rolled back);
+- ``channel_kinds``: ``canal=`` and the scenario filter test the ``channel_kinds`` column, or
+  an ``EXISTS`` on the channels (``channel``, ``scenario``).
+
+Server time through Django's test client, page cache cleared before each request (as the
+benchmark's ``nocache`` figures). Prints medians and p95s; ``docs/proof.md`` keeps the
+decisions.
+
+    .venv/bin/python bench/machinery.py --scale 10
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench import pgserver  # noqa: E402
+from bench.run import COMMON_WORDS, VARIANTS, percentile, production_env  # noqa: E402
+
+ROUNDS = 3
+
+
+@contextlib.contextmanager
+def entries_off():
+    from directory.filters import VenueFilter
+
+    original = VenueFilter.full_text_query
+    VenueFilter.full_text_query = property(lambda self: None)
+    try:
+        yield
+    finally:
+        VenueFilter.full_text_query = original
+
+
+@contextlib.contextmanager
+def entries_shuffled():
+    """The entries rewritten in random order inside a transaction rolled back afterwards."""
+    from django.db import connection, transaction
+
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("CREATE TEMP TABLE shuffled AS SELECT * FROM directory_venuesearchentry ORDER BY random()")
+            cursor.execute("DELETE FROM directory_venuesearchentry")
+            cursor.execute("INSERT INTO directory_venuesearchentry SELECT * FROM shuffled")
+            cursor.execute("ANALYZE directory_venuesearchentry")
+        try:
+            yield
+        finally:
+            transaction.set_rollback(True)
+
+
+@contextlib.contextmanager
+def channel_kinds_off():
+    """``with_channel_kinds`` and the scenario filter's pre-test as an EXISTS on the channels."""
+    from django.db.models import Exists, OuterRef, Q
+
+    from directory import reachability
+    from directory.models import Channel
+    from directory.models.venues import VenueQuerySet
+
+    original_with = VenueQuerySet.with_channel_kinds
+    original_q = reachability.reachable_q
+
+    def with_channel_kinds(self, kinds):
+        return self.filter(Exists(Channel.objects.filter(venue=OuterRef("pk"), kind__in=sorted(kinds))))
+
+    def reachable_q(*args, **kwargs):
+        q = original_q(*args, **kwargs)
+        return _without_overlap(q)
+
+    def _without_overlap(q):
+        if isinstance(q, Q):
+            children = [
+                _without_overlap(c)
+                for c in q.children
+                if not (isinstance(c, tuple) and c[0] == "channel_kinds__overlap")
+            ]
+            clone = Q(*children, _connector=q.connector, _negated=q.negated)
+            return clone
+        return q
+
+    VenueQuerySet.with_channel_kinds = with_channel_kinds
+    reachability.reachable_q = reachable_q
+    try:
+        yield
+    finally:
+        VenueQuerySet.with_channel_kinds = original_with
+        reachability.reachable_q = original_q
+
+
+def timed(client, url) -> float:
+    from django.core.cache import cache
+
+    from directory.cache import data_version
+
+    cache.clear()
+    data_version()
+    start = time.perf_counter()
+    response = client.get(url)
+    elapsed = (time.perf_counter() - start) * 1000
+    assert response.status_code == 200, (url, response.status_code)
+    return elapsed
+
+
+def compare(name: str, urls: list[str], variant) -> dict:
+    from django.test import Client
+
+    client = Client()
+    on, off = [], []
+    for url in urls:  # warm both paths once
+        timed(client, url)
+        with variant():
+            timed(client, url)
+    for _ in range(ROUNDS):
+        for url in urls:
+            on.append(timed(client, url))
+            with variant():
+                off.append(timed(client, url))
+    result = {
+        "with_p50": round(statistics.median(on), 1),
+        "with_p95": percentile(on, 95),
+        "without_p50": round(statistics.median(off), 1),
+        "without_p95": percentile(off, 95),
+    }
+    print(f"  {name:32s} avec p50 {result['with_p50']:6.1f} p95 {result['with_p95']:6.1f} ms — "
+          f"sans p50 {result['without_p50']:6.1f} p95 {result['without_p95']:6.1f} ms")  # fmt: skip
+    return result
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=int, default=10)
+    args = parser.parse_args(argv)
+    pgserver.start()
+    os.environ.update(production_env(args.scale))
+    import django
+
+    django.setup()
+    from bench.run import sample_parameters
+
+    urls = sample_parameters(args.scale)
+    common = [f"/lieux/?q={word}" for word in COMMON_WORDS][:VARIANTS]
+    print(f"== {args.scale * 20_000} lieux, {ROUNDS} tours entrelacés, charge {os.getloadavg()}")
+    results = {
+        "entries (text_common)": compare("entrées de recherche", common, entries_off),
+        "cluster (text_common)": compare("entrées dans l'ordre (CLUSTER)", common, entries_shuffled),
+        "channel_kinds (channel)": compare("channel_kinds : canal=", urls["channel"], channel_kinds_off),
+        "channel_kinds (scenario)": compare("channel_kinds : scénario", urls["scenario"], channel_kinds_off),
+    }
+    print(results, f"(charge {os.getloadavg()})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
