@@ -29,14 +29,15 @@ from directory.api.throttling import ApiThrottle
 from directory.cache import data_version
 from directory.filters import VenueFilter, with_page_prefetches
 from directory.models import Venue
-from directory.pagination import VenuePaginator
+from directory.nearest import NearestFirstPaginator
 
 CACHE_SECONDS = 60
 
 
 class VenuePagination(PageNumberPagination):
-    # Same paginator as the HTML list: the page's ids are sorted in a narrow subquery.
-    django_paginator_class = VenuePaginator
+    # Same paginator as the HTML list: the page's ids are sorted in a narrow subquery (by the
+    # KNN index for ``near``, a mobile venue by its nearest stop).
+    django_paginator_class = NearestFirstPaginator
     page_size = 20
     page_size_query_param = "page_size"
     page_size_query_description = _("Nombre de lieux par page (20 par défaut, 100 au plus).")

@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 
 from directory import hours, typography
 from directory.cache import data_version_with
-from directory.enums import AccessScenario, ChannelKind, Service, ServiceArea
+from directory.enums import ON_SITE_KINDS, AccessScenario, ChannelKind, Service, ServiceArea
 from directory.filters import (
     CARD_CHANNEL_FIELDS,
     CARD_CLOSURE_FIELDS,
@@ -39,7 +39,7 @@ from directory.filters import (
     with_page_prefetches,
 )
 from directory.models import Channel, ClosurePeriod, Commune, Departement, Venue, VenueRedirect
-from directory.pagination import VenuePaginator
+from directory.nearest import NearestFirstPaginator, distance_words
 from directory.presenters import (
     Alternative,
     alternatives_of,
@@ -251,10 +251,21 @@ def _place_block(filterset, page, page_venues, scenario, today) -> dict:
         if not page_venues and page.number == 1:
             position = place.position()
             if position is not None:
+                # Nearest first, a mobile venue by its nearest stop (one query: the KNN walk
+                # and the venues with stops, ``VenueQuerySet.nearest``).
                 nearest = Venue.objects.not_permanently_closed(today).near(*position)
                 if scenario:
                     nearest = nearest.reachable_in(scenario)
-                block["nearest"] = list(nearest.select_related("commune").only("name", "slug", "commune__name")[:5])
+                in_person = Channel.objects.filter(kind__in=ON_SITE_KINDS).order_by("position", "pk")
+                nearest = (
+                    nearest.select_related("commune")
+                    .only("name", "slug", "commune__name")
+                    .annotate(card_channels=json_rows(in_person, CARD_CHANNEL_FIELDS))
+                    .nearest(5)
+                )
+                block["nearest"] = list(nearest)
+                for venue in block["nearest"]:
+                    venue.distance_text = distance_words(venue, venue.distance_km)
             block["departement"] = Departement.objects.filter(code=place.departement).first()
         block["other_communes"] = [_suggestion_link(c, base_query) for c in place.others]
         return block
@@ -357,7 +368,7 @@ def venue_list(request):
     filterset = VenueFilter(request.GET, queryset=Venue.objects.public(), today=today, now=now)
     scenario = filterset.selected_scenario
     venues = with_page_prefetches(filterset.qs, scenario, today=today, cards_only=True)
-    paginator = VenuePaginator(
+    paginator = NearestFirstPaginator(
         venues,
         settings.DIRECTORY_PAGE_SIZE,
         count_limit=settings.DIRECTORY_COUNT_LIMIT,
