@@ -859,7 +859,7 @@ class Venue(models.Model):
             ),
             # ``near()``: the venues placed by their stops (mobile venues), read apart from the
             # KNN walk of the others (``VenueQuerySet.nearest_ids_sql``): a few rows.
-            models.Index(fields=["id"], condition=Q(placed_by_stops()), name="venue_placed_by_stops"),
+            models.Index(fields=["id"], condition=placed_by_stops(), name="venue_placed_by_stops"),
             # The count of a distance search reads this index only (``closed_permanently_on``
             # included: the list hides permanently closed venues), never the wide rows.
             models.Index(fields=["latitude", "longitude"], include=["closed_permanently_on"], name="venue_coordinates"),
