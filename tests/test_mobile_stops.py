@@ -192,6 +192,20 @@ def test_a_bus_that_also_receives_at_its_base_is_as_near_as_the_nearer_of_both(c
     assert places(html)[0] == f"Hazebrouck (59190) · à {distance_shown(km(USER, (50.47, 3.065)))}"
 
 
+def test_the_venue_page_from_autour_de_moi_says_which_stop_is_nearest(client, world, django_assert_num_queries):
+    back = f"near={USER[0]}%2C{USER[1]}&scenario=2"
+    # The sheet's one query (+ the département's name for its service area), distance included.
+    with django_assert_num_queries(2):
+        html = client.get(world.bus.get_absolute_url(), {"retour": back}).content.decode()
+    stop_km = distance_shown(km(USER, MONS))
+    assert f"Depuis votre position : à {stop_km} — arrêt à Mons-en-Pévèle, le jeudi" in html
+    html = client.get(world.fixed.get_absolute_url(), {"retour": back}).content.decode()
+    assert "Depuis votre position : à " in html and "arrêt" not in html.split("Depuis votre position")[1][:80]
+    # Without a position, or with a bad one, nothing is said.
+    for query in ({}, {"retour": "near=abc"}, {"retour": "q=lille"}):
+        assert "Depuis votre position" not in client.get(world.bus.get_absolute_url(), query).content.decode()
+
+
 def test_closure_alternatives_place_a_bus_at_its_nearest_stop(client, world):
     closed = VenueFactory(
         name="Mairie de Mons-en-Pévèle",

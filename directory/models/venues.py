@@ -510,15 +510,21 @@ class VenueQuerySet(models.QuerySet):
         Ordered by ``distance_order`` alone, PostgreSQL would compute every venue's distance;
         ``nearest_ids_sql`` reads a page of ids with the ``venue_earth_knn`` index instead
         (``directory.nearest.NearestFirstPaginator``, ``nearest``)."""
-        distance = DistanceFrom(lat, lon)
         queryset = self.filter(latitude__isnull=False, longitude__isnull=False).annotate(
-            distance_order=distance,
-            distance_km=models.ExpressionWrapper(distance / 1000.0, output_field=models.FloatField()),
-            nearest_stop=NearestStop(lat, lon),
+            distance_order=DistanceFrom(lat, lon)
         )
-        queryset = queryset.annotate(nearest_stop_name=_stop_name(OuterRef("nearest_stop")))
+        queryset = queryset.distance_from(lat, lon)
         queryset.near_point = (float(lat), float(lon))
         return queryset
+
+    def distance_from(self, lat: float, lon: float):
+        """Annotate ``distance_km`` (km from (lat, lon) to where the venue can be met: its home
+        base, or for a mobile venue its nearest stop; ``directory/models/distance.py``),
+        ``nearest_stop`` and ``nearest_stop_name`` (the stop at that distance, None for the
+        home base). No filter, no order: a venue page from « Autour de moi » reads it."""
+        return self.annotate(distance_km=_km_from(lat, lon), nearest_stop=NearestStop(lat, lon)).annotate(
+            nearest_stop_name=_stop_name(OuterRef("nearest_stop"))
+        )
 
     def nearest_ids_sql(self, offset: int, limit: int) -> tuple[str, list] | None:
         """SQL (and parameters) for the ids of venues ``offset`` to ``offset + limit`` of this

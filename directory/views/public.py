@@ -517,6 +517,20 @@ def _back_to_list(request, scenario) -> str:
     return reverse("directory:venue_list") + (f"?{query}" if query else "")
 
 
+def _position_in(back_query: str) -> tuple[float, float] | None:
+    """The « Autour de moi » position of the list the resident came from (``retour``), when
+    valid (``NearField``'s rules)."""
+    from django import forms
+
+    from directory.filters import NearField
+
+    value = QueryDict(back_query[:1000]).get("near", "")
+    try:
+        return NearField(required=False).clean(value) if value else None
+    except forms.ValidationError:
+        return None
+
+
 def _merged_venue_redirect(request, slug):
     """A venue merged into another (``VenueRedirect``): 301 to the survivor, else 404."""
     redirect = VenueRedirect.objects.select_related("venue").filter(old_slug=slug).first()
@@ -537,6 +551,11 @@ def venue_detail(request, slug):
     queryset = Venue.objects.select_related("commune", "structure").annotate(
         **_sheet_annotations(server_today - datetime.timedelta(days=1))
     )
+    # Came from « Autour de moi »: how far it is from there, a mobile venue at its nearest stop
+    # (same query).
+    position = _position_in(request.GET.get("retour", ""))
+    if position is not None:
+        queryset = queryset.distance_from(*position)
     venue = queryset.filter(slug=slug).first()
     if venue is None:
         return _merged_venue_redirect(request, slug)
@@ -585,6 +604,9 @@ def venue_detail(request, slug):
             "services": [Service(value).label for value in venue.services if value in Service.values],
             "freshness_threshold": threshold,
             "list_url": _back_to_list(request, scenario),
+            "distance_here": distance_words(venue, venue.distance_km, channels=venue.sheet_channels)
+            if position is not None
+            else "",
             "map_points": _map_points([venue]),
             "map_config": {"tileUrl": settings.MAP_TILE_URL, "attribution": settings.MAP_TILE_ATTRIBUTION},
         },
