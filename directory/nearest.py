@@ -97,7 +97,7 @@ def stop_days(channels, commune_name: str) -> list[tuple[int, int]]:
 
 
 def days_text(days) -> str:
-    """« le jeudi », « le mardi et le jeudi », « le 1er jeudi du mois »."""
+    """« le jeudi », « le mardi et le jeudi », « le premier jeudi du mois » (from « 1er jeudi »)."""
     ordinals = {1: _("premier"), 2: _("deuxième"), 3: _("troisième"), 4: _("quatrième"), -1: _("dernier")}
     parts = []
     for ordinal, weekday in days:
