@@ -23,7 +23,8 @@ Query parameters (all optional, all GET):
 ``typologie``, ``service``, ``public``: national-standard vocabularies, repeatable; the venue
                  must list every value given.
 ``langue``       languages spoken (``Language`` codes: ``ar``, ``fsl``…), repeatable; every one.
-``near``         ``lat,lon``: venues with coordinates, nearest first, with ``distance_km``.
+``near``         ``lat,lon``: venues with coordinates, nearest first (a mobile venue by its
+                 nearest stop: ``directory/models/distance.py``), with ``distance_km``.
 
 ``with_page_prefetches(queryset, scenario=None, *, today=None, cards_only=False)`` adds what a
 result list shows: ``channels`` (only those usable in ``scenario`` when given, ordered by
@@ -493,7 +494,7 @@ class VenueFilter(django_filters.FilterSet):
 # a venue row has some forty columns, and decoding them was a fifth of an uncached list page.
 CARD_VENUE_FIELDS = (
     "name", "slug", "postal_code", "latitude", "longitude", "closed_permanently_on", "opening_hours",
-    "stop_communes", "commune__name", "verified_at", "created_at",
+    "commune__name", "verified_at", "created_at",
 )  # fmt: skip
 CARD_CHANNEL_FIELDS = ("kind", "value", "label", "availability")
 CARD_CLOSURE_FIELDS = ("starts_on", "ends_on", "public_message")

@@ -103,19 +103,31 @@ def refresh_weekly_hours(venue_ids=None, using: str = "default") -> int:
 
 def refresh_stops(using: str = "default") -> int:
     """Recompute the stops of the mobile venues (``Venue.stop_communes``) from their in-person
-    channels: after bulk loads, whose COPY skips ``Channel.save``. Returns how many changed."""
-    from directory import enums
-    from directory.models import Venue
+    channels, and where each is (``Venue.stop_points``, from the commune positions): after bulk
+    loads, whose COPY skips ``Channel.save``, and nightly (a new positions file places stops
+    that had none). Venues that are no longer mobile lose their stops. Returns how many changed."""
+    from django.db.models import Prefetch, Q
 
+    from directory import enums
+    from directory.models import Channel, Venue
+    from directory.models.distance import stop_points_of
+    from directory.territories import positions
+
+    known = positions()
     changed = 0
-    mobile = Venue.objects.using(using).filter(itinerance__contains=[enums.Itinerance.ITINERANT])
-    # Only the columns read here: migration 0011 runs this with the current model, before
-    # later migrations have added their columns.
-    mobile = mobile.only("pk", "itinerance", "commune_id", "stop_communes").order_by("pk")
-    for venue in mobile.prefetch_related("channels").iterator(chunk_size=500):
+    mobile = Venue.objects.using(using).filter(
+        Q(itinerance__contains=[enums.Itinerance.ITINERANT]) | ~Q(stop_communes=[])
+    )
+    # Only the columns read and written here: migrations run this on older tables too.
+    mobile = mobile.only("id", "itinerance", "commune_id", "stop_communes", "stop_points").order_by("pk")
+    mobile = mobile.prefetch_related(
+        Prefetch("channels", queryset=Channel.objects.only("id", "venue_id", "kind", "value", "label"))
+    )
+    for venue in mobile.iterator(chunk_size=500):
         values = [f"{c.value} {c.label}" for c in venue.channels.all() if c.kind in enums.ON_SITE_KINDS]
         stops = venue.stops_named(values)
-        if stops != list(venue.stop_communes or []):
-            Venue.objects.using(using).filter(pk=venue.pk).update(stop_communes=stops)
+        points = stop_points_of(stops, known)
+        if stops != list(venue.stop_communes or []) or points != [list(p) for p in venue.stop_points or []]:
+            Venue.objects.using(using).filter(pk=venue.pk).update(stop_communes=stops, stop_points=points)
             changed += 1
     return changed

@@ -121,6 +121,7 @@ class VenuePaginator(Paginator):
         count_limit=None,
         max_pages=None,
         full_text=None,
+        near=None,
         **kwargs,
     ):
         if orphans:
@@ -133,6 +134,11 @@ class VenuePaginator(Paginator):
         # and confirmed since ``shown_since`` (the default results): its pages then come from
         # ``VenueSearchEntry``.
         self.full_text = full_text
+        # The (lat, lon) of a ``near()`` list: in distance order its pages' ids come from
+        # ``VenueQuerySet.nearest_ids`` (the KNN index walk for venues at their home base, the
+        # few mobile venues placed by their stops apart, one statement), not from computing
+        # every venue's distance.
+        self.near = near
         self._capped = False
 
     @cached_property
@@ -189,6 +195,10 @@ class VenuePaginator(Paginator):
         return VenuePage(rows_of(self.object_list, ids), number, self, more)
 
     def _ids(self, offset: int, limit: int):
+        if self.near is not None:
+            ids = self.object_list.nearest_ids(self.near, offset, limit)
+            if ids is not None:
+                return ids
         order = tuple(self.object_list.query.order_by)
         if order == SEARCH_ORDER and offset + limit <= WALK_LIMIT:
             return self._search_ids(offset, limit)

@@ -32,7 +32,7 @@ from directory.channels import get_kind, host_of
 from directory.enums import AccessScenario, ChannelKind
 from directory.hours import State
 from directory.models import ClosurePeriod
-from directory.templatetags.directory_tags import distance as distance_text
+from directory.nearest import distance_words
 from directory.text import fold
 
 LONG_DATE = "l j F Y"  # « mardi 3 mars 2026 »
@@ -316,13 +316,6 @@ def sheet_channels(rows, scenario: int | None):
     return groups, lines_by_id
 
 
-def _stop_distances(codes, point) -> list[float]:
-    from directory.territories import distance_km, positions
-
-    known = positions()
-    return [distance_km(tuple(point), known[code]) for code in codes if code in known]
-
-
 def venue_cards(
     venues,
     *,
@@ -350,19 +343,17 @@ def venue_cards(
     writer = _LineWriter()
     texts = CardTexts.for_scenario(scenario)
     distance_attribute = distance_attribute or ("distance_km" if near else None)
-    at_distance = _("à %(distance)s") if distance_attribute else ""
-    stop_text = _("passe par cette commune (lieu mobile)")
+    passes_here = _("passe par cette commune (lieu mobile)")
     cards = []
     for venue in venues:
         place = f"{venue.commune.name} ({venue.postal_code})"
         km = getattr(venue, distance_attribute, None) if distance_attribute else None
-        if near and km is not None and getattr(venue, "stop_communes", None):
-            # A mobile venue is as near as its nearest stop (its stop communes' centres).
-            km = min([km, *_stop_distances(venue.stop_communes, near)])
-        if getattr(venue, "stops_here", False):
-            place += " · " + stop_text
-        elif km is not None:
-            place += " · " + at_distance % {"distance": distance_text(km)}
+        # A mobile venue is as near as its nearest stop, which the words name (one distance:
+        # ``directory/models/distance.py``).
+        here = getattr(venue, "stops_here", False)
+        words = distance_words(venue, km, here=here) or (passes_here if here else "")
+        if words:
+            place += " · " + words
         lines = [writer.line_of(r["kind"], r["value"], r["label"], r["availability"]) for r in venue.card_channels]
         venue.listed_closures = closures_of(venue, venue.card_closures)
         cards.append(
@@ -391,7 +382,7 @@ class Alternative:
 
     name: str
     url: str
-    place: str  # « Cysoing · à 3,5 km »
+    place: str  # « Cysoing · à 3,5 km », « Cysoing · à 1,2 km — arrêt à Templeuve-en-Pévèle, le mardi »
     status: str  # « Ouvert · jusqu'à 12 h »
     state: str
     today: str  # « aujourd'hui 9 h – 12 h, 14 h – 17 h »
@@ -408,8 +399,10 @@ def alternatives_of(venues, *, now: datetime.datetime, scenario: int | None = No
         venue.listed_closures = closures_of(venue, venue.card_closures)
         status = venue.status_at(now)
         place = venue.commune.name
-        if getattr(venue, "alternative_km", None) is not None:
-            place += " · " + _("à %(distance)s") % {"distance": distance_text(venue.alternative_km)}
+        # From the closed venue, a mobile venue at its nearest stop (« à 3,5 km — arrêt à … »).
+        words = distance_words(venue, getattr(venue, "alternative_km", None))
+        if words:
+            place += " · " + words
         result.append(
             Alternative(
                 name=venue.name,

@@ -188,7 +188,8 @@ def test_a_mobile_venue_is_where_it_stops(client, served):
     found = groups(client.get(LIST, {"q": "templeuve en pevele"}).content.decode())
     assert found[0][0] == "À Templeuve-en-Pévèle" and "Bus numérique" in found[0][1]
     html = client.get(LIST, {"q": "templeuve en pevele"}).content.decode()
-    assert "passe par cette commune (lieu mobile)" in html
+    # The stop is named (« Arrêt » says no day), no distance from the place to itself.
+    assert "Cysoing (59830) · arrêt à Templeuve-en-Pévèle</p>" in html
     # A channel removed: the stop goes.
     bus.channels.get().delete()
     bus.refresh_from_db()

@@ -92,7 +92,9 @@ class VenuePagination(BasePagination):
             # Counting the whole list would read it all on every page: the first page has it.
             self.count = None
         else:
-            paginator = VenuePaginator(queryset, size, max_pages=settings.DIRECTORY_MAX_PAGES)
+            paginator = VenuePaginator(
+                queryset, size, max_pages=settings.DIRECTORY_MAX_PAGES, near=getattr(view, "near_point", None)
+            )
             try:
                 page = paginator.page(request.query_params.get(PAGE, 1))
             except PageBeyondLimit:

@@ -160,7 +160,10 @@ class VenueSerializer(serializers.ModelSerializer):
         ),
     )
     distance_km = serializers.SerializerMethodField(
-        help_text=_("Distance en km depuis la position `near`, null sans ce filtre.")
+        help_text=_(
+            "Distance en km depuis la position `near` (un lieu mobile : depuis son arrêt le plus proche), "
+            "null sans ce filtre."
+        )
     )
 
     class Meta:

@@ -237,6 +237,8 @@ class VenueList(ConditionalMixin, generics.ListAPIView):
         filterset = VenueFilter(self.request.query_params, queryset=queryset, request=self.request, today=today)
         if not filterset.is_valid():
             raise ValidationError({name: [str(e) for e in errors] for name, errors in filterset.errors.items()})
+        # The paginator reads a ``near`` list's pages by the KNN index (``VenuePagination``).
+        self.near_point = filterset.near_point
         return with_page_prefetches(filterset.qs, filterset.selected_scenario, today=today)
 
 

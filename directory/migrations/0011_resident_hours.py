@@ -13,10 +13,10 @@ def fill_weekly_hours(apps, schema_editor):
 
 
 def fill_stops(apps, schema_editor):
-    # Mobile venues' stops, read from their in-person channels (Venue.stop_communes).
-    from directory.maintenance import refresh_stops
-
-    refresh_stops(using=schema_editor.connection.alias)
+    # Mobile venues' stops (Venue.stop_communes) are filled by 0021_stops, with their positions
+    # (Venue.stop_points, a column this migration does not have yet: maintenance.refresh_stops
+    # writes both).
+    pass
 
 
 class Migration(migrations.Migration):

@@ -14,9 +14,9 @@ from django.contrib.postgres.search import (
     SearchVector,
     SearchVectorField,
 )
-from django.core.exceptions import ValidationError
+from django.core.exceptions import EmptyResultSet, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
-from django.db import models
+from django.db import connections, models
 from django.db.backends.postgresql.psycopg_any import NumericRange
 from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.expressions import RawSQL
@@ -29,6 +29,14 @@ from simple_history.models import HistoricalRecords
 
 from directory import enums
 from directory.models import triggers
+from directory.models.distance import (
+    DistanceFrom,
+    NearestStop,
+    home_chord,
+    placed_at_home,
+    placed_by_stops,
+    stop_points_of,
+)
 from directory.models.search import QueryWord, look_alikes
 from directory.models.territories import Commune
 from directory.text import fold, validate_no_invisible_characters
@@ -211,13 +219,22 @@ def _overseas_zones():
 
 
 def _km_from(lat: float, lon: float):
-    """Straight-line distance in km from (lat, lon), None for venues without coordinates."""
-    here = models.Func(F("latitude"), F("longitude"), function="ll_to_earth", output_field=models.FloatField())
-    there = models.Func(
-        models.Value(float(lat)), models.Value(float(lon)), function="ll_to_earth", output_field=models.FloatField()
-    )
-    chord = models.Func(here, there, arg_joiner=" <-> ", template="(%(expressions)s)", output_field=models.FloatField())
-    return models.ExpressionWrapper(chord / 1000.0, output_field=models.FloatField())
+    """Kilometres from (lat, lon) to where the venue can be met: its home base, or for a mobile
+    venue its nearest stop (``directory/models/distance.py``); None when nothing is placed."""
+    return models.ExpressionWrapper(DistanceFrom(lat, lon) / 1000.0, output_field=models.FloatField())
+
+
+def _stop_name(code_expression):
+    """The name of the commune whose INSEE code ``code_expression`` gives (NULL for none)."""
+    return models.Subquery(Commune.objects.filter(code=code_expression).values("name")[:1])
+
+
+# The order of a list by distance that ``nearest_ids_sql`` reads fast (KNN + the mobile venues).
+NEAREST_ORDER = ("distance_order", "sort_name", "pk")
+NEAREST_IDS_SQL = """
+SELECT u.pk FROM (({home}) UNION ALL ({stops})) AS u(pk, name, d)
+ORDER BY u.d, u.name, u.pk OFFSET %s LIMIT %s
+"""
 
 
 def _all_of_any_of(groups: list[list[str]]) -> SearchQuery:
@@ -379,14 +396,14 @@ class VenueQuerySet(models.QuerySet):
         )
         if position is None:
             # A typed NULL: ordered by, a bare NULL is refused (« non-integer constant in ORDER BY »).
-            return queryset.annotate(place_km=Cast(models.Value(None), models.FloatField()))
-        # A mobile venue is as near as its nearest stop: at the place itself when it stops there.
-        return queryset.annotate(
-            place_km=models.Case(
-                models.When(stops_here, then=models.Value(0.0)),
-                default=_km_from(*position),
-                output_field=models.FloatField(),
+            none = models.Value(None, output_field=models.CharField())
+            return queryset.annotate(
+                place_km=Cast(models.Value(None), models.FloatField()), nearest_stop=none, nearest_stop_name=none
             )
+        # A mobile venue is as near as its nearest stop (at the place itself when it stops
+        # there): the one distance (``directory/models/distance.py``).
+        return queryset.annotate(place_km=_km_from(*position), nearest_stop=NearestStop(*position)).annotate(
+            nearest_stop_name=_stop_name(OuterRef("nearest_stop"))
         )
 
     def located_in_departement(self, code: str):
@@ -481,30 +498,88 @@ class VenueQuerySet(models.QuerySet):
         return TextSearch(self.none().annotate(search_rank=models.Value(0.0)))
 
     def near(self, lat: float, lon: float):
-        """Venues with coordinates, annotated with ``distance_order`` (straight-line distance
-        through the Earth in metres, earthdistance's ``<->`` on ``ll_to_earth``: order by it,
-        the ``venue_earth_knn`` GiST index then returns the nearest venues first without
-        computing every distance) and ``distance_km`` (the same in km: under 0.1 % from the
-        great-circle distance within 500 km)."""
-        here = models.Func(F("latitude"), F("longitude"), function="ll_to_earth", output_field=models.FloatField())
-        there = models.Func(
-            models.Value(float(lat)), models.Value(float(lon)), function="ll_to_earth", output_field=models.FloatField()
+        """Venues with coordinates, nearest first to (lat, lon), a mobile venue by its nearest
+        stop (``directory/models/distance.py``), annotated with ``distance_order`` (metres,
+        straight line through the Earth), ``distance_km`` (the same in km: under 0.1 % from
+        the great-circle distance within 500 km), ``nearest_stop`` / ``nearest_stop_name``
+        (the stop at that distance, None for the home base).
+
+        Ordered by ``distance_order`` alone, PostgreSQL would compute every venue's distance;
+        ``nearest_ids_sql`` reads a page of ids with the ``venue_earth_knn`` index instead
+        (``VenuePaginator(near=…)``, ``nearest``)."""
+        queryset = self.filter(latitude__isnull=False, longitude__isnull=False).annotate(
+            distance_order=DistanceFrom(lat, lon)
         )
-        chord = models.Func(
-            here, there, arg_joiner=" <-> ", template="(%(expressions)s)", output_field=models.FloatField()
+        return queryset.distance_from(lat, lon)
+
+    def distance_from(self, lat: float, lon: float):
+        """Annotate ``distance_km`` (km from (lat, lon) to where the venue can be met: its home
+        base, or for a mobile venue its nearest stop; ``directory/models/distance.py``),
+        ``nearest_stop`` and ``nearest_stop_name`` (the stop at that distance, None for the
+        home base). No filter, no order: a venue page from « Autour de moi » reads it."""
+        return self.annotate(distance_km=_km_from(lat, lon), nearest_stop=NearestStop(lat, lon)).annotate(
+            nearest_stop_name=_stop_name(OuterRef("nearest_stop"))
         )
-        return self.filter(latitude__isnull=False, longitude__isnull=False).annotate(
-            distance_order=chord,
-            distance_km=models.ExpressionWrapper(chord / 1000.0, output_field=models.FloatField()),
+
+    def nearest_ids_sql(self, point, offset: int, limit: int) -> tuple[str, list] | None:
+        """SQL (and parameters) for the ids of venues ``offset`` to ``offset + limit`` of this
+        ``near(*point)`` list in its order (``NEAREST_ORDER``), or None when the list is not in
+        that order. The venues placed at their home base come from the KNN walk of
+        ``venue_earth_knn`` (index order, stops after ``offset + limit`` rows); the venues with
+        stops (``venue_placed_by_stops``: a few) have their distance computed; one ``UNION
+        ALL`` sorted in the same statement."""
+        if point is None or tuple(self.query.order_by) != NEAREST_ORDER or self.query.is_sliced:
+            return None
+        if self.query.distinct or self.query.combinator:
+            return None
+        wanted = offset + limit
+        at_home = (
+            self.filter(placed_at_home())
+            .annotate(gll_home=home_chord(*point))
+            .order_by("gll_home", "sort_name", "pk")
+            .values_list("pk", "sort_name", "gll_home")[:wanted]
         )
+        with_stops = self.filter(placed_by_stops()).values_list("pk", "sort_name", "distance_order")[:wanted]
+        try:
+            home_sql, home_params = at_home.query.sql_with_params()
+            stops_sql, stops_params = with_stops.query.sql_with_params()
+        except EmptyResultSet:
+            return ("SELECT NULL::bigint WHERE false", [])
+        sql = NEAREST_IDS_SQL.format(home=home_sql, stops=stops_sql)
+        return sql, [*home_params, *stops_params, offset, limit]
+
+    def nearest_ids(self, point, offset: int, limit: int) -> list[int] | None:
+        """The ids read by ``nearest_ids_sql`` (one query), or None when it does not apply."""
+        found = self.nearest_ids_sql(point, offset, limit)
+        if found is None:
+            return None
+        sql, params = found
+        with connections[self.db].cursor() as cursor:
+            # Django's own SQL for both halves, with their parameters; the frame is constant.
+            cursor.execute(sql, params)  # nosec B608
+            return [row[0] for row in cursor.fetchall()]
+
+    def nearest(self, point, limit: int):
+        """The ``limit`` venues nearest first of this ``near(*point)`` list, in one query (the
+        ids of ``nearest_ids_sql`` as a subquery), without computing every distance."""
+        ordered = self.order_by(*NEAREST_ORDER)
+        found = ordered.nearest_ids_sql(point, 0, limit)
+        if found is None:
+            return ordered[:limit]
+        sql, params = found
+        # Django's own SQL in a constant frame (``nearest_ids_sql``), every value a parameter.
+        return ordered.filter(pk__in=RawSQL(sql, params))[:limit]  # noqa: S611  # nosec B611
 
     def open_alternatives_to(self, venue, scenario: int | None, on: datetime.date):
         """While ``venue`` is closed: the other venues serving its commune that are open on
         ``on`` (no closure, not closed for good) and reachable in ``scenario`` by a channel that
         works (``with_working_channel``); in scenario 1, those with a drop-in first; then the
-        nearest to ``venue`` (``alternative_km``; unknown distances last), then by name. The
-        « Pendant la fermeture » block of a venue page reads the first 2-3."""
+        nearest to ``venue`` (``alternative_km``, a mobile venue by its nearest stop:
+        ``directory/models/distance.py``; from the venue's commune centre when it has no
+        coordinates; unknown distances last), then by name. The « Pendant la fermeture » block
+        of a venue page reads the first 2-3."""
         from directory.models.channels import Channel
+        from directory.territories import positions
 
         queryset = self.serving(venue.commune).exclude(pk=venue.pk).open_on(on)
         if scenario:
@@ -514,23 +589,22 @@ class VenueQuerySet(models.QuerySet):
             drop_in = Channel.objects.filter(venue_id=OuterRef("pk"), kind__in=enums.ON_SITE_KINDS, scenario__lte=1)
             queryset = queryset.annotate(has_drop_in=Exists(drop_in))
             ordering.append(F("has_drop_in").desc())
+        point = None
         if venue.latitude is not None and venue.longitude is not None:
-            here = models.Func(F("latitude"), F("longitude"), function="ll_to_earth", output_field=models.FloatField())
-            there = models.Func(
-                models.Value(float(venue.latitude)),
-                models.Value(float(venue.longitude)),
-                function="ll_to_earth",
-                output_field=models.FloatField(),
-            )
-            chord = models.Func(
-                here, there, arg_joiner=" <-> ", template="(%(expressions)s)", output_field=models.FloatField()
-            )
-            queryset = queryset.annotate(
-                alternative_km=models.ExpressionWrapper(chord / 1000.0, output_field=models.FloatField())
-            )
+            point = (venue.latitude, venue.longitude)
+        elif venue.commune_id:
+            point = positions().get(venue.commune_id)
+        if point is not None:
+            queryset = queryset.annotate(alternative_km=_km_from(*point), nearest_stop=NearestStop(*point))
+            queryset = queryset.annotate(nearest_stop_name=_stop_name(OuterRef("nearest_stop")))
             ordering.append(F("alternative_km").asc(nulls_last=True))
         else:
-            queryset = queryset.annotate(alternative_km=models.Value(None, output_field=models.FloatField()))
+            none = models.Value(None, output_field=models.CharField())
+            queryset = queryset.annotate(
+                alternative_km=models.Value(None, output_field=models.FloatField()),
+                nearest_stop=none,
+                nearest_stop_name=none,
+            )
             ordering.append(models.Case(models.When(commune_id=venue.commune_id, then=0), default=1))
         return queryset.order_by(*ordering, "sort_name", "pk")
 
@@ -720,6 +794,18 @@ class Venue(models.Model):
     stop_communes = ArrayField(
         models.CharField(max_length=5), default=list, db_default=models.Value("{}"), blank=True, editable=False
     )
+    # Where each stop is: ``[latitude, longitude]`` of the stop commune's centre
+    # (``directory/data/commune_positions.json.gz``), in the order of ``stop_communes``,
+    # ``[NULL, NULL]`` when unknown (that stop is then placed at the home base). Kept with
+    # ``stop_communes``, so that « Autour de moi », the cards and « Pendant la fermeture » place
+    # a mobile venue at its nearest stop in SQL (``directory/models/distance.py``).
+    stop_points = ArrayField(
+        ArrayField(models.FloatField(null=True), size=2),
+        default=list,
+        db_default=models.Value("{}"),
+        blank=True,
+        editable=False,
+    )
 
     objects = VenueQuerySet.as_manager()
     history = HistoricalRecords(
@@ -732,6 +818,7 @@ class Venue(models.Model):
             "weekly_hours",
             "holiday_hours",
             "stop_communes",
+            "stop_points",
         ],
         m2m_fields=[service_area_communes],
     )
@@ -781,6 +868,9 @@ class Venue(models.Model):
                 condition=Q(latitude__isnull=False),
                 name="venue_earth_knn",
             ),
+            # ``near()``: the venues placed by their stops (mobile venues), read apart from the
+            # KNN walk of the others (``VenueQuerySet.nearest_ids_sql``): a few rows.
+            models.Index(fields=["id"], condition=placed_by_stops(), name="venue_placed_by_stops"),
             # The count of a distance search reads this index only (``closed_permanently_on``
             # included: the list hides permanently closed venues), never the wide rows.
             models.Index(fields=["latitude", "longitude"], include=["closed_permanently_on"], name="venue_coordinates"),
@@ -858,12 +948,14 @@ class Venue(models.Model):
         return list(dict.fromkeys(codes))
 
     def refresh_stops(self):
-        """Recompute ``stop_communes`` from the channels in the database (one UPDATE)."""
+        """Recompute ``stop_communes`` and their ``stop_points`` from the channels in the
+        database (one UPDATE)."""
         from directory.models.channels import Channel
 
         values = Channel.objects.filter(venue_id=self.pk, kind__in=enums.ON_SITE_KINDS).values_list("value", "label")
         self.stop_communes = self.stops_named(f"{value} {label}" for value, label in values)
-        Venue.objects.filter(pk=self.pk).update(stop_communes=self.stop_communes)
+        self.stop_points = stop_points_of(self.stop_communes)
+        Venue.objects.filter(pk=self.pk).update(stop_communes=self.stop_communes, stop_points=self.stop_points)
 
     def refresh_weekly_hours(self):
         from directory.hours import weekly_spans

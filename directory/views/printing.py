@@ -135,10 +135,10 @@ def nearest_open_alternative(venue, today):
         .prefetch_related(Prefetch("channels", queryset=Channel.objects.filter(kind__in=[Kind.PHONE, Kind.SMS])))
     )
     if venue.latitude is not None and venue.longitude is not None:
-        candidates = candidates.near(venue.latitude, venue.longitude).order_by("distance_order")
-    else:
-        candidates = candidates.serving(venue.commune).order_by("sort_name", "pk")
-    return candidates.first()
+        # A mobile venue by its nearest stop; the KNN index for the others (``nearest``).
+        point = (venue.latitude, venue.longitude)
+        return next(iter(candidates.near(*point).nearest(point, 1)), None)
+    return candidates.serving(venue.commune).order_by("sort_name", "pk").first()
 
 
 def message_size(detail: str) -> str:

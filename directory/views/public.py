@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 
 from directory import hours, typography
 from directory.cache import data_version_with
-from directory.enums import AccessScenario, ChannelKind, Service, ServiceArea
+from directory.enums import ON_SITE_KINDS, AccessScenario, ChannelKind, Service, ServiceArea
 from directory.filters import (
     CARD_CHANNEL_FIELDS,
     CARD_CLOSURE_FIELDS,
@@ -39,6 +39,7 @@ from directory.filters import (
     with_page_prefetches,
 )
 from directory.models import Channel, ClosurePeriod, Commune, Departement, Venue, VenueRedirect
+from directory.nearest import distance_words
 from directory.pagination import PageBeyondLimit, VenuePaginator
 from directory.presenters import (
     Alternative,
@@ -261,10 +262,21 @@ def _place_block(filterset, page, page_venues, scenario, today) -> dict:
         if not page_venues and page.number == 1:
             position = place.position()
             if position is not None:
+                # Nearest first, a mobile venue by its nearest stop (one query: the KNN walk
+                # and the venues with stops, ``VenueQuerySet.nearest``).
                 nearest = Venue.objects.not_permanently_closed(today).near(*position)
                 if scenario:
                     nearest = nearest.reachable_in(scenario)
-                block["nearest"] = list(nearest.select_related("commune").only("name", "slug", "commune__name")[:5])
+                in_person = Channel.objects.filter(kind__in=ON_SITE_KINDS).order_by("position", "pk")
+                nearest = (
+                    nearest.select_related("commune")
+                    .only("name", "slug", "commune__name")
+                    .annotate(card_channels=json_rows(in_person, CARD_CHANNEL_FIELDS))
+                    .nearest(position, 5)
+                )
+                block["nearest"] = list(nearest)
+                for venue in block["nearest"]:
+                    venue.distance_text = distance_words(venue, venue.distance_km)
             block["departement"] = Departement.objects.filter(code=place.departement).first()
         block["other_communes"] = [_suggestion_link(c, base_query) for c in place.others]
         return block
@@ -372,6 +384,7 @@ def venue_list(request):
         settings.DIRECTORY_PAGE_SIZE,
         count_limit=settings.DIRECTORY_COUNT_LIMIT,
         max_pages=settings.DIRECTORY_MAX_PAGES,
+        near=filterset.near_point,
         full_text=(query, today, filterset.shown_since) if (query := filterset.full_text_query) is not None else None,
     )
     page, page_notice = _page(request, paginator)
@@ -514,6 +527,20 @@ def _back_to_list(request, scenario) -> str:
     return reverse("directory:venue_list") + (f"?{query}" if query else "")
 
 
+def _position_in(back_query: str) -> tuple[float, float] | None:
+    """The « Autour de moi » position of the list the resident came from (``retour``), when
+    valid (``NearField``'s rules)."""
+    from django import forms
+
+    from directory.filters import NearField
+
+    value = QueryDict(back_query[:1000]).get("near", "")
+    try:
+        return NearField(required=False).clean(value) if value else None
+    except forms.ValidationError:
+        return None
+
+
 def _merged_venue_redirect(request, slug):
     """A venue merged into another (``VenueRedirect``): 301 to the survivor, else 404."""
     redirect = VenueRedirect.objects.select_related("venue").filter(old_slug=slug).first()
@@ -534,6 +561,11 @@ def venue_detail(request, slug):
     queryset = Venue.objects.select_related("commune", "structure").annotate(
         **_sheet_annotations(server_today - datetime.timedelta(days=1))
     )
+    # Came from « Autour de moi »: how far it is from there, a mobile venue at its nearest stop
+    # (same query).
+    position = _position_in(request.GET.get("retour", ""))
+    if position is not None:
+        queryset = queryset.distance_from(*position)
     venue = queryset.filter(slug=slug).first()
     if venue is None:
         return _merged_venue_redirect(request, slug)
@@ -582,6 +614,9 @@ def venue_detail(request, slug):
             "services": [Service(value).label for value in venue.services if value in Service.values],
             "freshness_threshold": threshold,
             "list_url": _back_to_list(request, scenario),
+            "distance_here": distance_words(venue, venue.distance_km, channels=venue.sheet_channels)
+            if position is not None
+            else "",
             "map_points": _map_points([venue]),
             "map_config": {"tileUrl": settings.MAP_TILE_URL, "attribution": settings.MAP_TILE_ATTRIBUTION},
         },
