@@ -1,0 +1,150 @@
+"""« Garder hors ligne » in a real browser (issue 19): keep a commune with the network, cut the
+network (``context.set_offline(True)``), then search that territory, open a venue page and the
+paper sheet from the phone's storage, each with the dated banner; the page of kept territories
+(update, remove) and axe on it; nothing shown without JavaScript."""
+
+import pytest
+from django.utils import formats, timezone, translation
+
+from tests.browser.conftest import axe_violations, format_violations
+from tests.browser.world import build_directory_world
+
+
+@pytest.fixture
+def world(live_server, settings):
+    settings.FRENCH_TYPOGRAPHY = True
+    return build_directory_world()
+
+
+def banner_text() -> str:
+    with translation.override("fr"):
+        return f"Hors ligne — données du {formats.date_format(timezone.localdate(), 'j F')}"
+
+
+def keep(page, url):
+    page.goto(url)
+    block = page.locator("[data-keep-offline]")
+    block.get_by_role("button", name="Garder hors ligne").click()
+    block.get_by_text("Gardé hors ligne").wait_for(timeout=30_000)
+    return block
+
+
+def search_offline(page, url):
+    """Open an offline search and wait for its results (filtered in the page, after load)."""
+    page.goto(url)
+    page.wait_for_function("document.querySelector('[data-results-count]').textContent.length > 0")
+    return page.locator("[data-results] .venue")
+
+
+def normalised(text: str) -> str:
+    # French typography puts no-break spaces in server-rendered text.
+    return text.replace("\u00a0", " ").replace("\u202f", " ")
+
+
+def test_a_kept_commune_is_searched_read_and_printed_without_network(page, base_url, world):
+    block = keep(page, f"{base_url}/lieux/?commune=59350")
+    assert "données du" in block.locator("[data-keep-status]").inner_text()
+    context = page.context
+    context.set_offline(True)
+    try:
+        # A search nobody kept as such: the offline search page answers from the index.
+        results = search_offline(page, f"{base_url}/lieux/?q=mediatheque&scenario=2")
+        assert normalised(page.locator(".offline-banner").inner_text()) == banner_text()
+        assert results.count() == 1
+        card = results.first
+        assert card.get_by_role("link", name="Médiathèque Jean Lévy").is_visible()
+        # Scenario 2: phone and SMS as links that act; the e-mail (scenario 3) is left out.
+        assert card.get_by_role("link", name="Appeler le 03 53 01 01 01").get_attribute("href") == "tel:+33353010101"
+        assert (
+            card.get_by_role("link", name="Envoyer un SMS au 06 39 98 01 01").get_attribute("href").startswith("sms:")
+        )
+        assert card.locator(".channel-email").count() == 0
+        # The commune's name is a place: the venues serving it.
+        assert "Médiathèque Jean Lévy" in search_offline(page, f"{base_url}/lieux/?q=lille").first.inner_text()
+        assert "Lieux qui desservent Lille" in page.locator("[data-results-count]").inner_text()
+        assert search_offline(page, f"{base_url}/lieux/?q=cysoing").count() == 0
+        assert "Aucun lieu gardé" in page.locator("[data-results-count]").inner_text()
+        # The kept list page itself, then its search form (« Modifier » is folded).
+        page.goto(f"{base_url}/lieux/?commune=59350&scenario=2")
+        assert normalised(page.locator(".offline-banner").inner_text()) == banner_text()
+        assert "Médiathèque Jean Lévy" in page.locator("ol.venues").inner_text()
+        # The venue page, reached with its query string (?scenario=2&retour=…).
+        page.locator("ol.venues").get_by_role("link", name="Médiathèque Jean Lévy").click()
+        page.wait_for_url("**/lieux/**")
+        assert page.get_by_role("heading", level=1).inner_text() == "Médiathèque Jean Lévy"
+        assert normalised(page.locator(".offline-banner").inner_text()) == banner_text()
+        assert page.locator('a[href="tel:+33353010101"]').first.is_visible()
+        # The paper sheet prints from the phone.
+        page.goto(f"{base_url}/territoires/59350/fiche/")
+        assert "Aide au numérique près de chez vous : Lille" in normalised(page.locator("h1").inner_text())
+        assert normalised(page.locator(".offline-banner").inner_text()) == banner_text()
+        assert page.locator(".offline-banner").is_visible()
+        page.emulate_media(media="print")
+        assert not page.locator(".offline-banner").is_visible()
+        page.emulate_media(media="screen")
+        # A page that was not kept: the kept territories, said so.
+        page.goto(f"{base_url}/mentions-legales/")
+        assert "cette page n'a pas été gardée" in page.locator(".offline-banner").inner_text()
+        page.locator(".kept-item").first.wait_for()
+        assert page.locator(".kept-name").inner_text() == "Lille"
+    finally:
+        context.set_offline(False)
+    assert page.console_problems == []
+
+
+def test_the_kept_territories_page_updates_and_removes(page, base_url, world):
+    keep(page, f"{base_url}/territoires/{world.hdf.pevele.code}/fiche/")
+    keep(page, f"{base_url}/lieux/?commune=59350")
+    page.goto(f"{base_url}/hors-ligne/")
+    items = page.locator(".kept-item")
+    items.nth(1).wait_for()
+    assert [normalised(t) for t in page.locator(".kept-name").all_inner_texts()] == ["CC Pévèle-Carembault", "Lille"]
+    pevele = items.first
+    date = banner_text().removeprefix("Hors ligne — ")
+    assert date in normalised(pevele.inner_text()) and "Intercommunalité" in pevele.inner_text()
+    assert pevele.get_by_role("link", name="Fiche papier — CC Pévèle-Carembault").get_attribute("href") == (
+        f"/territoires/{world.hdf.pevele.code}/fiche/"
+    )
+    pevele.get_by_role("button", name="Mettre à jour CC Pévèle-Carembault").click()
+    page.locator("[data-kept-status]").get_by_text("est à jour").wait_for(timeout=30_000)
+    # The EPCI's venues are searchable offline by commune name.
+    page.context.set_offline(True)
+    try:
+        assert "Espace numérique de Cysoing" in search_offline(page, f"{base_url}/lieux/?q=cysoing").first.inner_text()
+        assert "Fermé" in page.locator("[data-results] .status").first.inner_text()
+    finally:
+        page.context.set_offline(False)
+    page.goto(f"{base_url}/hors-ligne/")
+    page.locator(".kept-item").nth(1).wait_for()
+    page.get_by_role("button", name="Retirer Lille").click()
+    page.locator("[data-kept-status]").get_by_text("n'est plus gardé").wait_for()
+    assert page.locator(".kept-name").all_inner_texts() == ["CC Pévèle-Carembault"]
+    assert page.evaluate("caches.keys()") == [f"gll-hors-ligne-epci-{world.hdf.pevele.code}"]
+    assert page.console_problems == []
+
+
+def test_ordinary_browsing_stores_nothing(page, base_url, world):
+    page.goto(f"{base_url}/lieux/?commune=59350")
+    page.goto(f"{base_url}{world.mediatheque.get_absolute_url()}")
+    assert page.evaluate("navigator.serviceWorker.getRegistration().then(r => !!r)") is False
+    assert page.evaluate("caches.keys()") == []
+
+
+def test_without_javascript_nothing_is_offered(nojs_page, base_url, world):
+    nojs_page.goto(f"{base_url}/lieux/?commune=59350")
+    assert nojs_page.get_by_role("button", name="Garder hors ligne").count() == 0
+    nojs_page.goto(f"{base_url}/hors-ligne/")
+    assert nojs_page.get_by_text("Ce navigateur ne peut rien garder hors ligne").is_visible()
+    assert nojs_page.locator(".kept-list").is_hidden()
+
+
+def test_the_kept_territories_page_is_accessible(axe_page, base_url, world):
+    keep(axe_page, f"{base_url}/lieux/?commune=59350")
+    axe_page.goto(f"{base_url}/hors-ligne/")
+    axe_page.locator(".kept-item").first.wait_for()
+    violations = axe_violations(axe_page)
+    assert violations == [], format_violations(violations)
+    axe_page.goto(f"{base_url}/hors-ligne/recherche/?q=lille")
+    axe_page.locator("[data-results] .venue").first.wait_for()
+    violations = axe_violations(axe_page)
+    assert violations == [], format_violations(violations)
