@@ -26,8 +26,10 @@ from django.db.models import OuterRef, Prefetch, prefetch_related_objects
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import formats, timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from directory import typography
 from directory.enums import AccessScenario, ServiceArea
 from directory.models import Channel, ClosurePeriod, Commune, Epci, Venue
 from directory.presenters import _LineWriter
@@ -128,6 +130,14 @@ def territory_of(kind: str, code: str) -> Territory:
     )
 
 
+def _typography():
+    """French no-break spaces in the texts the offline pages show (the middleware only sees
+    HTML, and these are written into the page by script)."""
+    if settings.FRENCH_TYPOGRAPHY and (get_language() or "fr").startswith("fr"):
+        return typography.fix_text
+    return lambda text: text
+
+
 def _serves(venue, communes) -> list[str]:
     """The codes of the territory's communes the venue serves (``VenueQuerySet.serving``'s
     branches, in Python on what is already read)."""
@@ -146,7 +156,7 @@ def _serves(venue, communes) -> list[str]:
     return served
 
 
-def _venue_entry(venue, communes, today, writer) -> dict:
+def _venue_entry(venue, communes, today, writer, shown) -> dict:
     headline, detail = status_lines(venue, today)
     channels = sorted(venue.working_channels(today), key=lambda c: (c.scenario, c.position, c.pk))
     lines = []
@@ -155,10 +165,10 @@ def _venue_entry(venue, communes, today, writer) -> dict:
         lines.append(
             {
                 "kind": line.kind,
-                "heading": line.heading,
-                "value": line.value,
+                "heading": shown(line.heading),
+                "value": shown(line.value),
                 "href": line.href or "",
-                "availability": line.availability,
+                "availability": shown(line.availability),
                 # The one rule of « usable in scenario s » (directory.reachability), worked out here
                 # so the page's JavaScript does not repeat it.
                 "scenarios": [s.value for s in AccessScenario if channel_usable_in(channel.kind, channel.scenario, s)],
@@ -173,8 +183,8 @@ def _venue_entry(venue, communes, today, writer) -> dict:
         "postal_code": venue.postal_code,
         "address": venue.address,
         "closed": venue.current_closure(today) is not None,
-        "status": headline,
-        "detail": detail,
+        "status": shown(str(headline)),
+        "detail": shown(str(detail)),
         "serves": _serves(venue, communes),
         "scenarios": sorted({s for line in lines for s in line["scenarios"]}),
         "words": words(f"{venue.name} {commune.name} {venue.postal_code} {venue.address}"),
@@ -233,7 +243,8 @@ def build_pack(kind: str, code: str, *, now: datetime.datetime | None = None) ->
     territory = territory_of(kind, code)
     venues = _venues(territory, today)
     writer = _LineWriter()
-    date_label = data_date_label(today)
+    shown = _typography()
+    date_label = shown(data_date_label(today))
     return {
         "version": 1,
         "kind": territory.kind,
@@ -244,7 +255,7 @@ def build_pack(kind: str, code: str, *, now: datetime.datetime | None = None) ->
         "generated_at": now.isoformat(),
         "date": today.isoformat(),
         "date_label": date_label,
-        "banner": _("Hors ligne — %(date)s") % {"date": date_label},
+        "banner": shown(_("Hors ligne — %(date)s") % {"date": date_label}),
         "list_url": f"{reverse('directory:venue_list')}?{territory.list_parameter}={territory.code}",
         "sheet_url": reverse("directory:territory_sheet", kwargs={"code": territory.code}),
         "urls": pack_urls(territory, venues),
@@ -258,5 +269,5 @@ def build_pack(kind: str, code: str, *, now: datetime.datetime | None = None) ->
             }
             for c in territory.communes
         ],
-        "venues": [_venue_entry(venue, territory.communes, today, writer) for venue in venues],
+        "venues": [_venue_entry(venue, territory.communes, today, writer, shown) for venue in venues],
     }

@@ -22,8 +22,10 @@
       .replace(/œ/g, "oe").replace(/æ/g, "ae").replace(/[^a-z0-9]+/g, " ").trim();
   }
 
+  // Texts come translated from the page's data-* attributes, with {name} placeholders (not
+  // %(name)s, which Django doubles in template messages).
   function format(text, values) {
-    return text.replace(/%\((\w+)\)s/g, function (match, name) { return name in values ? values[name] : match; });
+    return text.replace(/\{(\w+)\}/g, function (match, name) { return name in values ? values[name] : match; });
   }
 
   function keptPacks() {

@@ -12,8 +12,10 @@
 
   var supported = "serviceWorker" in navigator && "caches" in window && window.isSecureContext;
 
+  // Texts come translated from the page's data-* attributes, with {name} placeholders (not
+  // %(name)s, which Django doubles in template messages).
   function format(text, values) {
-    return text.replace(/%\((\w+)\)s/g, function (match, name) { return name in values ? values[name] : match; });
+    return text.replace(/\{(\w+)\}/g, function (match, name) { return name in values ? values[name] : match; });
   }
 
   function readJson(id) {

@@ -6,8 +6,10 @@ paper sheet from the phone's storage, each with the dated banner; the page of ke
 import pytest
 from django.utils import formats, timezone, translation
 
+from directory import enums
 from tests.browser.conftest import axe_violations, format_violations
 from tests.browser.world import build_directory_world
+from tests.factories import ChannelFactory, VenueFactory
 
 
 @pytest.fixture
@@ -26,6 +28,8 @@ def keep(page, url):
     block = page.locator("[data-keep-offline]")
     block.get_by_role("button", name="Garder hors ligne").click()
     block.get_by_text("Gardé hors ligne").wait_for(timeout=30_000)
+    status = normalised(block.locator("[data-keep-status]").inner_text())
+    assert status.startswith(f"Gardé hors ligne, {banner_text().removeprefix('Hors ligne — ')}. Sans réseau"), status
     return block
 
 
@@ -107,6 +111,7 @@ def test_the_kept_territories_page_updates_and_removes(page, base_url, world):
     )
     pevele.get_by_role("button", name="Mettre à jour CC Pévèle-Carembault").click()
     page.locator("[data-kept-status]").get_by_text("est à jour").wait_for(timeout=30_000)
+    assert normalised(page.locator("[data-kept-status]").inner_text()) == f"CC Pévèle-Carembault est à jour : {date}."
     # The EPCI's venues are searchable offline by commune name.
     page.context.set_offline(True)
     try:
@@ -117,7 +122,7 @@ def test_the_kept_territories_page_updates_and_removes(page, base_url, world):
     page.goto(f"{base_url}/hors-ligne/")
     page.locator(".kept-item").nth(1).wait_for()
     page.get_by_role("button", name="Retirer Lille").click()
-    page.locator("[data-kept-status]").get_by_text("n'est plus gardé").wait_for()
+    page.locator("[data-kept-status]").get_by_text("Lille n'est plus gardé sur ce téléphone.").wait_for()
     assert page.locator(".kept-name").all_inner_texts() == ["CC Pévèle-Carembault"]
     assert page.evaluate("caches.keys()") == [f"gll-hors-ligne-epci-{world.hdf.pevele.code}"]
     assert page.console_problems == []
@@ -148,3 +153,38 @@ def test_the_kept_territories_page_is_accessible(axe_page, base_url, world):
     axe_page.locator("[data-results] .venue").first.wait_for()
     violations = axe_violations(axe_page)
     assert violations == [], format_violations(violations)
+
+
+AGE_THE_PACK = """async ([name, url]) => {
+    const cache = await caches.open(name);
+    const pack = await (await cache.match(url)).json();
+    pack.generated_at = new Date(Date.now() - 2 * 24 * 3600 * 1000).toISOString();
+    await cache.put(url, new Response(JSON.stringify(pack), {headers: {"Content-Type": "application/json"}}));
+}"""
+
+KEPT_NAMES = """async ([name, url]) => {
+    const response = await (await caches.open(name)).match(url);
+    return response ? (await response.json()).venues.map((v) => v.name) : [];
+}"""
+
+
+def test_a_pack_older_than_a_day_is_fetched_again_when_the_network_is_back(page, base_url, world):
+    keep(page, f"{base_url}/lieux/?commune=59350")
+    key = ["gll-hors-ligne-commune-59350", "/hors-ligne/commune/59350.json"]
+    # As if kept the day before yesterday; a venue opened since.
+    page.evaluate(AGE_THE_PACK, key)
+    venue = VenueFactory(name="Point numérique de Wazemmes", commune=world.hdf.lille)
+    ChannelFactory(venue=venue, kind=enums.ChannelKind.PHONE, value="+33353010909")
+    page.context.set_offline(True)
+    page.goto(f"{base_url}/lieux/?commune=59350")
+    assert page.locator(".offline-banner").is_visible()
+    assert "Point numérique de Wazemmes" not in page.evaluate(KEPT_NAMES, key)
+    # The network comes back: the page tells the worker, which fetches the pack again.
+    page.context.set_offline(False)
+    for _attempt in range(60):
+        if "Point numérique de Wazemmes" in page.evaluate(KEPT_NAMES, key):
+            break
+        page.wait_for_timeout(500)
+    assert "Point numérique de Wazemmes" in page.evaluate(KEPT_NAMES, key)
+    urls = page.evaluate("async (name) => (await (await caches.open(name)).keys()).map((r) => r.url)", key[0])
+    assert f"{base_url}{venue.get_absolute_url()}" in urls

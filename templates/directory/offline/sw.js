@@ -54,19 +54,22 @@ async function keptPacks() {
 
 // --- storing a territory -------------------------------------------------------------------
 
+// Returns the last message sent: "kept" or "error".
 async function keep(kind, code, reply) {
+  const finish = (message) => {
+    reply(message);
+    return message;
+  };
   let response;
   try {
     response = await fetch(packUrl(kind, code), { credentials: "omit", cache: "no-store" });
   } catch (error) {
-    reply({ type: "error", message: CONFIG.messages.network });
-    return;
+    return finish({ type: "error", message: CONFIG.messages.network });
   }
   const pack = await response.clone().json().catch(() => null);
   if (!response.ok || !pack || !Array.isArray(pack.urls)) {
     // The server's own French message (too many venues, unknown territory) when there is one.
-    reply({ type: "error", message: (pack && pack.error) || CONFIG.messages.failed });
-    return;
+    return finish({ type: "error", message: (pack && pack.error) || CONFIG.messages.failed });
   }
   const urls = pack.urls.filter(storable);
   // Everything is fetched before anything is replaced: a failure halfway keeps the old copy.
@@ -77,15 +80,11 @@ async function keep(kind, code, reply) {
     try {
       answers = await Promise.all(batch.map((url) => fetch(url, { credentials: "omit", cache: "no-cache" })));
     } catch (error) {
-      reply({ type: "error", message: CONFIG.messages.network });
-      return;
+      return finish({ type: "error", message: CONFIG.messages.network });
     }
     for (let i = 0; i < batch.length; i += 1) {
       const answer = answers[i];
-      if (answer.status >= 500) {
-        reply({ type: "error", message: CONFIG.messages.failed });
-        return;
-      }
+      if (answer.status >= 500) return finish({ type: "error", message: CONFIG.messages.failed });
       // A page gone since the pack was built (404) or moved (a merged venue) is left out:
       // a redirected response cannot answer a navigation.
       if (answer.ok && !answer.redirected) fetched.push([batch[i], answer]);
@@ -98,18 +97,26 @@ async function keep(kind, code, reply) {
     if (!wanted.has(request.url)) await cache.delete(request);
   }
   for (const [url, answer] of fetched) await cache.put(url, answer);
-  // The pack last: a territory counts as kept once everything else is in.
-  await cache.put(packUrl(kind, code), response);
-  reply({ type: "kept", name: pack.name, date_label: pack.date_label, cache: pack.cache });
+  // The pack last (under its canonical code): a territory counts as kept once everything else is in.
+  await cache.put(packUrl(pack.kind, pack.code), response);
+  return finish({ type: "kept", name: pack.name, date_label: pack.date_label, cache: pack.cache });
 }
 
 // With the network back: packs older than a day are fetched again (checked at most hourly).
+// The « online » event comes a little before requests go through: a failed attempt is tried
+// again twice, five seconds apart; still failing, the next navigation or « online » retries.
 async function refreshStale() {
   const now = Date.now();
   if (now - lastRefreshCheck < 60 * 60 * 1000) return;
   lastRefreshCheck = now;
   for (const { pack } of await keptPacks()) {
-    if (now - Date.parse(pack.generated_at) > DAY) await keep(pack.kind, pack.code, () => {});
+    if (now - Date.parse(pack.generated_at) <= DAY) continue;
+    let result = await keep(pack.kind, pack.code, () => {});
+    for (let attempt = 1; attempt < 3 && result.type === "error"; attempt += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 5000));
+      result = await keep(pack.kind, pack.code, () => {});
+    }
+    if (result.type === "error") lastRefreshCheck = 0;
   }
 }
 
