@@ -203,11 +203,17 @@ def _venues(territory: Territory, today: datetime.date) -> list:
         .order_by("commune__name", "name", "pk")[: MAX_VENUES + 1]
     )
     if len(venues) > MAX_VENUES:
-        message = _(
-            "Ce territoire compte plus de %(max)d lieux : trop pour un téléphone. Gardez plutôt "
-            "une commune (cherchez-la dans l'annuaire, puis « Garder hors ligne »)."
-        ) % {"max": MAX_VENUES}
-        raise PackError(413, message)
+        if territory.kind == "epci":
+            message = _(
+                "Cette intercommunalité compte plus de %(max)d lieux : trop pour un téléphone. "
+                "Gardez plutôt une commune (cherchez-la dans l'annuaire, puis « Garder hors ligne »)."
+            )
+        else:
+            message = _(
+                "Cette commune compte plus de %(max)d lieux : trop pour un téléphone. Imprimez plutôt sa fiche papier."
+            )
+        # 422: the request is understood, this territory cannot be kept.
+        raise PackError(422, message % {"max": MAX_VENUES})
     prefetch_related_objects(
         venues,
         Prefetch("channels", queryset=Channel.objects.order_by("scenario", "position", "pk")),

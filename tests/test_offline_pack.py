@@ -148,9 +148,13 @@ def test_every_url_of_a_pack_answers_an_anonymous_visitor(client, world):
 def test_a_pack_is_bounded_with_a_french_message(client, world, monkeypatch):
     monkeypatch.setattr(offline, "MAX_VENUES", 3)
     response = client.get(pack_url("epci", world.mel.code))
-    assert response.status_code == 413
-    message = response.json()["error"]
-    assert "plus de 3 lieux" in message and "Gardez plutôt une commune" in message
+    assert response.status_code == 422
+    assert response.json()["error"] == (
+        "Cette intercommunalité compte plus de 3 lieux : trop pour un téléphone. Gardez plutôt une commune "
+        "(cherchez-la dans l'annuaire, puis « Garder hors ligne »)."
+    )
+    response = client.get(pack_url("commune", "59350"))
+    assert response.status_code == 422 and "Imprimez plutôt sa fiche papier" in response.json()["error"]
     # Exactly the bound still goes (Templeuve has one venue).
     assert client.get(pack_url("commune", world.templeuve.code)).status_code == 200
 

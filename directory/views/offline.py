@@ -34,7 +34,7 @@ def _no_cache(response):
 @require_GET
 def pack(request, kind, code):
     """The JSON the worker stores for one territory (``directory.offline.build_pack``); a French
-    ``{"error": …}`` with 404 (unknown territory) or 413 (too many venues)."""
+    ``{"error": …}`` with 404 (unknown territory) or 422 (too many venues)."""
     try:
         data = offline.build_pack(kind, code)
     except offline.PackError as error:

@@ -6,7 +6,7 @@ paper sheet from the phone's storage, each with the dated banner; the page of ke
 import pytest
 from django.utils import formats, timezone, translation
 
-from directory import enums
+from directory import enums, offline
 from tests.browser.conftest import axe_violations, format_violations
 from tests.browser.world import build_directory_world
 from tests.factories import ChannelFactory, VenueFactory
@@ -188,3 +188,16 @@ def test_a_pack_older_than_a_day_is_fetched_again_when_the_network_is_back(page,
     assert "Point numérique de Wazemmes" in page.evaluate(KEPT_NAMES, key)
     urls = page.evaluate("async (name) => (await (await caches.open(name)).keys()).map((r) => r.url)", key[0])
     assert f"{base_url}{venue.get_absolute_url()}" in urls
+
+
+def test_a_territory_too_large_is_refused_with_the_servers_message(page, base_url, world, monkeypatch):
+    monkeypatch.setattr(offline, "MAX_VENUES", 1)
+    page.goto(f"{base_url}/territoires/{world.hdf.mel.code}/fiche/")
+    block = page.locator("[data-keep-offline]")
+    block.get_by_role("button", name="Garder hors ligne").click()
+    block.get_by_text("Cette intercommunalité compte plus de 1 lieux").wait_for(timeout=30_000)
+    assert "Gardez plutôt une commune" in block.locator("[data-keep-status]").inner_text()
+    assert page.evaluate("caches.keys()") == []
+    # The refusal is the server's answer (422), not a page defect.
+    page.console_problems[:] = [p for p in page.console_problems if "/hors-ligne/epci/" not in p]
+    assert page.console_problems == []
