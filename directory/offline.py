@@ -43,8 +43,10 @@ MAX_VENUES = 300
 # Cache Storage names: « gll-hors-ligne-commune-59586 », « gll-hors-ligne-epci-200041960 ».
 CACHE_PREFIX = "gll-hors-ligne-"
 KINDS = ("commune", "epci")
-# What the worker never stores nor answers, whatever a pack says (the admin path is added from
-# settings): pages of signed-in people and personal pages.
+# What the worker never stores nor answers, whatever a pack says: pages of signed-in people and
+# personal pages. The admin is not named (its configurable path must not be published in
+# /sw.js): no pack lists it, and the worker stores no response marked ``private`` or
+# ``no-store``, which every admin page is (``never_cache``).
 NEVER_CACHED = ("/mon-lieu/", "/compte/", "/gestion/", "/api/", "/i18n/")
 # Static files the kept pages load: the print and share stylesheets, the scripts, the icons.
 STATIC_FILES = (
@@ -87,10 +89,6 @@ class Territory:
 
 def cache_name(kind: str, code: str) -> str:
     return f"{CACHE_PREFIX}{kind}-{code}"
-
-
-def never_cached_prefixes() -> list[str]:
-    return ["/" + settings.ADMIN_URL.strip("/") + "/", *NEVER_CACHED]
 
 
 def words(text: str) -> str:

@@ -198,7 +198,9 @@ def test_the_service_worker_is_served_at_the_root_uncached(client, db):
     config = json.loads(body.split("const CONFIG = ", 1)[1].split(";\nconst DAY", 1)[0])
     assert config["cachePrefix"] == "gll-hors-ligne-"
     assert config["packUrl"] == "/hors-ligne/KIND/CODE.json"
-    assert "/" + settings.ADMIN_URL in config["never"] and "/mon-lieu/" in config["never"]
+    assert "/mon-lieu/" in config["never"] and "/compte/" in config["never"]
+    # The admin's configurable path is not published (its pages are refused as private).
+    assert settings.ADMIN_URL not in body
     assert config["messages"]["notKept"].startswith("Hors ligne")
 
 

@@ -53,7 +53,7 @@ def _worker_config() -> dict:
         "searchUrl": reverse("directory:offline_search"),
         "listUrl": reverse("directory:venue_list"),
         "staticUrl": settings.STATIC_URL,
-        "never": offline.never_cached_prefixes(),
+        "never": list(offline.NEVER_CACHED),
         "messages": {
             "network": _("Pas de réseau : réessayez quand le téléphone capte."),
             "failed": _("L'enregistrement hors ligne a échoué : réessayez plus tard."),

@@ -201,3 +201,16 @@ def test_a_territory_too_large_is_refused_with_the_servers_message(page, base_ur
     # The refusal is the server's answer (422), not a page defect.
     page.console_problems[:] = [p for p in page.console_problems if "/hors-ligne/epci/" not in p]
     assert page.console_problems == []
+
+
+def test_personal_pages_are_never_stored_even_if_a_pack_listed_them(page, base_url, world, monkeypatch, settings):
+    admin_login = f"/{settings.ADMIN_URL}login/"
+    listed = offline.pack_urls
+    monkeypatch.setattr(offline, "pack_urls", lambda *args: [*listed(*args), admin_login, "/mon-lieu/"])
+    keep(page, f"{base_url}/lieux/?commune=59350")
+    urls = page.evaluate(
+        "async () => (await (await caches.open('gll-hors-ligne-commune-59350')).keys()).map((r) => r.url)"
+    )
+    assert f"{base_url}/lieux/?commune=59350" in urls
+    # The admin's login page is answered « private, no-store »; « Mon lieu » is never fetched.
+    assert f"{base_url}{admin_login}" not in urls and f"{base_url}/mon-lieu/" not in urls

@@ -12,8 +12,9 @@
      which filters the kept venues in the browser (static/js/offline-search.js);
    - with the network back, packs older than a day are fetched again (at the next navigation,
      or when a page says the device is "online").
-   Pages of signed-in people (the admin, « Mon lieu », the account pages) are never touched, and
-   every stored page is fetched without cookies, as an anonymous visitor sees it. */
+   Pages of signed-in people (« Mon lieu », the account pages: CONFIG.never) are never touched;
+   every stored page is fetched without cookies, as an anonymous visitor sees it, and a response
+   marked private or no-store (the admin's, whose path is not published here) is never stored. */
 "use strict";
 
 const CONFIG = {{ config|safe }};
@@ -85,9 +86,10 @@ async function keep(kind, code, reply) {
     for (let i = 0; i < batch.length; i += 1) {
       const answer = answers[i];
       if (answer.status >= 500) return finish({ type: "error", message: CONFIG.messages.failed });
-      // A page gone since the pack was built (404) or moved (a merged venue) is left out:
-      // a redirected response cannot answer a navigation.
-      if (answer.ok && !answer.redirected) fetched.push([batch[i], answer]);
+      // A page gone since the pack was built (404) or moved (a merged venue) is left out (a
+      // redirected response cannot answer a navigation), and so is a personal one.
+      const personal = /no-store|private/.test(answer.headers.get("Cache-Control") || "");
+      if (answer.ok && !answer.redirected && !personal) fetched.push([batch[i], answer]);
     }
     reply({ type: "progress", done: Math.min(start + BATCH, urls.length), total: urls.length });
   }
