@@ -24,6 +24,9 @@ from directory.enums import AccessScenario
 # A browser checks its service worker for updates at most once a day unless told otherwise;
 # no-cache makes each check ask the server, so a new worker ships with the next visit.
 NO_CACHE = "no-cache"
+# A kept page is shown when the network has not answered within this time (a signal too weak
+# to load anything); pages not kept wait for the browser's own time-out.
+NAVIGATION_TIMEOUT_SECONDS = 8
 
 
 def _no_cache(response):
@@ -54,6 +57,7 @@ def _worker_config() -> dict:
         "listUrl": reverse("directory:venue_list"),
         "staticUrl": settings.STATIC_URL,
         "never": list(offline.NEVER_CACHED),
+        "navigationTimeout": int(NAVIGATION_TIMEOUT_SECONDS * 1000),
         "messages": {
             "network": _("Pas de réseau : réessayez quand le téléphone capte."),
             "failed": _("L'enregistrement hors ligne a échoué : réessayez plus tard."),

@@ -3,10 +3,14 @@ network (``context.set_offline(True)``), then search that territory, open a venu
 paper sheet from the phone's storage, each with the dated banner; the page of kept territories
 (update, remove) and axe on it; nothing shown without JavaScript."""
 
+import time
+
 import pytest
 from django.utils import formats, timezone, translation
 
 from directory import enums, offline
+from directory.views import offline as offline_views
+from directory.views import public
 from tests.browser.conftest import axe_violations, format_violations
 from tests.browser.world import build_directory_world
 from tests.factories import ChannelFactory, VenueFactory
@@ -214,3 +218,22 @@ def test_personal_pages_are_never_stored_even_if_a_pack_listed_them(page, base_u
     assert f"{base_url}/lieux/?commune=59350" in urls
     # The admin's login page is answered « private, no-store »; « Mon lieu » is never fetched.
     assert f"{base_url}{admin_login}" not in urls and f"{base_url}/mon-lieu/" not in urls
+
+
+def test_a_kept_page_shows_when_the_network_hangs(page, base_url, world, monkeypatch):
+    # One bar of signal: the venue page takes 6 s to come; the kept copy shows after 1.5 s.
+    monkeypatch.setattr(offline_views, "NAVIGATION_TIMEOUT_SECONDS", 1.5)
+    keep(page, f"{base_url}/lieux/?commune=59350")
+    render = public.render
+
+    def slow_render(request, template, *args, **kwargs):
+        if template == "directory/venue_detail.html":
+            time.sleep(6)
+        return render(request, template, *args, **kwargs)
+
+    monkeypatch.setattr(public, "render", slow_render)
+    started = time.monotonic()
+    page.goto(f"{base_url}{world.mediatheque.get_absolute_url()}")
+    assert time.monotonic() - started < 5
+    assert normalised(page.locator(".offline-banner").inner_text()) == banner_text()
+    assert page.get_by_role("heading", level=1).inner_text() == "Médiathèque Jean Lévy"

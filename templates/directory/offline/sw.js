@@ -6,8 +6,9 @@
      the URLs of the territory's pack (/hors-ligne/<kind>/<code>.json), in one cache per
      territory, « gll-hors-ligne-<kind>-<code> », with the pack itself (its date, its index);
    - the network always comes first: while it answers, pages come from the server and nothing
-     is stored (no runtime caching); only when it fails does a page come from a kept territory,
-     with a banner « Hors ligne — données du 30 novembre »;
+     is stored (no runtime caching); only when it fails (or, for a kept page, takes longer than
+     CONFIG.navigationTimeout) does a page come from a kept territory, with a banner « Hors
+     ligne — données du 30 novembre »;
    - an offline search (/lieux/?q=…) that no kept page answers gets the offline search page,
      which filters the kept venues in the browser (static/js/offline-search.js);
    - with the network back, packs older than a day are fetched again (at the next navigation,
@@ -182,13 +183,26 @@ async function offlinePage(request) {
 }
 
 async function navigate(event) {
+  const request = event.request;
+  const network = fetch(request);
+  // The network answers: a good moment to refresh old packs (in the background).
+  network.then(() => {
+    try {
+      event.waitUntil(refreshStale().catch(() => {}));
+    } catch (error) {
+      // The kept copy was already shown (time-out below): the next navigation will check.
+    }
+  }, () => {});
   try {
-    const response = await fetch(event.request);
-    // The network answers: a good moment to refresh old packs (in the background).
-    event.waitUntil(refreshStale().catch(() => {}));
-    return response;
+    // A network that neither answers nor fails (one bar, « lie-fi »): with a kept copy of this
+    // page, wait at most CONFIG.navigationTimeout, then show the copy with its banner.
+    const url = new URL(request.url);
+    const copy = await caches.match(request, { ignoreVary: true, ignoreSearch: url.pathname !== CONFIG.listUrl });
+    if (!copy) return await network;
+    const late = new Promise((resolve) => setTimeout(resolve, CONFIG.navigationTimeout, null));
+    return (await Promise.race([network, late])) || (await offlinePage(request));
   } catch (error) {
-    return offlinePage(event.request);
+    return offlinePage(request);
   }
 }
 
