@@ -6,6 +6,7 @@ paper sheet from the phone's storage, each with the dated banner; the page of ke
 import time
 
 import pytest
+from django.db import OperationalError
 from django.utils import formats, timezone, translation
 
 from directory import enums, offline
@@ -237,3 +238,20 @@ def test_a_kept_page_shows_when_the_network_hangs(page, base_url, world, monkeyp
     assert time.monotonic() - started < 5
     assert normalised(page.locator(".offline-banner").inner_text()) == banner_text()
     assert page.get_by_role("heading", level=1).inner_text() == "Médiathèque Jean Lévy"
+
+
+def test_a_kept_page_beats_the_servers_error_page(page, base_url, world, monkeypatch):
+    keep(page, f"{base_url}/lieux/?commune=59350")
+
+    def database_down(*args, **kwargs):
+        raise OperationalError("connection refused")
+
+    # The database is down: the server answers its 503 page; the kept copy is better.
+    monkeypatch.setattr(public, "render", database_down)
+    page.goto(f"{base_url}{world.mediatheque.get_absolute_url()}?scenario=2")
+    assert normalised(page.locator(".offline-banner").inner_text()) == banner_text()
+    assert page.get_by_role("heading", level=1).inner_text() == "Médiathèque Jean Lévy"
+    # A page not kept still gets the server's answer.
+    monkeypatch.undo()
+    assert page.goto(f"{base_url}/lieux/?q=arras").ok
+    assert page.locator(".offline-banner").count() == 0

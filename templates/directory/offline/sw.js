@@ -195,12 +195,14 @@ async function navigate(event) {
   }, () => {});
   try {
     // A network that neither answers nor fails (one bar, « lie-fi »): with a kept copy of this
-    // page, wait at most CONFIG.navigationTimeout, then show the copy with its banner.
+    // page, wait at most CONFIG.navigationTimeout, then show the copy with its banner; the copy
+    // also beats a server error page (503 while the database is down).
     const url = new URL(request.url);
     const copy = await caches.match(request, { ignoreVary: true, ignoreSearch: url.pathname !== CONFIG.listUrl });
     if (!copy) return await network;
     const late = new Promise((resolve) => setTimeout(resolve, CONFIG.navigationTimeout, null));
-    return (await Promise.race([network, late])) || (await offlinePage(request));
+    const response = await Promise.race([network, late]);
+    return response && response.status < 500 ? response : await offlinePage(request);
   } catch (error) {
     return offlinePage(request);
   }
