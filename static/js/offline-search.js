@@ -23,9 +23,14 @@
   }
 
   // Texts come translated from the page's data-* attributes, with {name} placeholders (not
-  // %(name)s, which Django doubles in template messages).
+  // %(name)s, which Django doubles in template messages). The typography middleware does not see
+  // attributes: in French, the no-break spaces before « : ; ! ? » and inside « » are added here
+  // (directory/typography.py does the rest of the page).
+  var french = (document.documentElement.lang || "fr").indexOf("fr") === 0;
   function format(text, values) {
-    return text.replace(/\{(\w+)\}/g, function (match, name) { return name in values ? values[name] : match; });
+    var filled = text.replace(/\{(\w+)\}/g, function (match, name) { return name in values ? values[name] : match; });
+    if (!french) return filled;
+    return filled.replace(/ :/g, "\u00a0:").replace(/ ([;!?»])/g, "\u202f$1").replace(/« /g, "«\u202f");
   }
 
   function keptPacks() {
@@ -174,7 +179,7 @@
     });
     var count = venues.length
       ? format(root.getAttribute("data-count"), { n: venues.length })
-      : root.getAttribute("data-none");
+      : format(root.getAttribute("data-none"), {});
     if (reading.place.length === 1 && venues.length) {
       count += " — " + format(root.getAttribute("data-place"), { name: reading.place[0].name });
     }

@@ -13,9 +13,14 @@
   var supported = "serviceWorker" in navigator && "caches" in window && window.isSecureContext;
 
   // Texts come translated from the page's data-* attributes, with {name} placeholders (not
-  // %(name)s, which Django doubles in template messages).
+  // %(name)s, which Django doubles in template messages). The typography middleware does not see
+  // attributes: in French, the no-break spaces before « : ; ! ? » and inside « » are added here
+  // (directory/typography.py does the rest of the page).
+  var french = (document.documentElement.lang || "fr").indexOf("fr") === 0;
   function format(text, values) {
-    return text.replace(/\{(\w+)\}/g, function (match, name) { return name in values ? values[name] : match; });
+    var filled = text.replace(/\{(\w+)\}/g, function (match, name) { return name in values ? values[name] : match; });
+    if (!french) return filled;
+    return filled.replace(/ :/g, "\u00a0:").replace(/ ([;!?»])/g, "\u202f$1").replace(/« /g, "«\u202f");
   }
 
   function readJson(id) {
@@ -86,7 +91,7 @@
     });
     button.addEventListener("click", function () {
       button.disabled = true;
-      status.textContent = block.getAttribute("data-saving");
+      status.textContent = format(block.getAttribute("data-saving"), {});
       keep(kind, code, function (message) {
         if (message.type === "progress") {
           status.textContent = format(block.getAttribute("data-progress"), { done: message.done, total: message.total });
@@ -95,10 +100,10 @@
           button.textContent = block.getAttribute("data-update");
           link.hidden = false;
         } else if (message.type === "error") {
-          status.textContent = message.message;
+          status.textContent = format(message.message, {});
         }
       }).catch(function () {
-        status.textContent = block.getAttribute("data-failed");
+        status.textContent = format(block.getAttribute("data-failed"), {});
       }).then(function () { button.disabled = false; });
     });
   }
@@ -133,12 +138,12 @@
             button.disabled = true;
             status.textContent = format(page.getAttribute("data-updating"), { name: pack.name });
             keep(pack.kind, pack.code, function (message) {
-              if (message.type === "error") status.textContent = message.message;
+              if (message.type === "error") status.textContent = format(message.message, {});
               if (message.type === "kept") {
                 status.textContent = format(page.getAttribute("data-updated"), { name: pack.name, date: message.date_label });
               }
             }).catch(function () {
-              status.textContent = page.getAttribute("data-failed");
+              status.textContent = format(page.getAttribute("data-failed"), {});
             }).then(function () { button.disabled = false; render(); });
           });
           item.querySelector("[data-action=remove]").addEventListener("click", function () {
