@@ -1,7 +1,20 @@
 from django.urls import path
 
 from directory.opendata import admin_views as opendata_admin
-from directory.views import coverage, embed, feeds, invitations, opendata, printing, public, reports, share, site, sms
+from directory.views import (
+    coverage,
+    embed,
+    feeds,
+    invitations,
+    offline,
+    opendata,
+    printing,
+    public,
+    reports,
+    share,
+    site,
+    sms,
+)
 from directory.workspace import suggestions
 from directory.workspace import views as workspace
 
@@ -21,6 +34,12 @@ urlpatterns = [
     path("lieux/<slug:slug>/imprimer/", share.venue_print, name="venue_print"),
     path("fiche-orientation/", share.orientation_slip, name="orientation_slip"),
     path("mes-lieux/", share.favourites, name="favourites"),
+    # « Garder hors ligne » (issue 19): the worker at the root so its scope is the whole site.
+    path("sw.js", offline.service_worker, name="service_worker"),
+    path("manifest.webmanifest", offline.manifest, name="manifest"),
+    path("hors-ligne/", offline.kept, name="offline_kept"),
+    path("hors-ligne/recherche/", offline.search, name="offline_search"),
+    path("hors-ligne/<str:kind>/<str:code>.json", offline.pack, name="offline_pack"),
     path("lieux/<slug:slug>/signaler/", reports.report_venue, name="venue_report"),
     path("lieux/<slug:slug>/signaler/merci/", reports.report_thanks, name="venue_report_thanks"),
     path("lieux/<slug:slug>/proposer/", suggestions.suggest_change, name="venue_suggest"),

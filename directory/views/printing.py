@@ -348,5 +348,7 @@ def territory_sheet(request, code):
         "printed_on": today,
         "site_url": settings.SITE_URL,
         "communes_count": len(communes),
+        # « Garder hors ligne » on the sheet's toolbar (directory/offline.py).
+        "keep_kind": "epci" if isinstance(territory, Epci) else "commune",
     }
     return render(request, "directory/print/sheet.html", context)
