@@ -389,9 +389,39 @@ class VenueAdmin(RuleBasedHistoryAdmin):
             queryset = queryset.filter(search_text__icontains=word)
         return queryset, False
 
+    # --- writes: every one through the shared write path (directory/actions.py) -----------
     def save_model(self, request, obj, form, change):
-        # Editing an entry confirms it (the shared write path: history, data version).
-        actions.save_venue(obj, request.user)
+        # Editing an entry confirms it (history, data version).
+        actions.save_venue(obj, request.user, service_area_communes=form.cleaned_data.get("service_area_communes"))
+
+    def save_related(self, request, form, formsets, change):
+        # The form's only many-to-many (service_area_communes) was saved by ``save_venue``.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    def save_formset(self, request, form, formset, change):
+        """The channel and closure inlines, row by row through the write path (the venue's
+        save has confirmed the entry already)."""
+        formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            if isinstance(obj, Channel):
+                actions.delete_channel(obj, request.user)
+            else:
+                actions.delete_closure(obj, request.user)
+        for row in formset.saved_forms:
+            if isinstance(row.instance, Channel):
+                actions.save_channel(row.instance, request.user, confirm=False)
+            else:
+                actions.save_closure(
+                    row.instance, request.user, open_channels=row.cleaned_data.get("open_channels"), confirm=False
+                )
+
+    def delete_model(self, request, obj):
+        actions.delete_venue(obj, request.user)
+
+    def delete_queryset(self, request, queryset):
+        for venue in queryset:
+            actions.delete_venue(venue, request.user)
 
     # --- list columns --------------------------------------------------------------------
     @admin.display(description=_("statut"))
@@ -575,10 +605,28 @@ class VenuePartAdmin(RuleBasedHistoryAdmin):
             kwargs["queryset"] = Venue.objects.editable_by(request.user).select_related("commune")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
+    # Writes through the shared write path (directory/actions.py); editing a part of the entry
+    # confirms the entry.
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        # Editing a part of the entry confirms the entry.
-        actions.confirm_venue(obj.venue, request.user)
+        if isinstance(obj, Channel):
+            actions.save_channel(obj, request.user)
+        else:
+            actions.save_closure(obj, request.user, open_channels=form.cleaned_data.get("open_channels"))
+
+    def save_related(self, request, form, formsets, change):
+        # The closure's channels staying open were saved by ``save_closure``; no inlines here.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    def delete_model(self, request, obj):
+        if isinstance(obj, Channel):
+            actions.delete_channel(obj, request.user)
+        else:
+            actions.delete_closure(obj, request.user)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
 
 
 @admin.register(Channel)
@@ -630,7 +678,4 @@ class ClosurePeriodAdmin(VenuePartAdmin):
             kwargs["widget"] = forms.CheckboxSelectMultiple
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
-    def save_model(self, request, obj, form, change):
-        if not change:
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
+    # ``save_closure`` (through VenuePartAdmin.save_model) sets ``created_by`` on a new closure.
