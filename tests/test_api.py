@@ -194,6 +194,7 @@ QUERIES = [
     {"canal": ["whatsapp", "email"]},
     {"statut": "ferme"},
     {"statut": "ferme_definitivement"},
+    {"statut": "temporarily_closed"},  # the status code, an alias of « ferme »
     {"typologie": "CS"},
     {"service": "Aide aux démarches administratives"},
     {"public": "Seniors"},

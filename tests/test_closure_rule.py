@@ -99,7 +99,7 @@ def test_python_and_sql_agree_on_what_still_works(hauts_de_france, case):
 
 @pytest.mark.parametrize("case", list(CASES))
 def test_reachability_follows_the_same_rule(hauts_de_france, case):
-    """``with_working_channel(scenario, on)`` is true exactly when a working channel is usable."""
+    """``reachable_in(scenario, on)`` is true exactly when a working channel is usable."""
     closures, closed_for_good, expected = CASES[case]
     venue = build(hauts_de_france, closures, closed_for_good)
     for offset in expected:
@@ -108,7 +108,7 @@ def test_reachability_follows_the_same_rule(hauts_de_france, case):
         kinds = working.channels_working_on(on)
         for scenario in (1, 2, 3):
             python = any(c.scenario <= scenario for c in kinds)
-            sql = Venue.objects.with_working_channel(scenario, on).filter(pk=venue.pk).exists()
+            sql = Venue.objects.reachable_in(scenario, on).filter(pk=venue.pk).exists()
             assert python == sql, (case, offset, scenario)
 
 

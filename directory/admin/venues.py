@@ -195,22 +195,18 @@ class QuickClosureForm(forms.Form):
 
 
 class StatusFilter(admin.SimpleListFilter):
+    """``?statut=ouvert``: the words of the public list (``enums.STATUS_URL_WORDS``); the old
+    ``?statut=open`` links redirect to them (``VenueAdmin.changelist_view``)."""
+
     title = _("statut aujourd'hui")
     parameter_name = "statut"
 
     def lookups(self, request, model_admin):
-        return enums.VenueStatus.choices
+        return [(enums.STATUS_URL_WORDS[status], status.label) for status in enums.VenueStatus]
 
     def queryset(self, request, queryset):
-        today = timezone.localdate()
-        value = self.value()
-        if value == enums.VenueStatus.OPEN:
-            return queryset.open_on(today)
-        if value == enums.VenueStatus.TEMPORARILY_CLOSED:
-            return queryset.temporarily_closed_on(today)
-        if value == enums.VenueStatus.PERMANENTLY_CLOSED:
-            return queryset.permanently_closed_on(today)
-        return queryset
+        status = enums.STATUS_FROM_URL.get(self.value())
+        return queryset if status is None else queryset.in_status_on(status, timezone.localdate())
 
 
 class FreshnessFilter(admin.SimpleListFilter):
@@ -229,16 +225,20 @@ class FreshnessFilter(admin.SimpleListFilter):
 
 
 class ScenarioFilter(admin.SimpleListFilter):
-    title = _("joignable par les habitants")
+    """What the venue has set up (``has_channel_usable_in``), whatever its status today: the
+    entries to complete. « Joignable » is kept for the one reachability (``reachable_in``:
+    public list, API, coverage, sheets, SMS), which a closure changes."""
+
+    title = _("canaux prévus par scénario")
     parameter_name = "scenario"
 
     def lookups(self, request, model_admin):
         return [
-            ("1", _("joignable dans le scénario 1 (sans internet ni réseau)")),
-            ("2", _("joignable dans le scénario 2 (téléphone sans internet)")),
-            ("3", _("joignable dans le scénario 3 (connecté)")),
-            ("not1", _("non joignable dans le scénario 1")),
-            ("not2", _("non joignable dans le scénario 2")),
+            ("1", _("un canal utilisable dans le scénario 1 (sans internet ni réseau)")),
+            ("2", _("un canal utilisable dans le scénario 2 (téléphone sans internet)")),
+            ("3", _("un canal utilisable dans le scénario 3 (connecté)")),
+            ("not1", _("aucun canal utilisable dans le scénario 1")),
+            ("not2", _("aucun canal utilisable dans le scénario 2")),
             ("none", _("aucun canal de contact")),
         ]
 
@@ -566,6 +566,13 @@ class VenueAdmin(RuleBasedHistoryAdmin):
 
     def changelist_view(self, request, extra_context=None):
         from directory.opendata.admin_views import can_import
+
+        status = enums.STATUS_FROM_URL.get(request.GET.get(StatusFilter.parameter_name, ""))
+        if status is not None and request.GET[StatusFilter.parameter_name] != enums.STATUS_URL_WORDS[status]:
+            # An old link (``?statut=temporarily_closed``): the same list, under its one spelling.
+            query = request.GET.copy()
+            query[StatusFilter.parameter_name] = enums.STATUS_URL_WORDS[status]
+            return HttpResponseRedirect(f"{request.path}?{query.urlencode()}")
 
         extra_context = {**(extra_context or {}), "can_import": can_import(request.user)}
         return super().changelist_view(request, extra_context)
