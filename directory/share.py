@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from django.conf import settings
-from django.utils import formats, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from directory import hours
@@ -94,15 +94,9 @@ def contact_number(venue, today: datetime.date) -> tuple[str, str] | None:
 
 
 def status_text(venue, today: datetime.date) -> str:
-    status = venue.status_on(today)
-    if status == VenueStatus.PERMANENTLY_CLOSED:
-        return _("Fermé définitivement")
-    if status == VenueStatus.TEMPORARILY_CLOSED:
-        closure = venue.current_closure(today)
-        if closure.ends_on:
-            return _("Fermé jusqu'au %(date)s inclus") % {"date": formats.date_format(closure.ends_on, "j F")}
-        return _("Fermé jusqu'à nouvel ordre")
-    return _("Ouvert")
+    """The one status wording (``hours.venue_status``) in the form that holds all day, compact
+    for SMS: « Ouvert » (today's hours follow), « Fermé temporairement jusqu'au 11 décembre »."""
+    return hours.day_status(venue, today).printed_sms
 
 
 def today_hours(venue, today: datetime.date, now: datetime.datetime | None = None) -> str:
