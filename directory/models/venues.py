@@ -1009,7 +1009,7 @@ class Venue(models.Model):
     def channels_for(self, scenario: int | None = None):
         channels = list(self.channels.all())
         if scenario:
-            channels = [c for c in channels if c.scenario <= int(scenario)]
+            channels = [c for c in channels if c.usable_in(scenario)]
         return channels
 
     def working_channels(self, on: datetime.date | None = None):

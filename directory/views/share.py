@@ -56,7 +56,7 @@ def channels_by_scenario(venue, today, scenario: int | None):
     channels = venue.channels_working_on(today)
     groups: dict[int, list] = {}
     for channel in sorted(channels, key=lambda c: (c.scenario, c.position, c.pk)):
-        if scenario is None or channel.scenario <= scenario:
+        if scenario is None or channel.usable_in(scenario):
             groups.setdefault(channel.scenario, []).append(channel)
     return [(AccessScenario(value), items) for value, items in sorted(groups.items())]
 
