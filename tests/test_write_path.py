@@ -175,6 +175,22 @@ def test_lift_closure_ends_it_yesterday_or_removes_a_future_one(world):
     watch.assert_written(user)
 
 
+def test_the_channels_staying_open_are_in_the_closure_history(world):
+    """Which channels stay open is what residents read during a closure: changing only that
+    bumps the version and leaves a history row with the new set and who changed it."""
+    venue = world.objects["a"].venue
+    user = world.users["mediator_a"]
+    sms = Channel.objects.create(venue=venue, kind=enums.ChannelKind.SMS, value="+33639981234")
+    closure = actions.declare_closure(venue, user, starts_on=timezone.localdate(), open_channels=[sms])
+    watch = Watch(venue)
+    actions.update_closure(closure, user, open_channels=[world.objects["a"].channel], confirm=False)
+    assert data_version() != watch.version
+    record = closure.history.order_by("-history_date", "-history_id").first()
+    assert record.history_user == user
+    assert [row.channel_id for row in record.open_channels.all()] == [world.objects["a"].channel.pk]
+    assert any([row.channel_id for row in older.open_channels.all()] == [sms.pk] for older in closure.history.all())
+
+
 # --- the guard: no bare queryset write on the public data outside the write path --------------
 
 DIRECTORY = Path(__file__).resolve().parent.parent / "directory"

@@ -1158,7 +1158,8 @@ class ClosurePeriod(models.Model):
     )
 
     objects = ClosurePeriodQuerySet.as_manager()
-    history = HistoricalRecords()
+    # The channels staying open are public data too: their changes are in the history.
+    history = HistoricalRecords(m2m_fields=[open_channels])
 
     class Meta:
         verbose_name = _("période de fermeture")
