@@ -163,13 +163,11 @@ def update_closure(closure: ClosurePeriod, user, *, open_channels=None, confirm:
     return save_closure(closure, user, open_channels=open_channels, confirm=confirm)
 
 
-def delete_closure(closure: ClosurePeriod, user, *, confirm: bool = False) -> None:
+def delete_closure(closure: ClosurePeriod, user) -> None:
     """Remove a closure altogether (a mistake, say); ``lift_closure`` ends one that happened."""
     closure._history_user = _actor(user)
     with transaction.atomic():
         closure.delete()
-        if confirm:
-            confirm_venue(closure.venue, user)
         _bump_now_and_after_commit()
 
 
