@@ -191,6 +191,15 @@ def test_the_channels_staying_open_are_in_the_closure_history(world):
     assert any([row.channel_id for row in older.open_channels.all()] == [sms.pk] for older in closure.history.all())
 
 
+def test_a_departement_contact_edit_bumps_the_version(world):
+    """The département's contact is on empty results, paper sheets and SMS replies."""
+    departement = world.hdf.nord
+    version = data_version()
+    departement.contact_phone = "+33353010001"
+    departement.save()
+    assert data_version() != version
+
+
 # --- the guard: no bare queryset write on the public data outside the write path --------------
 
 DIRECTORY = Path(__file__).resolve().parent.parent / "directory"
