@@ -1,9 +1,9 @@
 """The public read-only API: venues list (the HTML directory's filters, from the same
 FilterSet and the same prefetches) and venue detail.
 
-Every response carries ``ETag`` and ``Last-Modified`` derived from the data version (bumped on
-every write) and the day (a venue's status depends on it); a conditional GET that matches
-answers 304 with no body."""
+Every response carries an ``ETag`` derived from the data version (bumped on every write) and the
+day (a venue's status depends on it), and a ``Last-Modified`` once the second of the last write
+is over (``cache.last_modified``); a conditional GET that matches answers 304 with no body."""
 
 from __future__ import annotations
 
