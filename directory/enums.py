@@ -84,9 +84,23 @@ class ServiceArea(models.TextChoices):
 
 
 class VenueStatus(models.TextChoices):
+    """Derived, never stored (``Venue.status_on``); these values are the API's ``status.code``.
+    URLs spell it in French: ``STATUS_URL_WORDS``."""
+
     OPEN = "open", _("Ouvert")
     TEMPORARILY_CLOSED = "temporarily_closed", _("Fermé temporairement")
     PERMANENTLY_CLOSED = "permanently_closed", _("Fermé définitivement")
+
+
+# ``?statut=`` in every URL (public list, API filter, admin list): the French words people read
+# and share. The values above are accepted too, as aliases: links made with them (the admin's
+# list filter spelled ``?statut=open`` until 2026-11-30) keep working.
+STATUS_URL_WORDS = {
+    VenueStatus.OPEN: "ouvert",
+    VenueStatus.TEMPORARILY_CLOSED: "ferme",
+    VenueStatus.PERMANENTLY_CLOSED: "ferme_definitivement",
+}
+STATUS_FROM_URL = {word: status for status, word in STATUS_URL_WORDS.items()} | {s.value: s for s in VenueStatus}
 
 
 class StructureKind(models.TextChoices):

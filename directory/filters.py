@@ -19,7 +19,8 @@ Query parameters (all optional, all GET):
 ``scenario``     1, 2 or 3: venues with at least one channel usable in that scenario.
 ``canal``        channel kinds (``ChannelKind`` values), repeatable: at least one of them.
 ``statut``       ``ouvert`` (open today), ``ferme`` (temporarily closed today),
-                 ``ferme_definitivement``. Permanently closed venues are hidden otherwise.
+                 ``ferme_definitivement`` (``enums.STATUS_URL_WORDS``; the ``VenueStatus``
+                 values ``open``… are accepted too). Permanently closed venues are hidden otherwise.
 ``typologie``, ``service``, ``public``: national-standard vocabularies, repeatable; the venue
                  must list every value given.
 ``langue``       languages spoken (``Language`` codes: ``ar``, ``fsl``…), repeatable; every one.
@@ -59,15 +60,31 @@ Q_MAX_LENGTH = 200
 
 
 class Statut:
-    OPEN = "ouvert"
-    TEMPORARILY_CLOSED = "ferme"
-    PERMANENTLY_CLOSED = "ferme_definitivement"
+    """The ``statut`` parameter: the URL words of ``enums.STATUS_URL_WORDS``, labelled for the
+    list's form (« aujourd'hui »); the admin list filter offers the same words."""
+
+    OPEN = enums.STATUS_URL_WORDS[enums.VenueStatus.OPEN]
+    TEMPORARILY_CLOSED = enums.STATUS_URL_WORDS[enums.VenueStatus.TEMPORARILY_CLOSED]
+    PERMANENTLY_CLOSED = enums.STATUS_URL_WORDS[enums.VenueStatus.PERMANENTLY_CLOSED]
 
     choices = [
         (OPEN, _("Ouvert aujourd'hui")),
         (TEMPORARILY_CLOSED, _("Fermé temporairement")),
         (PERMANENTLY_CLOSED, _("Fermé définitivement")),
     ]
+
+
+class StatutField(forms.ChoiceField):
+    """A ``statut`` word, its aliases (``enums.STATUS_FROM_URL``) read as the URL word."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        status = enums.STATUS_FROM_URL.get(value)
+        return enums.STATUS_URL_WORDS[status] if status is not None else value
+
+
+class StatutFilter(django_filters.ChoiceFilter):
+    field_class = StatutField
 
 
 class NearField(forms.CharField):
@@ -262,7 +279,7 @@ class VenueFilter(django_filters.FilterSet):
         method="filter_canal",
         error_messages={"invalid_choice": _("Moyen de contact inconnu : %(value)s.")},
     )
-    statut = django_filters.ChoiceFilter(
+    statut = StatutFilter(
         label=_("Ouverture aujourd'hui"),
         choices=Statut.choices,
         method="filter_statut",
@@ -476,11 +493,7 @@ class VenueFilter(django_filters.FilterSet):
         return queryset.with_channel_kinds(value)
 
     def filter_statut(self, queryset, name, value):
-        if value == Statut.OPEN:
-            return queryset.open_on(self.today)
-        if value == Statut.TEMPORARILY_CLOSED:
-            return queryset.temporarily_closed_on(self.today)
-        return queryset.permanently_closed_on(self.today)
+        return queryset.in_status_on(enums.STATUS_FROM_URL[value], self.today)
 
     def filter_array_contains(self, queryset, name, value):
         return queryset.filter(**{f"{self.ARRAY_FIELDS[name]}__contains": list(value)})

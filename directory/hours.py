@@ -235,6 +235,11 @@ class VenueStatus:
             return _("Ouvert")
         return self.text
 
+    @property
+    def printed_sms(self) -> str:
+        """``printed`` in the SMS form: what « Envoyer » sends (read later, like paper)."""
+        return _compact(self.printed)
+
     def as_api(self) -> dict:
         return {
             "etat": self.state,
@@ -346,6 +351,13 @@ def venue_status(venue, now: datetime.datetime | None = None) -> VenueStatus:
     opens = _next_opening(oh, local, closed_days)
     text = _("Fermé") if opens is None else _("Fermé · %(opening)s") % {"opening": _opening_text(opens, local)}
     return VenueStatus(State.CLOSED, text, _compact(text), opens_at=opens, today=spans)
+
+
+def day_status(venue, day: datetime.date) -> VenueStatus:
+    """``venue_status`` at noon of ``day`` in the venue's time zone: for what is read during
+    the day rather than at a moment (door poster, paper sheet, a sent message), which print
+    its ``printed`` form."""
+    return venue_status(venue, datetime.datetime.combine(day, datetime.time(12), time_zone_of(venue.commune_id)))
 
 
 def today_text(status: VenueStatus) -> str:

@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import quote
 
 from django.conf import settings
-from django.utils import formats, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from directory import hours
@@ -61,6 +62,13 @@ class VenueMessage:
         return "https://wa.me/?text=" + quote(self.text, safe="")
 
 
+class Row(NamedTuple):
+    """A channel as the closure rule reads it (``Venue.channels_working_on``)."""
+
+    pk: int
+    kind: str
+
+
 def _channel_rows(venue):
     """(id, kind, value) of the venue's channels, from whichever source its query gave."""
     rows = getattr(venue, "sheet_channels", None)
@@ -69,22 +77,12 @@ def _channel_rows(venue):
     return [(c.pk, c.kind, c.value) for c in venue.channels.all()]
 
 
-def _open_channel_ids(closure) -> set[int]:
-    ids = getattr(closure, "open_channel_ids", None)
-    if ids is not None:
-        return set(ids)
-    return {c.pk for c in closure.open_channels.all()}
-
-
 def contact_number(venue, today: datetime.date) -> tuple[str, str] | None:
     """(kind label, number as read) of the number to call or text: a phone first, then an SMS
-    number; during a closure that names the channels staying open, only those."""
+    number, among the channels that work ``today`` (the one closure rule)."""
     rows = _channel_rows(venue)
-    closure = venue.current_closure(today)
-    if closure is not None:
-        open_ids = _open_channel_ids(closure)
-        if open_ids:
-            rows = [row for row in rows if row[0] in open_ids]
+    working = {c.pk for c in venue.channels_working_on(today, [Row(pk, kind) for pk, kind, _value in rows])}
+    rows = [row for row in rows if row[0] in working]
     for kind in PHONE_KINDS:
         for _pk, row_kind, value in rows:
             if row_kind == kind:
@@ -94,15 +92,9 @@ def contact_number(venue, today: datetime.date) -> tuple[str, str] | None:
 
 
 def status_text(venue, today: datetime.date) -> str:
-    status = venue.status_on(today)
-    if status == VenueStatus.PERMANENTLY_CLOSED:
-        return _("Fermé définitivement")
-    if status == VenueStatus.TEMPORARILY_CLOSED:
-        closure = venue.current_closure(today)
-        if closure.ends_on:
-            return _("Fermé jusqu'au %(date)s inclus") % {"date": formats.date_format(closure.ends_on, "j F")}
-        return _("Fermé jusqu'à nouvel ordre")
-    return _("Ouvert")
+    """The one status wording (``hours.venue_status``) in the form that holds all day, compact
+    for SMS: « Ouvert » (today's hours follow), « Fermé temporairement jusqu'au 11 décembre »."""
+    return hours.day_status(venue, today).printed_sms
 
 
 def today_hours(venue, today: datetime.date, now: datetime.datetime | None = None) -> str:

@@ -5,7 +5,9 @@ from django.dispatch import receiver
 
 from directory.cache import bump_data_version
 
-WATCHED = {"Venue", "Channel", "ClosurePeriod", "Structure"}
+# What public pages print: venues and their parts, the structure's name, the département's
+# contact (empty results, paper sheets, SMS replies).
+WATCHED = {"Venue", "Channel", "ClosurePeriod", "Structure", "Departement"}
 
 
 @receiver(post_save)

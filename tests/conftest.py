@@ -42,3 +42,36 @@ def hauts_de_france(db):
     from tests.factories import build_hauts_de_france
 
     return build_hauts_de_france()
+
+
+class DataClock:
+    """The data version's clock (``directory.cache``), which the API's ``Last-Modified`` reads:
+    each reading moves it on by a millisecond (every write gets its own version);
+    ``next_second`` jumps to 100 ms into the next second (the last write's second is over)."""
+
+    NS = 1_000_000_000
+
+    def __init__(self):
+        import time
+
+        self.now = (time.time_ns() // self.NS) * self.NS + self.NS // 10
+
+    def time_ns(self):
+        self.now += 1_000_000
+        return self.now
+
+    def next_second(self):
+        self.now = (self.now // self.NS + 1) * self.NS + self.NS // 10
+
+
+@pytest.fixture
+def data_clock(monkeypatch):
+    """A test clock for the data version: tests of ``If-Modified-Since`` decide whether a
+    client's copy and the next write share a second."""
+    from types import SimpleNamespace
+
+    from directory import cache
+
+    clock = DataClock()
+    monkeypatch.setattr(cache, "time", SimpleNamespace(time_ns=clock.time_ns))
+    return clock

@@ -121,8 +121,8 @@ def test_filters_status_freshness_scenario(client, world):
     url = reverse(CHANGELIST)
     assert names(client.get(url)) == sorted([a.name, b.name])
     # Both have a closure covering today (factory): temporarily closed.
-    assert names(client.get(url, {"statut": "temporarily_closed"})) == sorted([a.name, b.name])
-    assert names(client.get(url, {"statut": "open"})) == []
+    assert names(client.get(url, {"statut": "ferme"})) == sorted([a.name, b.name])
+    assert names(client.get(url, {"statut": "ouvert"})) == []
     assert names(client.get(url, {"fraicheur": "stale"})) == [b.name]
     assert names(client.get(url, {"fraicheur": "fresh"})) == [a.name]
     assert names(client.get(url, {"scenario": "2"})) == [a.name]
@@ -131,6 +131,23 @@ def test_filters_status_freshness_scenario(client, world):
     assert names(client.get(url, {"o": "5"}))  # sortable by verification date
     # Nonsense parameters never give a 500.
     assert client.get(url, {"scenario": "zzz", "statut": "<b>"}).status_code in {200, 302}
+
+
+def test_the_status_filter_speaks_the_public_words_and_redirects_old_links(client, world):
+    """``?statut=`` has one spelling, the public list's (« ouvert », « ferme »,
+    « ferme_definitivement »); the admin's old ``?statut=temporarily_closed`` links redirect."""
+    from directory.filters import Statut
+
+    login(client, world, "staff_59")
+    url = reverse(CHANGELIST)
+    html = client.get(url).content.decode()
+    for word, _label in Statut.choices:
+        assert f"?statut={word}" in html
+    assert "statut=temporarily_closed" not in html
+    old = client.get(url, {"statut": "temporarily_closed", "q": "lille"})
+    assert old.status_code == 302
+    assert old["Location"] == f"{url}?statut=ferme&q=lille"
+    assert names(client.get(old["Location"])) == [world.objects["a"].venue.name]
 
 
 def test_search_is_accent_free(client, world):

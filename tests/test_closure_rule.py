@@ -6,6 +6,7 @@ import datetime
 
 import pytest
 
+from directory.channels import display_phone
 from directory.enums import ChannelKind
 from directory.models import Channel, Venue
 from tests.factories import ChannelFactory, ClosurePeriodFactory, VenueFactory
@@ -99,7 +100,7 @@ def test_python_and_sql_agree_on_what_still_works(hauts_de_france, case):
 
 @pytest.mark.parametrize("case", list(CASES))
 def test_reachability_follows_the_same_rule(hauts_de_france, case):
-    """``with_working_channel(scenario, on)`` is true exactly when a working channel is usable."""
+    """``reachable_in(scenario, on)`` is true exactly when a working channel is usable."""
     closures, closed_for_good, expected = CASES[case]
     venue = build(hauts_de_france, closures, closed_for_good)
     for offset in expected:
@@ -108,7 +109,7 @@ def test_reachability_follows_the_same_rule(hauts_de_france, case):
         kinds = working.channels_working_on(on)
         for scenario in (1, 2, 3):
             python = any(c.scenario <= scenario for c in kinds)
-            sql = Venue.objects.with_working_channel(scenario, on).filter(pk=venue.pk).exists()
+            sql = Venue.objects.reachable_in(scenario, on).filter(pk=venue.pk).exists()
             assert python == sql, (case, offset, scenario)
 
 
@@ -128,3 +129,22 @@ def test_json_rows_of_a_page_use_the_same_rule(hauts_de_france):
     ]
     venue.listed_closures = closures_of(venue, rows)
     assert [c.kind for c in venue.channels_working_on(TODAY, venue.channels.all())] == [K.SMS]
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_what_envoyer_and_the_printed_venue_give_follows_the_same_rule(hauts_de_france, case):
+    """« Envoyer » (the number in the message) and the printed venue (its channels) ask the one
+    rule too, on every closure covering the day, not the current closure alone."""
+    from directory.share import contact_number
+    from directory.views.share import channels_by_scenario
+
+    closures, closed_for_good, expected = CASES[case]
+    venue = build(hauts_de_france, closures, closed_for_good)
+    for offset, kinds in expected.items():
+        on = days(offset)
+        working = Venue.objects.prefetch_related("channels", "closures__open_channels").get(pk=venue.pk)
+        printed = {c.kind for _scenario, channels in channels_by_scenario(working, on, None) for c in channels}
+        assert printed == set(kinds), (case, offset, "printed venue")
+        number = contact_number(working, on)
+        wanted = next((k for k in ("phone", "sms") if k in kinds), None)
+        assert (number[1] if number else None) == (display_phone(VALUES[wanted]) if wanted else None), (case, offset)

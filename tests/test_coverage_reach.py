@@ -169,3 +169,23 @@ def test_every_consumer_agrees_on_reachable(client, hauts_de_france, case):
         assert shown == working & SHEET_KINDS, "sheet"
         # Scenario 2 reachable through the sheet's kinds iff something is printed for it.
         assert bool(shown - {K.IN_PERSON}) == (expected[2] and bool(working & {K.PHONE, K.SMS}))
+
+
+def test_channels_shown_for_a_scenario_are_those_reachability_counts(client, hauts_de_france):
+    """A phone a mediator typed as scenario 1 does not make the venue reachable in scenario 1
+    (no device there), so the list, the API and the venue's own lists do not offer it there."""
+    from directory.reachability import channel_usable_in
+
+    venue = VenueFactory(commune=hauts_de_france.lille, postal_code="59000")
+    ChannelFactory(venue=venue, kind=K.PHONE, scenario=1)
+    ChannelFactory(venue=venue, kind=K.SIGNAGE, value="Affiche sur la porte")
+    ChannelFactory(venue=venue, kind=K.EMAIL, value="contact@exemple.fr")
+    venue = Venue.objects.prefetch_related("channels").get(pk=venue.pk)
+    for scenario in coverage.SCENARIOS:
+        usable = {c.kind for c in venue.channels.all() if channel_usable_in(c.kind, c.scenario, scenario)}
+        api = client.get(reverse("api:venue-list"), {"scenario": scenario}).json()["results"]
+        assert {c["kind"] for c in api[0]["channels"]} == usable, ("API", scenario)
+        assert {c.kind for c in venue.channels_for(scenario)} == usable, ("channels_for", scenario)
+        assert set(venue.channels.usable_in(scenario).values_list("kind", flat=True)) == usable, scenario
+    assert usable == {K.PHONE, K.SIGNAGE, K.EMAIL}
+    assert {c.kind for c in venue.channels_for(1)} == {K.SIGNAGE}

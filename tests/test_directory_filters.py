@@ -140,6 +140,15 @@ def test_statut(world):
     assert names("statut=ferme_definitivement") == ["Ancien espace numérique"]
 
 
+def test_statut_reads_the_status_values_as_aliases(world):
+    """One spelling in URLs (« ouvert »…, ``enums.STATUS_URL_WORDS``); the API's
+    ``status.code`` values (« open »…) select the same venues instead of a 400."""
+    for status, word in enums.STATUS_URL_WORDS.items():
+        filterset, venues = run(f"statut={status.value}")
+        assert not filterset.errors and filterset.form.cleaned_data["statut"] == word
+        assert [v.name for v in venues] == names(f"statut={word}")
+
+
 def test_statut_uses_the_given_day(world):
     in_a_month = timezone.localdate() + datetime.timedelta(days=30)
     filterset, venues = run("statut=ferme", today=in_a_month)

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.urls import reverse
 
-from directory import cache, duplicates, enums
+from directory import actions, cache, duplicates, enums
 from directory.duplicates import Facts, Features, MergeRefused
 from directory.models import (
     Channel,
@@ -572,7 +572,7 @@ def test_a_venue_is_never_paired_with_itself(world):
         LikelyDuplicate(first=a, second=a, score=100).full_clean()
     assert "Une paire de doublons relie deux lieux différents." in str(error.value)
     with pytest.raises(MergeRefused, match="Choisissez lequel"):
-        duplicates.merge(
+        actions.merge_venues(
             LikelyDuplicate(pk=0, first=a, second=a, score=100), a.pk, {a.pk: a.version}, world["superuser"]
         )
 
@@ -617,7 +617,7 @@ def test_merge_rules_cover_every_relation_of_a_venue():
         for f in Venue._meta.get_fields(include_hidden=True)
         if f.is_relation and f.auto_created and not f.concrete
     }
-    assert relations == set(duplicates.MERGE_RULES)
+    assert relations == set(actions.MERGE_RULES)
 
 
 # --- the list: scope and queries -------------------------------------------------------------
@@ -686,7 +686,7 @@ def test_the_review_page_shows_both_venues(client, world, django_assert_max_num_
 
 def test_a_row_bringing_back_a_merged_venue_is_told(client, tmp_path, world):
     a, b, pair = world["a"], world["b"], world["pair"]
-    duplicates.merge(pair, a.pk, {a.pk: a.version, b.pk: b.version}, world["superuser"])
+    actions.merge_venues(pair, a.pk, {a.pk: a.version, b.pk: b.version}, world["superuser"])
     path = _write(
         tmp_path / "region.csv",
         [_row(id="reg-1", source="Région", pivot=b.pivot, nom=b.name, adresse=b.address, latitude="", longitude="")],

@@ -68,7 +68,7 @@ def test_a_closed_venue_says_so_and_gives_only_the_channels_staying_open(venue):
     closure.open_channels.set([sms])
     message = venue_message(fresh(venue), today=MONDAY, scenario=2, now=MONDAY_NOON)
     lines = message.sms_text.split("\n")
-    assert lines[1] == "Fermé jusqu'au 11 décembre inclus"
+    assert lines[1] == "Fermé temporairement jusqu'au 11 décembre"  # the one wording
     assert lines[2] == "SMS 06 39 98 01 01"
 
 

@@ -20,16 +20,9 @@ def days(n):
 
 
 def sql_status(venue, on):
-    """The status according to the three SQL querysets, which must be mutually exclusive."""
-    found = [
-        status
-        for status, queryset in (
-            (OPEN, Venue.objects.open_on(on)),
-            (TEMP, Venue.objects.temporarily_closed_on(on)),
-            (PERM, Venue.objects.permanently_closed_on(on)),
-        )
-        if queryset.filter(pk=venue.pk).exists()
-    ]
+    """The status according to the SQL querysets (``in_status_on``, as the ``statut`` filter of
+    the list, the API and the admin reads it), which must be mutually exclusive."""
+    found = [status for status in VenueStatus if Venue.objects.in_status_on(status, on).filter(pk=venue.pk).exists()]
     assert len(found) == 1, found
     return found[0]
 
@@ -126,3 +119,62 @@ def test_statuses_of_a_page_cost_two_queries(make_venue, django_assert_num_queri
     with django_assert_num_queries(2):
         statuses = [v.status_on(TODAY) for v in Venue.objects.prefetch_related("closures")]
     assert sorted(statuses) == sorted(expected for _kwargs, expected in CASES.values())
+
+
+# --- one wording: every consumer prints ``hours.venue_status`` --------------------------------
+
+WORDING_CASES = {
+    "temporarily closed until a date": {"closure": (-2, 5), "opening_hours": "Mo-Su 09:00-17:00"},
+    "temporarily closed, no end": {"closure": (-2, None), "opening_hours": "Mo-Su 09:00-17:00"},
+    "hours unknown": {"closure": None, "opening_hours": ""},
+}
+
+
+@pytest.mark.parametrize("case", list(WORDING_CASES))
+def test_every_consumer_prints_the_one_status_wording(client, hauts_de_france, case):
+    """List card, venue page, API, door poster, paper sheet, SMS reply and « Envoyer » all print
+    the words of ``hours.venue_status`` (in its moment, paper or SMS form), none its own. The
+    cases do not depend on the time of day, so the pages can be read at any moment."""
+    from html import unescape
+
+    from django.urls import reverse
+
+    from directory import hours, share
+    from directory.sms.reply import build_reply
+    from tests.factories import ChannelFactory
+
+    spec = WORDING_CASES[case]
+    today = timezone.localdate()
+    venue = VenueFactory(
+        name="Espace numérique Wazemmes",
+        commune=hauts_de_france.lille,
+        postal_code="59000",
+        opening_hours=spec["opening_hours"],
+    )
+    ChannelFactory(venue=venue)  # a phone: still works during a closure naming no channel
+    if spec["closure"]:
+        start, end = spec["closure"]
+        ClosurePeriodFactory(venue=venue, starts_on=days_from(today, start), ends_on=days_from(today, end))
+    venue = Venue.objects.prefetch_related("channels", "closures__open_channels").get(pk=venue.pk)
+    status = venue.status_at()
+    printed = hours.day_status(venue, today)
+    assert status.state != hours.State.OPEN and printed.printed == status.text  # time-independent cases
+
+    def page(url):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        return unescape(response.content.decode())
+
+    assert status.text in page(reverse("directory:venue_list") + "?commune=59350"), "list card"
+    assert status.text in page(venue.get_absolute_url()), "venue page"
+    api = client.get(reverse("api:venue-detail", args=[venue.slug])).json()
+    assert api["status"]["now"]["texte"] == status.text, "API"
+    assert printed.printed in page(reverse("directory:venue_poster", args=[venue.slug])), "door poster"
+    assert printed.printed in page(reverse("directory:territory_sheet", args=["59350"])), "paper sheet"
+    assert status.sms in build_reply("59000").text, "SMS reply"
+    message = share.venue_message(venue, today=today)
+    assert printed.printed_sms in message.sms_text and printed.printed_sms in message.text, "Envoyer"
+
+
+def days_from(today, n):
+    return None if n is None else today + datetime.timedelta(days=n)

@@ -88,6 +88,15 @@ def test_a_second_run_duplicates_nothing_and_updates_names(fixture_file, tmp_pat
     assert Departement.objects.get(code="59").contact_phone == "+33353010000"
 
 
+def test_a_load_bumps_the_data_version(fixture_file):
+    """Commune names are on cached pages and in cached coverage figures: a load changes the key."""
+    from directory.cache import data_version
+
+    version = data_version()
+    load(fixture_file)
+    assert data_version() != version
+
+
 def test_departements_option_loads_only_those_communes_and_their_epci(fixture_file):
     load(fixture_file, departements="59, 62")
     assert set(Commune.objects.values_list("code", flat=True)) == {"59350", "59009", "59168", "62041"}

@@ -13,8 +13,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from directory import enums
+from directory.actions import merge_venues
 from directory.admin.base import RuleBasedAdmin
-from directory.duplicates import MergeRefused, mark_distinct, merge
+from directory.duplicates import MergeRefused, mark_distinct
 from directory.models import DepartementStaff, LikelyDuplicate, Venue, VenueRedirect
 
 
@@ -161,7 +162,9 @@ class LikelyDuplicateAdmin(RuleBasedAdmin):
                         messages.SUCCESS,
                     )
                     return HttpResponseRedirect(list_url)
-                survivor = merge(pair, _int(request.POST.get("survivor")), _versions(request.POST, pair), request.user)
+                survivor = merge_venues(
+                    pair, _int(request.POST.get("survivor")), _versions(request.POST, pair), request.user
+                )
             except MergeRefused as refusal:
                 self.message_user(request, str(refusal), messages.ERROR)
             else:

@@ -195,22 +195,18 @@ class QuickClosureForm(forms.Form):
 
 
 class StatusFilter(admin.SimpleListFilter):
+    """``?statut=ouvert``: the words of the public list (``enums.STATUS_URL_WORDS``); the old
+    ``?statut=open`` links redirect to them (``VenueAdmin.changelist_view``)."""
+
     title = _("statut aujourd'hui")
     parameter_name = "statut"
 
     def lookups(self, request, model_admin):
-        return enums.VenueStatus.choices
+        return [(enums.STATUS_URL_WORDS[status], status.label) for status in enums.VenueStatus]
 
     def queryset(self, request, queryset):
-        today = timezone.localdate()
-        value = self.value()
-        if value == enums.VenueStatus.OPEN:
-            return queryset.open_on(today)
-        if value == enums.VenueStatus.TEMPORARILY_CLOSED:
-            return queryset.temporarily_closed_on(today)
-        if value == enums.VenueStatus.PERMANENTLY_CLOSED:
-            return queryset.permanently_closed_on(today)
-        return queryset
+        status = enums.STATUS_FROM_URL.get(self.value())
+        return queryset if status is None else queryset.in_status_on(status, timezone.localdate())
 
 
 class FreshnessFilter(admin.SimpleListFilter):
@@ -229,16 +225,20 @@ class FreshnessFilter(admin.SimpleListFilter):
 
 
 class ScenarioFilter(admin.SimpleListFilter):
-    title = _("joignable par les habitants")
+    """What the venue has set up (``has_channel_usable_in``), whatever its status today: the
+    entries to complete. « Joignable » is kept for the one reachability (``reachable_in``:
+    public list, API, coverage, sheets, SMS), which a closure changes."""
+
+    title = _("canaux prévus par scénario")
     parameter_name = "scenario"
 
     def lookups(self, request, model_admin):
         return [
-            ("1", _("joignable dans le scénario 1 (sans internet ni réseau)")),
-            ("2", _("joignable dans le scénario 2 (téléphone sans internet)")),
-            ("3", _("joignable dans le scénario 3 (connecté)")),
-            ("not1", _("non joignable dans le scénario 1")),
-            ("not2", _("non joignable dans le scénario 2")),
+            ("1", _("un canal utilisable dans le scénario 1 (sans internet ni réseau)")),
+            ("2", _("un canal utilisable dans le scénario 2 (téléphone sans internet)")),
+            ("3", _("un canal utilisable dans le scénario 3 (connecté)")),
+            ("not1", _("aucun canal utilisable dans le scénario 1")),
+            ("not2", _("aucun canal utilisable dans le scénario 2")),
             ("none", _("aucun canal de contact")),
         ]
 
@@ -389,9 +389,39 @@ class VenueAdmin(RuleBasedHistoryAdmin):
             queryset = queryset.filter(search_text__icontains=word)
         return queryset, False
 
+    # --- writes: every one through the shared write path (directory/actions.py) -----------
     def save_model(self, request, obj, form, change):
-        # Editing an entry confirms it (the shared write path: history, data version).
-        actions.save_venue(obj, request.user)
+        # Editing an entry confirms it (history, data version).
+        actions.save_venue(obj, request.user, service_area_communes=form.cleaned_data.get("service_area_communes"))
+
+    def save_related(self, request, form, formsets, change):
+        # The form's only many-to-many (service_area_communes) was saved by ``save_venue``.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    def save_formset(self, request, form, formset, change):
+        """The channel and closure inlines, row by row through the write path (the venue's
+        save has confirmed the entry already)."""
+        formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            if isinstance(obj, Channel):
+                actions.delete_channel(obj, request.user)
+            else:
+                actions.delete_closure(obj, request.user)
+        for row in formset.saved_forms:
+            if isinstance(row.instance, Channel):
+                actions.save_channel(row.instance, request.user, confirm=False)
+            else:
+                actions.save_closure(
+                    row.instance, request.user, open_channels=row.cleaned_data.get("open_channels"), confirm=False
+                )
+
+    def delete_model(self, request, obj):
+        actions.delete_venue(obj, request.user)
+
+    def delete_queryset(self, request, queryset):
+        for venue in queryset:
+            actions.delete_venue(venue, request.user)
 
     # --- list columns --------------------------------------------------------------------
     # Sorted in French order (« Centre » before « CORIF »), not by the column's byte order.
@@ -542,6 +572,13 @@ class VenueAdmin(RuleBasedHistoryAdmin):
     def changelist_view(self, request, extra_context=None):
         from directory.opendata.admin_views import can_import
 
+        status = enums.STATUS_FROM_URL.get(request.GET.get(StatusFilter.parameter_name, ""))
+        if status is not None and request.GET[StatusFilter.parameter_name] != enums.STATUS_URL_WORDS[status]:
+            # An old link (``?statut=temporarily_closed``): the same list, under its one spelling.
+            query = request.GET.copy()
+            query[StatusFilter.parameter_name] = enums.STATUS_URL_WORDS[status]
+            return HttpResponseRedirect(f"{request.path}?{query.urlencode()}")
+
         extra_context = {**(extra_context or {}), "can_import": can_import(request.user)}
         return super().changelist_view(request, extra_context)
 
@@ -580,10 +617,28 @@ class VenuePartAdmin(RuleBasedHistoryAdmin):
             kwargs["queryset"] = Venue.objects.editable_by(request.user).select_related("commune")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
+    # Writes through the shared write path (directory/actions.py); editing a part of the entry
+    # confirms the entry.
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        # Editing a part of the entry confirms the entry.
-        actions.confirm_venue(obj.venue, request.user)
+        if isinstance(obj, Channel):
+            actions.save_channel(obj, request.user)
+        else:
+            actions.save_closure(obj, request.user, open_channels=form.cleaned_data.get("open_channels"))
+
+    def save_related(self, request, form, formsets, change):
+        # The closure's channels staying open were saved by ``save_closure``; no inlines here.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    def delete_model(self, request, obj):
+        if isinstance(obj, Channel):
+            actions.delete_channel(obj, request.user)
+        else:
+            actions.delete_closure(obj, request.user)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
 
 
 @admin.register(Channel)
@@ -635,7 +690,4 @@ class ClosurePeriodAdmin(VenuePartAdmin):
             kwargs["widget"] = forms.CheckboxSelectMultiple
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
-    def save_model(self, request, obj, form, change):
-        if not change:
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
+    # ``save_closure`` (through VenuePartAdmin.save_model) sets ``created_by`` on a new closure.

@@ -1,9 +1,9 @@
 """The public read-only API: venues list (the HTML directory's filters, from the same
 FilterSet and the same prefetches) and venue detail.
 
-Every response carries ``ETag`` and ``Last-Modified`` derived from the data version (bumped on
-every write) and the day (a venue's status depends on it); a conditional GET that matches
-answers 304 with no body."""
+Every response carries an ``ETag`` derived from the data version (bumped on every write) and the
+day (a venue's status depends on it), and a ``Last-Modified`` once the second of the last write
+is over (``cache.last_modified``); a conditional GET that matches answers 304 with no body."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from directory import enums
 from directory.api.pagination import VenuePagination
 from directory.api.serializers import VenueDetailSerializer, VenueSerializer
 from directory.api.throttling import ApiThrottle
-from directory.cache import data_version
+from directory.cache import data_version, last_modified
 from directory.filters import VenueFilter, with_page_prefetches
 from directory.models import Venue
 
@@ -177,34 +177,32 @@ class ConditionalMixin:
         today = timezone.localdate()
         key = f"{version}:{today.isoformat()}:{get_language()}:{request.get_full_path()}"
         etag = quote_etag(hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32])
-        try:
-            written = int(version) / 1e9
-        except ValueError:
-            written = timezone.now().timestamp()
         midnight = timezone.make_aware(datetime.datetime.combine(today, datetime.time.min)).timestamp()
-        # Status « today » changes at midnight even without a write.
-        return etag, int(max(written, midnight))
+        # Status « today » changes at midnight even without a write. None while the second of
+        # the last write is not over (``cache.last_modified``): the ETag alone validates.
+        return etag, last_modified(version, not_before=midnight)
 
     def get(self, request, *args, **kwargs):
-        etag, last_modified = self._validators(request)
+        etag, modified = self._validators(request)
         response = super().get(request, *args, **kwargs)
         # Checked after the view ran, so an unknown venue or an invalid filter still answers
         # 404/400 whatever validators the client sends; a 304 saves the transfer, not the query.
-        if response.status_code == 200 and self._not_modified(request, etag, last_modified):
+        if response.status_code == 200 and self._not_modified(request, etag, modified):
             response = Response(status=304)
         if response.status_code in (200, 304):
             response["ETag"] = etag
-            response["Last-Modified"] = http_date(last_modified)
+            if modified is not None:
+                response["Last-Modified"] = http_date(modified)
             response["Cache-Control"] = f"public, max-age={CACHE_SECONDS}"
         return response
 
     @staticmethod
-    def _not_modified(request, etag, last_modified) -> bool:
+    def _not_modified(request, etag, modified) -> bool:
         if_none_match = request.headers.get("If-None-Match")
         if if_none_match:
             return etag in [t.strip() for t in if_none_match.split(",")]
         since = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
-        return since is not None and last_modified <= since
+        return since is not None and modified is not None and modified <= since
 
 
 @extend_schema(

@@ -18,7 +18,11 @@ from directory.models import triggers
 
 class ChannelQuerySet(models.QuerySet):
     def usable_in(self, scenario: int):
-        return self.filter(scenario__lte=scenario)
+        """Channels usable in ``scenario`` (``reachability.usable_q``: in scenario 1, only the
+        kinds that need no device, whatever scenario was typed)."""
+        from directory.reachability import usable_q
+
+        return self.filter(usable_q(int(scenario)))
 
     def working_on(self, on):
         """Channels that still work on ``on``: the SQL twin of ``ClosurePeriod.keeps_working``
@@ -171,7 +175,9 @@ class Channel(models.Model):
         return self.venue.can_view_admin(user)
 
     def usable_in(self, scenario: int) -> bool:
-        return self.scenario <= int(scenario)
+        from directory.reachability import channel_usable_in
+
+        return channel_usable_in(self.kind, self.scenario, int(scenario))
 
     @property
     def latest_check(self):

@@ -281,6 +281,15 @@ class VenueQuerySet(models.QuerySet):
     def permanently_closed_on(self, on: datetime.date):
         return self.filter(closed_permanently_on__lte=on)
 
+    def in_status_on(self, status: enums.VenueStatus, on: datetime.date):
+        """Venues whose status on ``on`` is ``status`` (the SQL twin of ``Venue.status_on``):
+        the ``statut`` filter of the list, the API and the admin."""
+        return {
+            enums.VenueStatus.OPEN: self.open_on,
+            enums.VenueStatus.TEMPORARILY_CLOSED: self.temporarily_closed_on,
+            enums.VenueStatus.PERMANENTLY_CLOSED: self.permanently_closed_on,
+        }[status](on)
+
     def not_permanently_closed(self, on: datetime.date | None = None):
         on = on or timezone.localdate()
         return self.exclude(closed_permanently_on__lte=on)
@@ -340,18 +349,13 @@ class VenueQuerySet(models.QuerySet):
         return self.filter(reachable_q(int(scenario), on or timezone.localdate()))
 
     def has_channel_usable_in(self, scenario: int):
-        """Venues with a channel usable in ``scenario``, whatever their status today (the back
-        office's « joignable dans le scénario » filter: what the venue has set up)."""
+        """Venues with a channel usable in ``scenario``, whatever their status today: what a
+        venue has set up (the back office's « canaux prévus par scénario » filter), not whether
+        residents can reach it today, which is ``reachable_in`` and only that."""
         from directory.models.channels import Channel
         from directory.reachability import usable_q
 
         return self.filter(Exists(Channel.objects.filter(usable_q(int(scenario)), venue=OuterRef("pk"))))
-
-    def with_working_channel(self, scenario: int, on: datetime.date):
-        """Venues a resident in ``scenario`` can reach on ``on``: the one « reachable »
-        definition (``reachable_in``, ``directory/reachability.py``), which applies the closure
-        rule (``Channel.objects.working_on``)."""
-        return self.reachable_in(scenario, on)
 
     def with_channel_kinds(self, kinds):
         """Venues with at least one channel of one of ``kinds`` (``channel_kinds``, kept by
@@ -573,7 +577,7 @@ class VenueQuerySet(models.QuerySet):
     def open_alternatives_to(self, venue, scenario: int | None, on: datetime.date):
         """While ``venue`` is closed: the other venues serving its commune that are open on
         ``on`` (no closure, not closed for good) and reachable in ``scenario`` by a channel that
-        works (``with_working_channel``); in scenario 1, those with a drop-in first; then the
+        works (``reachable_in``); in scenario 1, those with a drop-in first; then the
         nearest to ``venue`` (``alternative_km``, a mobile venue by its nearest stop:
         ``directory/models/distance.py``; from the venue's commune centre when it has no
         coordinates; unknown distances last), then by name. The « Pendant la fermeture » block
@@ -583,7 +587,7 @@ class VenueQuerySet(models.QuerySet):
 
         queryset = self.serving(venue.commune).exclude(pk=venue.pk).open_on(on)
         if scenario:
-            queryset = queryset.with_working_channel(int(scenario), on)
+            queryset = queryset.reachable_in(int(scenario), on)
         ordering = []
         if scenario == enums.AccessScenario.OFFLINE:
             drop_in = Channel.objects.filter(venue_id=OuterRef("pk"), kind__in=enums.ON_SITE_KINDS, scenario__lte=1)
@@ -1103,7 +1107,7 @@ class Venue(models.Model):
     def channels_for(self, scenario: int | None = None):
         channels = list(self.channels.all())
         if scenario:
-            channels = [c for c in channels if c.scenario <= int(scenario)]
+            channels = [c for c in channels if c.usable_in(scenario)]
         return channels
 
     def working_channels(self, on: datetime.date | None = None):
@@ -1252,7 +1256,8 @@ class ClosurePeriod(models.Model):
     )
 
     objects = ClosurePeriodQuerySet.as_manager()
-    history = HistoricalRecords()
+    # The channels staying open are public data too: their changes are in the history.
+    history = HistoricalRecords(m2m_fields=[open_channels])
 
     class Meta:
         verbose_name = _("période de fermeture")

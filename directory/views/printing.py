@@ -58,10 +58,7 @@ def _long_date(day: datetime.date) -> str:
 def status_lines(venue, today) -> tuple[str, str]:
     """(headline, detail) of the venue's status, in words (never colour alone). The headline is
     the one status function's (``Venue.status_at``), in the form that holds all day on paper."""
-    moment = timezone.make_aware(
-        datetime.datetime.combine(today, datetime.time(12)), hours.time_zone_of(venue.commune_id)
-    )
-    status = venue.status_at(moment)
+    status = hours.day_status(venue, today)
     if status.state == hours.State.GONE:
         return status.printed, ""
     if status.state == hours.State.PAUSED:
@@ -75,8 +72,8 @@ def status_lines(venue, today) -> tuple[str, str]:
             if nxt.ends_on
             else _("Fermeture prévue à partir du %(start)s.") % {"start": _long_date(nxt.starts_on)}
         )
-        return _("Ouvert"), detail
-    return _("Ouvert"), ""
+        return status.printed, detail
+    return status.printed, ""
 
 
 def offline_channels(venue, today) -> tuple[list, bool]:

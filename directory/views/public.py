@@ -49,6 +49,7 @@ from directory.presenters import (
     sheet_channels,
     venue_cards,
 )
+from directory.reachability import channel_usable_in
 from directory.text import fold, french_sort_key
 
 # --- page cache ------------------------------------------------------------------------------
@@ -588,7 +589,7 @@ def venue_detail(request, slug):
         still_open_lines = [
             lines_by_id[row.pk]
             for row in venue.channels_working_on(today, rows)
-            if scenario is None or row.scenario <= scenario
+            if scenario is None or channel_usable_in(row.kind, row.scenario, scenario)
         ]
         alternatives = closure_alternatives(venue, scenario, today, now)
     threshold = settings.FRESHNESS_THRESHOLD_DAYS

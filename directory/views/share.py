@@ -51,17 +51,12 @@ def _venues(today):
 
 
 def channels_by_scenario(venue, today, scenario: int | None):
-    """[(AccessScenario, [channel])] of the channels usable in ``scenario`` (all without one),
-    during a closure only those staying open when the mediator named them."""
-    channels = list(venue.channels.all())
-    closure = venue.current_closure(today)
-    if closure is not None:
-        open_ids = {c.pk for c in closure.open_channels.all()}
-        if open_ids:
-            channels = [c for c in channels if c.pk in open_ids]
+    """[(AccessScenario, [channel])] of the channels usable in ``scenario`` (all without one)
+    that work ``today`` (the one closure rule, ``ClosurePeriod.keeps_working``)."""
+    channels = venue.channels_working_on(today)
     groups: dict[int, list] = {}
     for channel in sorted(channels, key=lambda c: (c.scenario, c.position, c.pk)):
-        if scenario is None or channel.scenario <= scenario:
+        if scenario is None or channel.usable_in(scenario):
             groups.setdefault(channel.scenario, []).append(channel)
     return [(AccessScenario(value), items) for value, items in sorted(groups.items())]
 

@@ -15,6 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from tqdm import tqdm
 
+from directory.cache import bump_data_version
 from directory.models import Commune, CommuneAlias, Departement, Epci, Region
 from directory.territories import forget_shared_index
 from directory.text import fold
@@ -124,6 +125,9 @@ class Command(BaseCommand):
                 batch_size=BATCH,
             )
         forget_shared_index()
+        # Commune names and populations are on cached pages and coverage figures (keyed on the
+        # data version); bulk_create sends no signal.
+        bump_data_version()
         self.stdout.write(
             self.style.SUCCESS(
                 f"{len(data['regions'])} régions, {len(data['departements'])} départements, "
