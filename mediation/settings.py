@@ -110,6 +110,11 @@ TEMPLATES = [
     },
 ]
 
+# Django 6.0's default, chosen now: a URL typed without a scheme (« exemple.fr ») is read as
+# https://, and the admin's URL fields stop warning. The setting itself is deprecated (it goes
+# with Django 6.0); pyproject.toml silences exactly that one warning.
+FORMS_URLFIELD_ASSUME_HTTPS = True
+
 DATABASES = {"default": database_config(BASE_DIR)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -186,6 +191,9 @@ STORAGES = {
     },
 }
 WHITENOISE_MAX_AGE = 31536000 if not DEBUG else 0
+# The test suite runs without collectstatic: whitenoise looks files up when they are asked for
+# (as with DEBUG) instead of listing a STATIC_ROOT that does not exist, and warning about it.
+WHITENOISE_AUTOREFRESH = DEBUG or TESTING
 
 # The admin lives at a configurable path so it is not where scanners look first.
 ADMIN_URL = envstr("DJANGO_ADMIN_URL", "admin/").strip("/") + "/"
