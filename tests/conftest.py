@@ -1,4 +1,55 @@
+import sys
+from pathlib import Path
+
 import pytest
+
+PROJECT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+class UndefinedTemplateVariable(str):
+    """``string_if_invalid`` of the test suite: a variable that does not resolve in one of our
+    templates fails the test, as in les-emplois and Zulip, instead of printing nothing.
+
+    Django formats ``string_if_invalid % name`` when it contains « %s », which calls
+    ``__mod__``; the template being rendered is the ``origin`` of the node found up the stack.
+    Only templates under the project's ``templates/`` raise: Django's admin templates read
+    variables that some of their views never set (``is_popup``, ``has_view_permission``…),
+    by design, and they are not ours to change. ``{% if %}`` and ``{% for %}`` never get
+    here (a missing variable is false or empty there, on purpose); ``{{ x|default:"…" }}``
+    does, so such a variable is passed explicitly.
+    """
+
+    def __new__(cls):
+        return super().__new__(cls, "%s")
+
+    def __mod__(self, name):
+        origin = self._origin()
+        if origin is not None and Path(origin).is_relative_to(PROJECT_TEMPLATES):
+            raise NameError(f"undefined template variable {name!r} in {origin}")
+        return ""
+
+    @staticmethod
+    def _origin():
+        frame = sys._getframe(2)
+        while frame is not None:
+            node = frame.f_locals.get("self")
+            if frame.f_code.co_name == "render_annotated" and getattr(node, "origin", None) is not None:
+                return node.origin.name
+            frame = frame.f_back
+        return None
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _undefined_template_variables_fail():
+    from django.conf import settings
+    from django.test.signals import reset_template_engines
+
+    options = settings.TEMPLATES[0]["OPTIONS"]
+    options["string_if_invalid"] = UndefinedTemplateVariable()
+    reset_template_engines(setting="TEMPLATES")
+    yield
+    options.pop("string_if_invalid")
+    reset_template_engines(setting="TEMPLATES")
 
 
 @pytest.fixture(autouse=True)
