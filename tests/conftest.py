@@ -52,6 +52,31 @@ def _undefined_template_variables_fail():
     reset_template_engines(setting="TEMPLATES")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _unordered_querysets_in_random_order():
+    """A queryset without ORDER BY comes back in random order, as les-emplois does: PostgreSQL
+    returns such rows in whatever order is cheapest — insertion order on a small test table,
+    another on a large or updated one — so code (or a test) that relies on it passes here and
+    breaks in production. Every iterable (model instances, ``values()``, ``values_list()``)
+    goes through ``BaseIterable``; ``DISTINCT`` and ``UNION`` queries are left alone
+    (PostgreSQL refuses an ORDER BY outside their select list), and so are counts and
+    ``exists()``, which never build an iterable."""
+    from django.db.models.query import BaseIterable, QuerySet
+
+    original = BaseIterable.__init__
+
+    def randomised(self, queryset, *args, **kwargs):
+        query = getattr(queryset, "query", None)
+        if isinstance(queryset, QuerySet) and not queryset.ordered and not query.distinct and not query.combinator:
+            queryset = queryset._chain()
+            queryset.query.add_ordering("?")
+        original(self, queryset, *args, **kwargs)
+
+    BaseIterable.__init__ = randomised
+    yield
+    BaseIterable.__init__ = original
+
+
 @pytest.fixture(autouse=True)
 def _isolate_cache(settings):
     """Each test starts with an empty cache (rate limits, page cache, data version)."""
