@@ -118,3 +118,73 @@ def hauts_de_france(db):
     from tests.factories import build_hauts_de_france
 
     return build_hauts_de_france()
+
+
+# --- the demo world ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def _demo_world_rows(django_db_setup, django_db_blocker):
+    """The demo world (territories 59 and 62, then ``load_demo`` with its accounts), built
+    once per session in a transaction that is rolled back: each table it changed is kept as
+    ``COPY`` data, and the test database is left as it was."""
+    from django.core.management import call_command
+    from django.db import connection, transaction
+    from django.test.utils import override_settings
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        tables = connection.introspection.django_table_names(include_views=False)
+        before = _table_counts(connection, tables)
+        # The demo accounts have a published password: created with DEBUG only.
+        with override_settings(DEBUG=True):
+            call_command("load_territories", departements="59,62", no_progress=True, verbosity=0)
+            call_command("load_demo", verbosity=0)
+        after = _table_counts(connection, tables)
+        rows = {}
+        with connection.cursor() as cursor:
+            for table in tables:
+                if after[table] == before[table]:
+                    continue
+                # The table as the demo left it (a table with rows before, such as the name
+                # buckets' first boundary, is emptied before it is copied back).
+                with cursor.cursor.copy(f'COPY "{table}" TO STDOUT (FORMAT binary)') as copy:
+                    rows[table] = (before[table][0] > 0, b"".join(bytes(block) for block in copy))
+        transaction.set_rollback(True)
+    return rows
+
+
+def _table_counts(connection, tables) -> dict[str, tuple[int, str]]:
+    """Each table's row count and a digest of its rows: a table changed (not only grown) shows."""
+    with connection.cursor() as cursor:
+        counts = {}
+        for table in tables:
+            cursor.execute(
+                f"SELECT count(*), md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM \"{table}\" t"  # noqa: S608 (Django's own table names)
+            )
+            counts[table] = cursor.fetchone()
+        return counts
+
+
+@pytest.fixture
+def demo_world(db, _demo_world_rows):
+    """The demo world in this test's transaction (rolled back after it, as every test's data):
+    the rows built once per session, copied back in a few milliseconds instead of loading
+    the territories and the demo again (seconds) for each test."""
+    from django.apps import apps
+    from django.core.management.color import no_style
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        # Rows copied as they were: the triggers that derive tables (search words, name
+        # buckets) and check foreign keys would redo what the copied rows already hold.
+        cursor.execute("SET LOCAL session_replication_role = replica")
+        for table, (had_rows, data) in _demo_world_rows.items():
+            if had_rows:
+                cursor.execute(f'DELETE FROM "{table}"')  # noqa: S608 (Django's own table names)
+            with cursor.cursor.copy(f'COPY "{table}" FROM STDIN (FORMAT binary)') as copy:
+                copy.write(data)
+        cursor.execute("SET LOCAL session_replication_role = origin")
+        # New rows made by the test take ids after the copied ones.
+        models = [m for m in apps.get_models(include_auto_created=True) if m._meta.db_table in _demo_world_rows]
+        for statement in connection.ops.sequence_reset_sql(no_style(), models):
+            cursor.execute(statement)
