@@ -573,13 +573,13 @@ class ImportDuplicates:
 
     def warn(self, warn) -> None:
         from directory.models import Venue
-        from directory.opendata.importer import _find_existing
+        from directory.opendata.writing import existing_venues
 
         new_rows, merged = [], {}
         for start in range(0, len(self.rows), ROWS_PER_QUERY):
             chunk = self.rows[start : start + ROWS_PER_QUERY]
             keyed = [_Keyed(facts.key, key) for facts, key in chunk]
-            existing = _find_existing(keyed, Venue.objects.values("source", "external_id", "slug"))
+            existing = existing_venues(keyed, Venue.objects.values("source", "external_id", "slug"))
             new = [(facts, key) for facts, key in chunk if key not in existing]
             new_rows.extend(facts for facts, _key in new)
             merged.update(_merged_away(new))

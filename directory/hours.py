@@ -163,14 +163,15 @@ def departement_code_of(commune_code: str) -> str:
 
 
 @lru_cache(maxsize=32)
-def _zone(name: str) -> ZoneInfo:
+def zone_named(name: str) -> ZoneInfo:
+    """The time zone called ``name`` (« America/Cayenne »), built once."""
     return ZoneInfo(name)
 
 
 def time_zone_of(commune_code: str) -> ZoneInfo:
     """The time zone residents of that commune live in (Paris unless overseas)."""
     name = OVERSEAS_TIME_ZONES.get(departement_code_of(commune_code))
-    return _zone(name) if name else PARIS
+    return zone_named(name) if name else PARIS
 
 
 def local_now(commune_code: str, now: datetime.datetime | None = None) -> datetime.datetime:

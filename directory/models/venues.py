@@ -47,11 +47,24 @@ def choices_array(choices, verbose_name, max_length=120):
     )
 
 
-def unique_slug(model, base: str, instance_pk=None, max_length=80) -> str:
-    base = (slugify(base) or "lieu")[: max_length - 6].strip("-")
+def unique_slug(model, text: str, instance_pk=None, taken: set[str] | None = None) -> str:
+    """The one slug routine (``save`` of venues and structures, the importer): ``text``
+    slugified (« lieu » when nothing is left), then « -2 », « -3 »… until no other row of
+    ``model`` has it. ``taken``: the slugs in use when the caller holds them (a bulk import:
+    no query per slug); the new slug is added to it."""
+    max_length = model._meta.get_field("slug").max_length
+    base = (slugify(text) or "lieu")[: max_length - 6].strip("-")
+
+    def in_use(slug: str) -> bool:
+        if taken is not None:
+            return slug in taken
+        return model.objects.filter(slug=slug).exclude(pk=instance_pk).exists()
+
     slug, n = base, 2
-    while model.objects.filter(slug=slug).exclude(pk=instance_pk).exists():
+    while in_use(slug):
         slug, n = f"{base}-{n}", n + 1
+    if taken is not None:
+        taken.add(slug)
     return slug
 
 
@@ -200,12 +213,12 @@ def _open_during(day: datetime.date, start: int, end: int) -> Q:
 
 def _overseas_zones():
     """[(département codes, ZoneInfo)] of the overseas time zones."""
-    from directory.hours import OVERSEAS_TIME_ZONES, _zone
+    from directory.hours import OVERSEAS_TIME_ZONES, zone_named
 
     zones: dict[str, list[str]] = {}
     for code, name in OVERSEAS_TIME_ZONES.items():
         zones.setdefault(name, []).append(code)
-    return [(codes, _zone(name)) for name, codes in zones.items()]
+    return [(codes, zone_named(name)) for name, codes in zones.items()]
 
 
 def _km_from(lat: float, lon: float):
