@@ -215,7 +215,8 @@ class _ShallowCopied(dict):
     """Filters or form fields that each request copies shallowly rather than deeply.
 
     ``FilterSet.__init__`` deep-copies every filter and ``Form.__init__`` every field: choice
-    lists, lazy labels, the commune queryset, ~3 ms a request, more than the list's SQL. Neither
+    lists, lazy labels, the commune queryset: more time than the list's SQL (``make bench``,
+    measure ``commune`` in state ``nocache``). Neither
     holds per-request state (a filter gets its ``parent`` and ``model`` set on its copy, a form
     keeps its data on the form), so a shallow copy of each does the same job."""
 

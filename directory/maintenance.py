@@ -8,8 +8,8 @@ of the search entries on disk. Both matter only for speed:
 - search entries (``VenueSearchEntry``): rewritten in name order (``CLUSTER`` on
   ``venuesearch_name``), so the matches of a common word, whose names sit together
   (« Médiathèque … »), are read from a few hundred neighbouring pages instead of one page each
-  (the ids of « médiathèque » at 200,000 venues: 16–26 ms → 8 ms). ``CLUSTER`` locks that
-  narrow table while it rewrites it (about 1 s at 200,000 venues): text searches and venue
+  (``make bench SCALE=10``, measure ``text_common``). ``CLUSTER`` locks that narrow table
+  while it rewrites it, for a time that grows with the directory: text searches and venue
   writes wait meanwhile, which is why it runs after bulk loads and at night, not on every
   write. Between runs new rows are appended out of order and text searches slowly return to
   the unclustered figure.

@@ -20,11 +20,11 @@ SEARCH_ORDER = ("-search_rank", "name", "pk")
 # Text searches, bounded walk. For a page in name order PostgreSQL walks the name index and
 # tests each venue, betting that matches are spread through the alphabet. When they cluster
 # far into it (« médiathèque »: names start with the word) the walk tested 140,000 venues
-# before the first match (310 ms at 200,000). So the walk stops at the WALK_LIMIT-th name of
-# the directory; when the page is not all there, the matches past that name come from the
-# full-text index (no walk) and are sorted. One statement: the second part runs only when the
-# walk fell short; its ``name || ''`` (same value, same collation) keeps PostgreSQL from
-# reading a name index for it. Pages past WALK_LIMIT results keep the plain walk.
+# before the first match (``make bench SCALE=10``, measure ``text_common``). So the walk stops
+# at the WALK_LIMIT-th name of the directory; when the page is not all there, the matches past
+# that name come from the full-text index (no walk) and are sorted. One statement: the second
+# part runs only when the walk fell short; its ``name || ''`` (same value, same collation)
+# keeps PostgreSQL from reading a name index for it. Pages past WALK_LIMIT results keep the plain walk.
 WALK_LIMIT = 3000
 # No directory has this many venues: a page starting past it is past the end, answered like any
 # other page past the end (last page on /lieux/, 404 in the API) without asking PostgreSQL,
@@ -90,8 +90,9 @@ class VenuePaginator(Paginator):
 
     ``count_limit`` (the HTML list uses 500) stops counting past that many venues:
     ``count_is_capped`` is then true and ``count`` is ``count_limit``. « More than 500 venues »
-    is all a resident needs, and a count of the whole directory grew with it (45 ms at 200,000
-    venues); ``exact_count()`` still counts all (for the last page of an over-long page number).
+    is all a resident needs, and a count of the whole directory grew with it (``make bench
+    SCALE=10``, measure ``scenario``); ``exact_count()`` still counts all (for the last page of
+    an over-long page number).
     The API keeps exact counts.
 
     ``buckets_on`` (a date; the HTML list gives today's when no filter is set): the list is the

@@ -228,8 +228,8 @@ REPORT_RATE_LIMIT_PER_HOUR = envint("REPORT_RATE_LIMIT_PER_HOUR", 5)
 PASSWORD_RESET_TIMEOUT = envint("INVITATION_TIMEOUT_DAYS", 7) * 86400
 DIRECTORY_PAGE_SIZE = envint("DIRECTORY_PAGE_SIZE", 20)
 # Past this many results the list says « plus de 500 lieux » instead of counting them all: a
-# count reads every match (and a département's thousands, with a channel condition, 40 ms at
-# 200,000 venues, when 500 take 9).
+# count reads every match (a département's thousands, with a channel condition: ``make bench
+# SCALE=10``, measure ``scenario``).
 DIRECTORY_COUNT_LIMIT = envint("DIRECTORY_COUNT_LIMIT", 500)
 MAP_TILE_URL = envstr("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
 MAP_TILE_ATTRIBUTION = envstr(

@@ -2,7 +2,8 @@
 whole directory does not read the 100,000 entries before it.
 
 ``OFFSET n`` reads the n index entries before a page: at 200,000 venues, page 5,000 read
-100,000 of them (19 ms), ten times page 500's work at 20,000. The list in its default order
+100,000 of them, ten times page 500's work at 20,000 (``make bench``, measure ``deep_page``).
+The list in its default order
 (name, id) is cut into buckets of about ``BUCKET_STEP`` venues, each a range of names starting
 at ``start_name``; ``listed`` counts its venues without a closing date, kept exact by
 statement-level triggers on ``directory_venue`` (migration 0009). A page's position in the list
@@ -52,8 +53,8 @@ class VenueNameBucket(models.Model):
 
 
 def rebuild(using: str = "default") -> None:
-    """New boundaries every ``BUCKET_STEP`` venues, counted afresh (~0.1 s at 200,000 venues).
-    Writers wait meanwhile (the function locks the table)."""
+    """New boundaries every ``BUCKET_STEP`` venues, counted afresh in one pass over the name
+    index. Writers wait meanwhile (the function locks the table)."""
     with transaction.atomic(using=using), connections[using].cursor() as cursor:
         cursor.execute("SELECT gll_rebuild_name_buckets(%s)", [BUCKET_STEP])
 

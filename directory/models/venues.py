@@ -452,7 +452,8 @@ class VenueQuerySet(models.QuerySet):
         if words.exists():
             # Every word found (French stems: « centres sociaux », « Marseile » → marseil): those
             # venues, all equally relevant, in name order. Ranking them (ts_rank) sorted every
-            # match of a common word: « centre social », 50,000 venues at national scale, 0.5 s;
+            # match of a common word: « centre social », 50,000 venues at national scale (``make
+            # bench SCALE=10``, measure ``text_common``);
             # in name order PostgreSQL walks the name index and stops at the page. The
             # typo-tolerant trigram search is for when words are not found: run on a short word
             # it matches everything that starts alike (« Médis » → 20,000 « médiathèques »).
@@ -691,8 +692,8 @@ class Venue(models.Model):
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
     search_text = models.TextField(editable=False, default="")
     # Stored, not computed in the query: PostgreSQL rechecks each candidate row of a bitmap
-    # scan, and recomputing to_tsvector there took most of a search request (~12 ms at 20,000
-    # venues, for 300 candidates).
+    # scan, and recomputing to_tsvector there took most of a search request (``make bench``,
+    # measure ``text_common``).
     search_vector = models.GeneratedField(
         expression=SearchVector("search_text", config="french"),
         output_field=SearchVectorField(),
