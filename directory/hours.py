@@ -354,11 +354,12 @@ def today_text(status: VenueStatus) -> str:
     offered during a closure; empty when closed today or unknown."""
     if not status.today:
         return ""
-    spans = ", ".join(f"{_hm_time(a)} – {_hm_time(b)}" for a, b in status.today)
+    spans = ", ".join(f"{clock_text(a)} – {clock_text(b)}" for a, b in status.today)
     return _("aujourd'hui %(spans)s") % {"spans": spans}
 
 
-def _hm_time(t: datetime.time) -> str:
+def clock_text(t: datetime.time) -> str:
+    """``t`` as residents read it in the active language: « 9 h », « 14 h 30 »; « 09:00 » in English."""
     return _hm(datetime.datetime.combine(datetime.date(2000, 1, 1), t))
 
 

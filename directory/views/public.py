@@ -288,7 +288,7 @@ def _filter_options(form) -> dict[str, list[tuple[str, str, bool, str]]]:
 
 
 def _clock(value) -> str:
-    return hours._hm_time(value)
+    return hours.clock_text(value)
 
 
 def _criteria(filterset) -> tuple[list[str], int]:
