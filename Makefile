@@ -97,11 +97,9 @@ messages: install
 	$(PY) manage.py compilemessages -l en -l fr --ignore=.venv
 
 # Production settings as documented in the README (the secret is generated for the check only).
+# The production environment is written once, in mediation/production_env.py.
 check-deploy: install
-	DJANGO_DEBUG=0 DJANGO_SECURE=1 DJANGO_ALLOWED_HOSTS=example.org SITE_URL=https://example.org \
-	DJANGO_SECRET_KEY=$$($(PY) -c "import secrets; print(secrets.token_urlsafe(64))") \
-	SMS_HASH_SECRET=$$($(PY) -c "import secrets; print(secrets.token_urlsafe(48))") \
-	$(PY) manage.py check --deploy --fail-level WARNING
+	$(PY) -m mediation.production_env manage.py check --deploy --fail-level WARNING
 	$(MAKE) --no-print-directory bandit
 
 bandit: install

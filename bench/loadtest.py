@@ -34,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench import pgserver  # noqa: E402
 from bench.run import Gunicorn, wrk  # noqa: E402
+from mediation.production_env import production_env  # noqa: E402
 
 DATABASE = "gll_loadtest"
 PORT = int(os.environ.get("LOADTEST_HTTP_PORT", "8009"))
@@ -43,22 +44,13 @@ RESULTS = ROOT / "bench" / "loadtest-results.json"
 
 
 def environment() -> dict[str, str]:
-    import secrets
-
-    env = dict(os.environ)
-    env.update(
+    return production_env(
+        loopback=True,
         DATABASE_URL=pgserver.database_url(DATABASE),
-        DJANGO_DEBUG="0",
-        DJANGO_SECURE="0",
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(64),
-        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
-        DJANGO_SETTINGS_MODULE="mediation.settings",
         DJANGO_CACHE_DIR=str(ROOT / "var" / "loadtest-cache"),
         # Production settings on the demo data, on loopback: load_demo refuses without this.
         DJANGO_ALLOW_DEMO="1",
-        LOG_LEVEL="ERROR",
     )
-    return env
 
 
 def manage(env, *args):

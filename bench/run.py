@@ -33,7 +33,6 @@ import gzip
 import json
 import os
 import re
-import secrets
 import signal
 import statistics
 import subprocess
@@ -50,6 +49,8 @@ sys.path.insert(0, str(ROOT))
 
 from bench import pgserver  # noqa: E402
 from bench.build_dataset import BASE_VENUES, database_name  # noqa: E402
+from mediation.production_env import LOOPBACK_HOSTS  # noqa: E402
+from mediation.production_env import production_env as production_environment  # noqa: E402
 
 RESULTS_JSON = ROOT / "bench" / "results.json"
 RESULTS_MD = ROOT / "bench" / "results.md"
@@ -99,24 +100,21 @@ def bench_redis_url() -> str | None:
 
 
 def production_env(scale: int) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
+    env = production_environment(
+        loopback=True,
         DATABASE_URL=pgserver.database_url(database_name(scale)),
-        DJANGO_DEBUG="0",
-        DJANGO_SECURE="0",
-        DJANGO_SECRET_KEY=os.environ.get("BENCH_SECRET_KEY") or secrets.token_urlsafe(64),
-        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
-        DJANGO_SETTINGS_MODULE="mediation.settings",
-        LOG_LEVEL="ERROR",
+        # The in-process measurements use Django's test client (host « testserver »).
+        DJANGO_ALLOWED_HOSTS=f"{LOOPBACK_HOSTS},testserver",
         # Its own page cache, never shared with `make serve` on the development data.
         DJANGO_CACHE_DIR=str(ROOT / "var" / f"bench-cache-s{scale}"),
     )
+    # One secret key for the whole run (its child processes sign with the same key).
+    env["DJANGO_SECRET_KEY"] = env["BENCH_SECRET_KEY"] = os.environ.get("BENCH_SECRET_KEY") or env["DJANGO_SECRET_KEY"]
     # The production settings of the README use Redis for the shared cache: measure with it
     # when one answers (a database of its own, flushed by the benchmark), else the file cache.
     redis_url = bench_redis_url()
     if redis_url:
         env["REDIS_URL"] = redis_url
-    env["BENCH_SECRET_KEY"] = env["DJANGO_SECRET_KEY"]
     return env
 
 

@@ -62,8 +62,8 @@ def normalise_phone(raw: str) -> str:
 
 
 # Metropolitan geographic, mobile and 09 numbers (+33 then 1-7 or 9, then 8 digits): what
-# libphonenumber prints for them is always « 0X XX XX XX XX », and parsing costs ~60 µs a number,
-# a hundred times per list page. Special-rate 08 numbers print « 0 8XX XX XX XX »: left to it.
+# libphonenumber prints for them is always « 0X XX XX XX XX », and parsing is its costliest call,
+# made a hundred times per list page (``make bench``, the list measures in state ``nocache``). Special-rate 08 numbers print « 0 8XX XX XX XX »: left to it.
 _FR_PAIRS = re.compile(r"\+33([1-79])([0-9]{2})([0-9]{2})([0-9]{2})([0-9]{2})")
 
 

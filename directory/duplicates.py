@@ -342,8 +342,8 @@ def _params(**extra):
 
 
 def _fetch(sql: str, params: dict) -> list[tuple]:
-    # The planner's cost estimates of these joins reach JIT compilation, which took 3.8 s of
-    # the 4.9 s of a directory scan at 20,000 venues: off, for this query only.
+    # The planner's cost estimates of these joins reach JIT compilation, which took most of a
+    # directory scan's time (EXPLAIN ANALYZE at 20,000 venues): off, for this query only.
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL jit = off")
         cursor.execute(sql, params)
@@ -487,7 +487,8 @@ def store_pairs(pairs: Iterable[dict]) -> int:
     """Create the pairs not yet known; a pair already there (proposed or distinct) is kept.
     One ``INSERT … SELECT FROM unnest(…) ON CONFLICT DO NOTHING`` per 5,000 pairs: a first
     import of 20,000 rows that all look like venues already here stores 20,000 pairs, and
-    ``bulk_create`` spent 2.8 s binding their 200,000 parameters (0.2 s this way)."""
+    ``bulk_create`` spent most of that time binding their 200,000 parameters (``make bench``,
+    measure ``import_20k_s``)."""
     from directory.models import LikelyDuplicate
 
     table = LikelyDuplicate._meta.db_table
@@ -573,13 +574,13 @@ class ImportDuplicates:
 
     def warn(self, warn) -> None:
         from directory.models import Venue
-        from directory.opendata.importer import _find_existing
+        from directory.opendata.writing import existing_venues
 
         new_rows, merged = [], {}
         for start in range(0, len(self.rows), ROWS_PER_QUERY):
             chunk = self.rows[start : start + ROWS_PER_QUERY]
             keyed = [_Keyed(facts.key, key) for facts, key in chunk]
-            existing = _find_existing(keyed, Venue.objects.values("source", "external_id", "slug"))
+            existing = existing_venues(keyed, Venue.objects.values("source", "external_id", "slug"))
             new = [(facts, key) for facts, key in chunk if key not in existing]
             new_rows.extend(facts for facts, _key in new)
             merged.update(_merged_away(new))

@@ -163,14 +163,15 @@ def departement_code_of(commune_code: str) -> str:
 
 
 @lru_cache(maxsize=32)
-def _zone(name: str) -> ZoneInfo:
+def zone_named(name: str) -> ZoneInfo:
+    """The time zone called ``name`` (« America/Cayenne »), built once."""
     return ZoneInfo(name)
 
 
 def time_zone_of(commune_code: str) -> ZoneInfo:
     """The time zone residents of that commune live in (Paris unless overseas)."""
     name = OVERSEAS_TIME_ZONES.get(departement_code_of(commune_code))
-    return _zone(name) if name else PARIS
+    return zone_named(name) if name else PARIS
 
 
 def local_now(commune_code: str, now: datetime.datetime | None = None) -> datetime.datetime:
@@ -365,11 +366,12 @@ def today_text(status: VenueStatus) -> str:
     offered during a closure; empty when closed today or unknown."""
     if not status.today:
         return ""
-    spans = ", ".join(f"{_hm_time(a)} – {_hm_time(b)}" for a, b in status.today)
+    spans = ", ".join(f"{clock_text(a)} – {clock_text(b)}" for a, b in status.today)
     return _("aujourd'hui %(spans)s") % {"spans": spans}
 
 
-def _hm_time(t: datetime.time) -> str:
+def clock_text(t: datetime.time) -> str:
+    """``t`` as residents read it in the active language: « 9 h », « 14 h 30 »; « 09:00 » in English."""
     return _hm(datetime.datetime.combine(datetime.date(2000, 1, 1), t))
 
 

@@ -19,11 +19,11 @@ SEARCH_ORDER = ("-search_rank", "sort_name", "pk")
 # Text searches, bounded walk. For a page in name order PostgreSQL walks the name index and
 # tests each venue, betting that matches are spread through the alphabet. When they cluster
 # far into it (« médiathèque »: names start with the word) the walk tested 140,000 venues
-# before the first match (310 ms at 200,000). So the walk stops at the WALK_LIMIT-th name of
-# the directory; when the page is not all there, the matches past that name come from the
-# full-text index (no walk) and are sorted. One statement: the second part runs only when the
-# walk fell short; its ``name || ''`` (same value, same collation) keeps PostgreSQL from
-# reading a name index for it. Pages past WALK_LIMIT results keep the plain walk.
+# before the first match (``make bench SCALE=10``, measure ``text_common``). So the walk stops
+# at the WALK_LIMIT-th name of the directory; when the page is not all there, the matches past
+# that name come from the full-text index (no walk) and are sorted. One statement: the second
+# part runs only when the walk fell short; its ``name || ''`` (same value, same collation)
+# keeps PostgreSQL from reading a name index for it. Pages past WALK_LIMIT results keep the plain walk.
 WALK_LIMIT = 3000
 # No directory has this many venues: a page starting past it is past the end, answered like any
 # other page past the end (last page on /lieux/, 404 in the API) without asking PostgreSQL,

@@ -31,7 +31,7 @@ import weakref
 from dataclasses import dataclass, field
 
 from directory import territories
-from directory.territories import CommuneInfo, _keys, name_words
+from directory.territories import CommuneInfo, name_keys, name_words
 
 # One homonym this many times as populated as the next is the one meant (« Saint-Denis » ...
 # would still be ambiguous: 93 and 974 are close).
@@ -100,7 +100,7 @@ def _communes(index, entries) -> list[tuple[CommuneInfo, object]]:
 
 
 def _exact(index, words: tuple[str, ...]):
-    full, loose = _keys(words)
+    full, loose = name_keys(words)
     return _communes(index, index.national.get(full) or index.national.get(loose) or ())
 
 

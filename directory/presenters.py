@@ -3,7 +3,8 @@ Python.
 
 A list page shows 20 venue cards and about 100 channel lines. Rendered through the template
 engine (one ``{% include %}`` per card and per channel, ``blocktranslate`` and property look-ups
-for each), they cost about 45 ms a page, most of an uncached list request. Here each string is
+for each), they took most of an uncached list request (``make bench``, the list measures in
+state ``nocache``). Here each string is
 built once, with the same translation ids the templates used; ``VenueCard`` and ``ChannelLine``
 then print their own markup (``__html__``), every stored text escaped with ``html.escape``
 (``tests/test_directory_pages.py::test_stored_markup_is_escaped_on_cards_and_sheet``).

@@ -120,7 +120,7 @@ def name_key(text: str) -> str:
     return "".join(name_words(text))
 
 
-def _keys(words: tuple[str, ...]) -> tuple[str, str]:
+def name_keys(words: tuple[str, ...]) -> tuple[str, str]:
     """The full key and the key without a leading article (« Le Mont-Dore » → « montdore »)."""
     full = "".join(words)
     loose = "".join(words[1:]) if len(words) > 1 and words[0] in ARTICLES else full
@@ -287,7 +287,7 @@ class CommuneIndex:
             return
         departement = self.by_code[code].departement
         entry = (code, alias)
-        for key in dict.fromkeys(_keys(words)):
+        for key in dict.fromkeys(name_keys(words)):
             self.in_departement[(departement, key)].append(entry)
             self.national[key].append(entry)
             self.keys_of[code].add(key)
@@ -547,7 +547,7 @@ class CommuneIndex:
                         % {"commune": commune.label},
                     )
                 )
-        full, loose = _keys(words)
+        full, loose = name_keys(words)
         if words and full not in self.keys_of[commune.code] and loose not in self.keys_of[commune.code]:
             others = self._communes(self.at_postal.get((postal, full)) or self.at_postal.get((postal, loose)) or ())
             others = [c for c in others if c.code != commune.code]
@@ -631,7 +631,7 @@ class CommuneIndex:
         return _Base(commune, alias, tuple(warnings))
 
     def _by_postal_and_name(self, postal, name, words, warnings) -> _Base:
-        full, loose = _keys(words)
+        full, loose = name_keys(words)
         in_postal = self._communes((code, None) for code in self.by_postal.get(postal, ()))
         departements = self.departements_of_postal(postal)
         if words:
@@ -773,7 +773,7 @@ class CommuneIndex:
 
         postal = next((t for t in re.findall(r"\b\d{5}\b", text)), "")
         words = name_words(text)
-        full, loose = _keys(words)
+        full, loose = name_keys(words)
         if postal and words:
             for code, alias in self.at_postal.get((postal, full)) or self.at_postal.get((postal, loose)) or ():
                 add(self.by_code[code], alias)

@@ -14,9 +14,10 @@ Only text shown to people is touched: text between tags and the ``title``, ``alt
 ``placeholder``, ``aria-label`` and meta ``content`` attributes; never ``<script>``, ``<style>``,
 ``<pre>`` (the SMS preview must show the exact GSM-7 text), ``<textarea>``, form values or URLs.
 
-Libraries weighed (PyPI, 2026-11): ``polytypo`` (HTML mode, French rules) takes ~220 ms on a
-list page — four times the page's whole budget; ``french-typo`` works on plain text and writes
-``<sup>`` markup into it. These dozen regular expressions take ~1 ms on a 40 KB page.
+Libraries weighed (PyPI, 2026-11): ``polytypo`` (HTML mode, French rules) took several times a
+list page's whole time budget; ``french-typo`` works on plain text and writes ``<sup>`` markup
+into it. These dozen regular expressions are a small part of a page's time (``make bench``,
+measure ``throughput``).
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ _ATTRIBUTES = re.compile(r'(\s(?:title|alt|placeholder|aria-label|content)=")([^
 
 # Each pattern starts with the character it acts on (a space, a guillemet, a digit), so the
 # regular-expression engine skips to candidates instead of trying every position (a leading
-# look-behind made one rule cost 15 ms on a list page); each runs only when its trigger is there.
+# look-behind made one rule cost more than the others together); each runs only when its
+# trigger is there.
 _OPEN_QUOTE = re.compile(r"«[ \u00a0]")
 _CLOSE_QUOTE = re.compile(r"[ \u00a0](?<=\S[ \u00a0])(?=»)")
 # Double punctuation: ; ! ? narrow, : full (Imprimerie nationale). Only after a word or a closing
@@ -105,7 +107,8 @@ def fix_html(html: str) -> str:
 def apply(request, response):
     """``fix_html`` on a French ``text/html`` response (not a streamed one), once: the page cache
     (``views.public.cache_public_page``) applies it before storing a page, so a cached page is
-    not rewritten on every hit (it cost ~2 ms a request, a third of the list's throughput)."""
+    not rewritten on every hit (it cost a third of the list's throughput: ``make bench``,
+    measure ``throughput``)."""
     if (
         getattr(response, "typography_done", False)
         or not settings.FRENCH_TYPOGRAPHY

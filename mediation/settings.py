@@ -112,6 +112,11 @@ TEMPLATES = [
     },
 ]
 
+# Django 6.0's default, chosen now: a URL typed without a scheme (« exemple.fr ») is read as
+# https://, and the admin's URL fields stop warning. The setting itself is deprecated (it goes
+# with Django 6.0); pyproject.toml silences exactly that one warning.
+FORMS_URLFIELD_ASSUME_HTTPS = True
+
 DATABASES = {"default": database_config(BASE_DIR)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -188,6 +193,9 @@ STORAGES = {
     },
 }
 WHITENOISE_MAX_AGE = 31536000 if not DEBUG else 0
+# The test suite runs without collectstatic: whitenoise looks files up when they are asked for
+# (as with DEBUG) instead of listing a STATIC_ROOT that does not exist, and warning about it.
+WHITENOISE_AUTOREFRESH = DEBUG or TESTING
 
 # The admin lives at a configurable path so it is not where scanners look first.
 ADMIN_URL = envstr("DJANGO_ADMIN_URL", "admin/").strip("/") + "/"
@@ -222,8 +230,8 @@ REPORT_RATE_LIMIT_PER_HOUR = envint("REPORT_RATE_LIMIT_PER_HOUR", 5)
 PASSWORD_RESET_TIMEOUT = envint("INVITATION_TIMEOUT_DAYS", 7) * 86400
 DIRECTORY_PAGE_SIZE = envint("DIRECTORY_PAGE_SIZE", 20)
 # Past this many results the list says « plus de 500 lieux » instead of counting them all: a
-# count reads every match (and a département's thousands, with a channel condition, 40 ms at
-# 200,000 venues, when 500 take 9).
+# count reads every match (a département's thousands, with a channel condition: ``make bench
+# SCALE=10``, measure ``scenario``).
 DIRECTORY_COUNT_LIMIT = envint("DIRECTORY_COUNT_LIMIT", 500)
 # The HTML list shows this many pages of a list at most, then asks to refine the search: people
 # read the first pages, and harvesters page the API with its cursor (``/api/v1/lieux/``).

@@ -2,7 +2,6 @@
 (computed here from the demo data, not from the permission code)."""
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 
 from directory.data import demo
@@ -12,10 +11,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def demo_data(settings):
+def demo_data(settings, demo_world):
     settings.DEBUG = True  # demo accounts have a published password: DEBUG only
-    call_command("load_territories", departements="59,62", no_progress=True)
-    call_command("load_demo")
 
 
 def expected_scope(username):

@@ -80,6 +80,7 @@ def server():
     thread.start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}"
     httpd.shutdown()
+    httpd.server_close()  # shutdown() stops the loop; the listening socket is closed here
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from directory import enums
-from tests.factories import ChannelFactory, ClosurePeriodFactory, StructureFactory, VenueFactory
+from tests.factories import ChannelFactory, ClosurePeriodFactory, CommuneFactory, StructureFactory, VenueFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -525,12 +525,33 @@ def test_long_lists_say_more_than_the_limit_and_keep_every_page(client, hauts_de
     assert "23 lieux trouvés" in html and "Page 1 sur 5" in html
 
 
-def test_commune_suggestions_prefer_names_that_start_with_the_text(client, hauts_de_france, django_assert_num_queries):
-    VenueFactory(name="Centre social de Villeneuve", commune=hauts_de_france.lille)
-    # one commune starts so: it is the place (the MEL venue of Lille serves Villeneuve-d'Ascq)
+def test_commune_suggestions_prefer_names_that_start_with_the_text(client, hauts_de_france):
+    """A text that starts commune names is read as those communes, ahead of look-alikes that
+    merely contain it, however populated and however close by trigrams."""
+    from directory import territories
+    from directory.models import Commune
+
+    nord = hauts_de_france.lille.departement
+    # Contains « villeneuve », ten times as populated as Villeneuve-d'Ascq, and the first
+    # look-alike of the typo-tolerant look-up: without the preference it would come first.
+    CommuneFactory(code="59991", name="Lavilleneuve", departement=nord, postal_codes=["59991"], population=900000)
+    assert [c.name for c in Commune.objects.close_to("villeneuve")][0] == "Lavilleneuve"
+
+    # One commune starts so: it is the place (the MEL venue of Lille serves Villeneuve-d'Ascq).
+    VenueFactory(name="Maison France Services", commune=hauts_de_france.lille)
     html = page(client, f"{LIST}?q=villeneuve")
-    assert "Lieux proches qui desservent Villeneuve-d&#x27;Ascq" in html and "Centre social de Villeneuve" in html
-    # a typo nothing else matches: the closest commune names are offered
+    assert "Lieux proches qui desservent Villeneuve-d&#x27;Ascq" in html
+    assert "Lavilleneuve" not in html
+
+    # Several start so: they are offered, most populated first, and the look-alike is not.
+    CommuneFactory(code="59992", name="Villeneuve-en-Flandre", departement=nord, postal_codes=["59992"], population=900)
+    territories.forget_shared_index()
+    html = page(client, f"{LIST}?q=villeneuve")
+    ascq, flandre = html.find("q=Villeneuve-d%27Ascq+59491"), html.find("q=Villeneuve-en-Flandre+59992")
+    assert -1 < ascq < flandre, html
+    assert "Lavilleneuve" not in html
+
+    # A typo nothing starts with: the closest names are offered.
     html = page(client, f"{LIST}?q=arrass")
     assert "q=Arras+62000" in html
 

@@ -27,6 +27,11 @@ from tests.factories import (
 )
 
 
+def csv_rows(path):
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
 @pytest.fixture
 def marne(db):
     return build_marne()
@@ -113,7 +118,7 @@ def test_export_of_the_official_example_is_valid(marne, tmp_path):
     report, errors = validate(path, standard.SCHEMA_PATH)
 
     assert report.valid, errors
-    rows = list(csv.DictReader(path.open(encoding="utf-8")))
+    rows = csv_rows(path)
     assert list(rows[0]) == list(standard.FIELDS)
     assert rows[0]["site_web"] == ("https://www.laquincaillerie.tl/|https://www.facebook.com/laquincaillerienumerique/")
     assert rows[0]["telephone"] == "+33180059880"
@@ -128,7 +133,7 @@ def test_export_of_rich_data_is_valid_against_the_official_schema(marne, tmp_pat
     report, errors = validate(path, standard.SCHEMA_PATH)
 
     assert report.valid, errors
-    rows = list(csv.DictReader(path.open(encoding="utf-8"))) if fmt == "csv" else json.loads(path.read_text())
+    rows = csv_rows(path) if fmt == "csv" else json.loads(path.read_text())
     by_name = {r["nom"]: r for r in rows}
     # The standard cannot say "closed": venues closed for good are left out.
     assert set(by_name) == {full.name, bare.name}
@@ -154,7 +159,7 @@ def test_rich_export_is_valid_against_its_own_schema(marne, tmp_path, fmt):
     report, errors = validate(path, standard.RICH_SCHEMA_PATH)
 
     assert report.valid, errors
-    rows = list(csv.DictReader(path.open(encoding="utf-8"))) if fmt == "csv" else json.loads(path.read_text())
+    rows = csv_rows(path) if fmt == "csv" else json.loads(path.read_text())
     by_slug = {r["slug"]: r for r in rows}
     assert by_slug[closed.slug]["statut"] == "permanently_closed"
     row = by_slug[full.slug]
@@ -315,7 +320,9 @@ def test_unknown_download_is_404_and_schemas_are_served(client, db):
     response = client.get("/open-data/schemas/schema.json")
     assert response.status_code == 200
     assert json.loads(b"".join(response.streaming_content))["version"] == "v1.0.2"
-    assert client.get("/open-data/schemas/gardez-le-lien-lieux.schema.json").status_code == 200
+    response = client.get("/open-data/schemas/gardez-le-lien-lieux.schema.json")
+    assert response.status_code == 200
+    response.close()  # a FileResponse holds the file open until it is read or closed
 
 
 def test_export_command_writes_to_stdout(marne):

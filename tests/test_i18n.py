@@ -398,7 +398,7 @@ def test_import_problems_are_shown_in_the_reader_language():
     """A problem is stored with an untranslated row label and rendered when the report is shown."""
     from django.utils import translation
 
-    from directory.opendata.importer import Problem
+    from directory.opendata.validation import Problem
 
     problem = Problem(3, "code_postal", "5900", "le code postal doit comporter 5 chiffres")
     with translation.override("en"):

@@ -13,7 +13,9 @@ from directory import coverage
 from directory.cache import data_version
 from directory.models import Channel, Venue
 from directory.opendata import exporter
-from directory.opendata.importer import MAX_LISTED_PROBLEMS, REJECT_COLUMNS, import_file
+from directory.opendata.importer import import_file
+from directory.opendata.reading import REJECT_COLUMNS
+from directory.opendata.validation import MAX_LISTED_PROBLEMS
 from tests.factories import DepartementFactory, DepartementStaffFactory, UserFactory, build_marne
 from tests.test_import import example_row, snapshot, write_csv
 

@@ -5,7 +5,6 @@ import re
 import pytest
 import segno
 from django.conf import settings
-from django.core.management import call_command
 from django.urls import reverse
 
 from directory import enums
@@ -202,9 +201,7 @@ def test_superusers_may_publish_and_other_signage_channels_are_kept(client, venu
 # --- every demo venue ------------------------------------------------------------------------
 
 
-def test_every_demo_venue_has_a_poster(client, db):
-    call_command("load_territories", departements="59,62", no_progress=True, verbosity=0)
-    call_command("load_demo", no_accounts=True, verbosity=0)
+def test_every_demo_venue_has_a_poster(client, demo_world):
     venues = list(Venue.objects.all())
     assert len(venues) >= 40
     for venue in venues:

@@ -2,34 +2,15 @@
 README, security headers, and bandit on the application code."""
 
 import json
-import os
-import secrets
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from mediation.production_env import production_env
+
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def production_env(**extra):
-    env = {
-        **os.environ,
-        "DJANGO_DEBUG": "0",
-        "DJANGO_SECURE": "1",
-        "DJANGO_ALLOWED_HOSTS": "example.org",
-        "SITE_URL": "https://example.org",
-        "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
-        "SMS_HASH_SECRET": secrets.token_urlsafe(48),
-        **extra,
-    }
-    # The suite's own TEST_DB_SUFFIX and pytest must not leak "testing" mode into the child.
-    env.pop("PYTEST_CURRENT_TEST", None)
-    # The browser tests' conftest allows sync ORM calls under Playwright's event loop; a
-    # production process never has it, and check --deploy rightly warns about it.
-    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    return env
 
 
 def run_python(code: str, env) -> str:

@@ -1,7 +1,6 @@
 """Paper sheet of a commune or an EPCI: who serves it, status, offline channels only."""
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
@@ -113,9 +112,7 @@ def test_the_sheet_query_count_is_constant(client, world, django_assert_num_quer
         client.get(sheet_url(world.mel.code))
 
 
-def test_every_demo_territory_has_a_sheet(client, db):
-    call_command("load_territories", departements="59,62", no_progress=True, verbosity=0)
-    call_command("load_demo", no_accounts=True, verbosity=0)
+def test_every_demo_territory_has_a_sheet(client, demo_world):
     today = timezone.localdate()
     # Venues reachable only online are left off paper sheets (counted, not listed).
     venues = list(

@@ -72,7 +72,8 @@ class SearchWord(models.Model):
         verbose_name = "search word"
         # Without GIN's pending list (``fastupdate``): new words are rare (a handful per new
         # venue), and every look-up would otherwise scan the unmerged ones: 259 pages after
-        # loading 20,000 venues made each look-up 10–40 ms instead of 1.
+        # loading 20,000 venues made each look-up ten times slower or more (``make bench``,
+        # measure ``text_typo``).
         indexes = [GinIndex(OpClass("word", name="gin_trgm_ops"), name="searchword_trgm", fastupdate=False)]
 
     def __str__(self):

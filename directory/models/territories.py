@@ -76,7 +76,7 @@ class CommuneQuerySet(models.QuerySet):
         """``matching(text)`` run at once, the first ``limit``, with a trigram similarity of at
         least ``threshold`` (PostgreSQL's default is 0.3). The higher threshold lets the trigram
         index itself drop names that merely share a few trigrams: « saint genast » rechecked
-        the 4,000 « saint-… » communes (18 ms); « lile » → Lille is 0.57, still found."""
+        the 4,000 « saint-… » communes one by one; « lile » → Lille is 0.57, still found."""
         with transaction.atomic(using=self.db), connections[self.db].cursor() as cursor:
             cursor.execute("SET LOCAL pg_trgm.similarity_threshold = %s", [threshold])
             return list(self.matching(text)[:limit])

@@ -57,11 +57,24 @@ def choices_array(choices, verbose_name, max_length=120):
     )
 
 
-def unique_slug(model, base: str, instance_pk=None, max_length=80) -> str:
-    base = (slugify(base) or "lieu")[: max_length - 6].strip("-")
+def unique_slug(model, text: str, instance_pk=None, taken: set[str] | None = None) -> str:
+    """The one slug routine (``save`` of venues and structures, the importer): ``text``
+    slugified (« lieu » when nothing is left), then « -2 », « -3 »… until no other row of
+    ``model`` has it. ``taken``: the slugs in use when the caller holds them (a bulk import:
+    no query per slug); the new slug is added to it."""
+    max_length = model._meta.get_field("slug").max_length
+    base = (slugify(text) or "lieu")[: max_length - 6].strip("-")
+
+    def in_use(slug: str) -> bool:
+        if taken is not None:
+            return slug in taken
+        return model.objects.filter(slug=slug).exclude(pk=instance_pk).exists()
+
     slug, n = base, 2
-    while model.objects.filter(slug=slug).exclude(pk=instance_pk).exists():
+    while in_use(slug):
         slug, n = f"{base}-{n}", n + 1
+    if taken is not None:
+        taken.add(slug)
     return slug
 
 
@@ -210,12 +223,12 @@ def _open_during(day: datetime.date, start: int, end: int) -> Q:
 
 def _overseas_zones():
     """[(département codes, ZoneInfo)] of the overseas time zones."""
-    from directory.hours import OVERSEAS_TIME_ZONES, _zone
+    from directory.hours import OVERSEAS_TIME_ZONES, zone_named
 
     zones: dict[str, list[str]] = {}
     for code, name in OVERSEAS_TIME_ZONES.items():
         zones.setdefault(name, []).append(code)
-    return [(codes, _zone(name)) for name, codes in zones.items()]
+    return [(codes, zone_named(name)) for name, codes in zones.items()]
 
 
 def _km_from(lat: float, lon: float):
@@ -470,7 +483,8 @@ class VenueQuerySet(models.QuerySet):
         if words.exists():
             # Every word found (French stems: « centres sociaux », « Marseile » → marseil): those
             # venues, all equally relevant, in name order. Ranking them (ts_rank) sorted every
-            # match of a common word: « centre social », 50,000 venues at national scale, 0.5 s;
+            # match of a common word: « centre social », 50,000 venues at national scale (``make
+            # bench SCALE=10``, measure ``text_common``);
             # in name order PostgreSQL walks the name index and stops at the page. The
             # typo-tolerant trigram search is for when words are not found: run on a short word
             # it matches everything that starts alike (« Médis » → 20,000 « médiathèques »).
@@ -763,8 +777,8 @@ class Venue(models.Model):
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
     search_text = models.TextField(editable=False, default="")
     # Stored, not computed in the query: PostgreSQL rechecks each candidate row of a bitmap
-    # scan, and recomputing to_tsvector there took most of a search request (~12 ms at 20,000
-    # venues, for 300 candidates).
+    # scan, and recomputing to_tsvector there took most of a search request (``make bench``,
+    # measure ``text_common``).
     search_vector = models.GeneratedField(
         expression=SearchVector("search_text", config="french"),
         output_field=SearchVectorField(),

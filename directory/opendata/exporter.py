@@ -117,7 +117,9 @@ def export_queryset(profile: str = "standard"):
 
 
 @dataclass(frozen=True)
-class _Channel:
+class ExportedChannel:
+    """A channel as the exporter reads it (and the importer, to compare a row with its export)."""
+
     kind: str
     value: str
     standard_field: str
@@ -244,14 +246,14 @@ def _standard_rows(qs) -> Iterator[dict]:
 
 
 def _standard_chunk(chunk: list[dict]) -> Iterator[dict]:
-    channels: dict[int, list[_Channel]] = {}
+    channels: dict[int, list[ExportedChannel]] = {}
     kinds = (enums.ChannelKind.PHONE, enums.ChannelKind.EMAIL, enums.ChannelKind.WEBSITE, enums.ChannelKind.FACEBOOK)
     for venue_id, kind, value, standard_field in (
         Channel.objects.filter(venue_id__in=[v["pk"] for v in chunk], kind__in=kinds)
         .order_by("venue_id", "position", "pk")
         .values_list("venue_id", "kind", "value", "standard_field")
     ):
-        channels.setdefault(venue_id, []).append(_Channel(kind, value, standard_field))
+        channels.setdefault(venue_id, []).append(ExportedChannel(kind, value, standard_field))
     for venue in chunk:
         yield standard_row(venue, channels.get(venue["pk"], []))
 

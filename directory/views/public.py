@@ -193,8 +193,8 @@ def _commune_suggestions(filterset):
     communes = Commune.objects.select_related("departement").order_by("-population", "name")
     folded = fold(text)
     if not folded.isdigit():
-        # Names starting with the text first: an index range (~1 ms), where the typo-tolerant
-        # look-up rechecks thousands of look-alikes for a short name (« lile »: 12 ms).
+        # Names starting with the text first: an index range, where the typo-tolerant look-up
+        # rechecks thousands of look-alikes for a short name (« lile »).
         starting = list(communes.filter(search_name__startswith=folded)[:5])
         if starting:
             return starting
@@ -311,7 +311,7 @@ def _filter_options(form) -> dict[str, list[tuple[str, str, bool, str]]]:
 
 
 def _clock(value) -> str:
-    return hours._hm_time(value)
+    return hours.clock_text(value)
 
 
 def _criteria(filterset) -> tuple[list[str], int]:
