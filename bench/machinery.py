@@ -171,6 +171,11 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     pgserver.start()
     os.environ.update(production_env(args.scale))
+    import subprocess
+
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"], cwd=ROOT, check=True
+    )  # the pages link the hashed static files
     import django
 
     django.setup()

@@ -54,7 +54,8 @@ from drf_spectacular.utils import extend_schema_field
 
 from directory import enums
 from directory.models import Channel, ClosurePeriod, Commune, Venue
-from directory.places import read_place
+from directory.places import PlaceReading, read_place
+from directory.text import fold
 
 Q_MAX_LENGTH = 200
 
@@ -225,6 +226,14 @@ def _multiple(choices, label):
         method="filter_array_contains",
         error_messages={"invalid_choice": _("Valeur inconnue : %(value)s.")},
     )
+
+
+def _is_a_venue_word(text: str) -> bool:
+    """Every word of ``text`` is a word of some venue (``SearchWord``: one index probe)."""
+    from directory.models import SearchWord
+
+    words = fold(text).split()
+    return bool(words) and SearchWord.objects.filter(word__in=words).count() == len(set(words))
 
 
 class VenueFilter(django_filters.FilterSet):
@@ -443,7 +452,12 @@ class VenueFilter(django_filters.FilterSet):
         """``q`` read as a place (``directory/places.py``), or None (no valid ``q``)."""
         if "_place_reading" not in self.__dict__:
             text = self._cleaned("q") if not (self.is_bound and self.errors.get("q")) else None
-            self._place_reading = read_place(text) if text else None
+            reading = read_place(text) if text else None
+            if reading is not None and reading.by_prefix and _is_a_venue_word(reading.by_prefix):
+                # « mairie » starts one commune's name (Mairieux) but is what thousands of
+                # venues are called: a text search, not that place.
+                reading = PlaceReading()
+            self._place_reading = reading
         return self._place_reading
 
     @property

@@ -79,6 +79,10 @@ class PlaceReading:
     # The suggestions come from a text that only starts commune names (« lill »): offered only
     # when no venue name matches it.
     partial: bool = False
+    # The place was read from the start of a commune's name, not its whole name (« templeuve »
+    # → Templeuve-en-Pévèle; « mairie » → Mairieux): ``word`` is the text taken as that start,
+    # which the filter gives up when it is a word of the venues' own (``VenueFilter``).
+    by_prefix: str = ""
 
 
 def _label(commune: CommuneInfo, postal: str = "") -> str:
@@ -153,6 +157,14 @@ def _starting(index, key: str, unique: bool = False):
     return communes
 
 
+def _foreign_start(words, found) -> str:
+    """``words`` (read as the start of the name of ``found``'s commune) when they are not
+    whole words of that name: « mairie » in Mairieux, not « templeuve » in
+    Templeuve-en-Pévèle."""
+    own = set(name_words(found[0][0].name))
+    return "" if set(words) <= own else " ".join(words)
+
+
 def read_place(text: str, index=None) -> PlaceReading:
     """``text`` as a place (see the module's docstring). In memory: no query."""
     index = index or territories.shared_index()
@@ -182,16 +194,22 @@ def read_place(text: str, index=None) -> PlaceReading:
             if len("".join(part)) < MIN_PART_KEY:
                 continue
             found = _exact(index, part)
+            prefix = ""
             if not found and len("".join(part)) >= MIN_PART_PREFIX:
                 found = _starting(index, "".join(part), unique=True)
+                prefix = " ".join(part)
             if found:
-                return _place_of(found, words=" ".join(rest))
+                reading = _place_of(found, words=" ".join(rest))
+                reading.by_prefix = _foreign_start(part, found) if prefix else ""
+                return reading
     # The start of a name (« templeuve » → Templeuve-en-Pévèle).
     full = "".join(words)
     if len(full) >= 4:
         starting = _starting(index, full)
         if len(starting) == 1:
-            return _place_of(starting)
+            reading = _place_of(starting)
+            reading.by_prefix = _foreign_start(words, starting)
+            return reading
         if starting:
             return PlaceReading(suggestions=[c for c, _a in starting[:50]], partial=True)
     return PlaceReading()

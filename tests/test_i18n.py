@@ -83,7 +83,13 @@ def python_messages(path):
 def template_messages(path):
     """Django's own template-to-gettext conversion (the one makemessages feeds to xgettext)."""
     converted = templatize(path.read_text(encoding="utf-8"), origin=str(path))
-    tokens = [t for t in tokenize.generate_tokens(io.StringIO(converted).readline) if t.type != tokenize.NL]
+    try:
+        tokens = [t for t in tokenize.generate_tokens(io.StringIO(converted).readline) if t.type != tokenize.NL]
+    except (IndentationError, tokenize.TokenError):
+        # A plain-text template (an e-mail) indents its lines as the message reads: the
+        # indentation means nothing to Python's tokenizer here, only the calls do.
+        converted = re.sub(r"^[ \t]+", "", converted, flags=re.MULTILINE)
+        tokens = [t for t in tokenize.generate_tokens(io.StringIO(converted).readline) if t.type != tokenize.NL]
     for index, token in enumerate(tokens):
         if token.type != tokenize.NAME or token.string not in ("gettext", "ngettext", "pgettext", "npgettext"):
             continue

@@ -79,6 +79,31 @@ def test_venue_words_are_not_places(france, typed):
     assert read_place(typed, france).place is None
 
 
+def test_a_word_that_only_starts_a_commune_name_is_flagged(france):
+    # « mairie » starts exactly one commune's name (Mairieux) without being one of its words:
+    # the reading says so, and the list reads it as a place only if no venue uses the word.
+    mairie = read_place("mairie", france)
+    assert [c.code for c in mairie.place.communes] == ["59370"] and mairie.by_prefix == "mairie"
+    # « templeuve » is a word of Templeuve-en-Pévèle's own name: a place, whatever the venues say.
+    assert read_place("templeuve", france).by_prefix == ""
+
+
+@pytest.mark.django_db
+def test_a_common_venue_word_is_searched_not_read_as_a_commune(client, hauts_de_france, settings):
+    from unittest import mock
+
+    from directory import territories
+
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 0
+    VenueFactory(name="Mairie annexe de Fives", commune=hauts_de_france.lille)
+    territories.forget_shared_index()
+    known = list(territories.shared_index().by_code.values())
+    index = CommuneIndex([CommuneInfo("59370", "Mairieux", "59", ("59600",), 900), *known], [])
+    with mock.patch("directory.places.territories.shared_index", return_value=index):
+        html = client.get(LIST, {"q": "mairie"}).content.decode()
+    assert "Mairie annexe de Fives" in html and "Mairieux" not in html
+
+
 # --- the list ------------------------------------------------------------------------------------
 
 
