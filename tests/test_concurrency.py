@@ -7,7 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from directory.models import Venue
-from directory.models.venues import VersionConflict
+from directory.models.common import VersionConflict
 from tests.admin_world import build_world, scrape_form
 
 pytestmark = pytest.mark.django_db

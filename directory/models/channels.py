@@ -29,7 +29,7 @@ class ChannelQuerySet(models.QuerySet):
         (``tests/test_closure_rule.py`` checks that both agree on a table of cases). A channel
         stops when its venue is closed for good, or when a closure covering ``on`` names other
         channels but not this one, or names none and the channel is on site (the drop-in)."""
-        from directory.models.venues import ClosurePeriod
+        from directory.models.closures import ClosurePeriod
 
         through = ClosurePeriod.open_channels.through.objects
         covering = ClosurePeriod.objects.covering(on).filter(venue_id=OuterRef("venue_id"))

@@ -14,12 +14,12 @@ from directory import enums
 class MembershipQuerySet(models.QuerySet):
     def viewable_by(self, user):
         """Members of the structures ``user`` belongs to (colleagues are visible)."""
-        from directory.models.venues import Structure
+        from directory.models.structures import Structure
 
         return self.filter(structure__in=Structure.objects.editable_by(user))
 
     def manageable_by(self, user):
-        from directory.models.venues import Structure
+        from directory.models.structures import Structure
 
         return self.filter(structure__in=Structure.objects.managed_by(user))
 
@@ -110,7 +110,7 @@ class DepartementStaff(models.Model):
 
 class InvitationQuerySet(models.QuerySet):
     def manageable_by(self, user):
-        from directory.models.venues import Structure
+        from directory.models.structures import Structure
 
         return self.filter(structure__in=Structure.objects.managed_by(user))
 

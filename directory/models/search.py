@@ -11,11 +11,15 @@ words spelt right.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.contrib.postgres.indexes import GinIndex, OpClass
-from django.contrib.postgres.search import SearchVectorField
+from django.contrib.postgres.search import SearchQuery, SearchVectorField
 from django.db import connections, models, transaction
+
+from directory.text import fold
 
 # Words are compared by trigram similarity (0 to 1) and by edit distance. Trigrams find the
 # candidates on the index: « lile » → « lille » 0.57, « mediateque » → « mediatheque » 0.64.
@@ -170,3 +174,101 @@ class VenueSearchEntry(models.Model):
 
     def __str__(self):
         return self.sort_name
+
+
+# --- searching venues ------------------------------------------------------------------------
+
+
+def _all_of_any_of(groups: list[list[str]]) -> SearchQuery:
+    """A French full-text query for « any word of each group »: ``(a | b) & (c | d)``."""
+    query = None
+    for group in groups:
+        alternatives = None
+        for word in dict.fromkeys(group):
+            term = SearchQuery(word, config="french", search_type="plain")
+            alternatives = term if alternatives is None else alternatives | term
+        query = alternatives if query is None else query & alternatives
+    return query
+
+
+class TextSearch(NamedTuple):
+    """What ``VenueQuerySet.text_search`` found: the venues, the full-text query it settled on
+    (the paginator reads a text-only list's page from ``VenueSearchEntry`` with it; None for a
+    postal code or nothing found) and what a search with typos looked for instead (the closest
+    look-alikes, « » when several were tried, None when the words were found as typed)."""
+
+    venues: models.QuerySet
+    query: SearchQuery | None = None
+    correction: str | None = None
+
+
+class VenueSearch:
+    """The text search of ``VenueQuerySet`` (mixed into it): French full text on the stored
+    ``search_vector``, then the typo tier on the word list above."""
+
+    def search(self, text: str):
+        """The venues of ``text_search(text)``."""
+        return self.text_search(text).venues
+
+    def text_search(self, text: str) -> TextSearch:
+        """Accent- and typo-tolerant search on name, commune, postal code and structure, plus
+        French full-text (stemming: « centres sociaux » finds « centre social »).
+
+        Venues whose text has every word of the query (French full-text on the stored
+        ``search_vector``, GIN ``venue_search_fts``), equally relevant, so in name order. Only
+        when there are none, the typo tier (``_search_look_alikes``): each word replaced by the
+        venues' words that look like it (trigram similarity on the word list
+        ``SearchWord``), found by full text again. One cheap ``EXISTS`` query picks the tier;
+        the typo tier costs one look-up of the words and one ``EXISTS`` per level tried. A
+        5-digit query is a postal code: venues of every commune that has it
+        (``commune_postal_codes_gin``, then the ``commune_id`` index). ``search_rank`` orders
+        results: 1 for words found, 0.5 for look-alikes."""
+        # Punctuation separates words for residents and for trigrams alike: « d'Ascq », « d’Ascq »
+        # and « d ascq » are the same query; « <script> » is just « script ».
+        folded = " ".join(re.findall(r"[^\W_]+", fold(text)[:200]))
+        if not folded:
+            return TextSearch(self.annotate(search_rank=models.Value(0.0)))
+        if folded.isdigit() and len(folded) == 5:
+            # A postal code: venues of the communes that have it. Alone (not OR-ed with the text
+            # conditions) so PostgreSQL runs it as a semi-join on the commune_id index instead of
+            # computing a tsvector for every row.
+            from directory.models.territories import Commune
+
+            communes = Commune.objects.filter(postal_codes__contains=[folded]).values("code")
+            return TextSearch(self.filter(commune_id__in=communes).annotate(search_rank=models.Value(1.0)))
+        fts = SearchQuery(folded, config="french", search_type="plain")
+        words = self.filter(search_vector=fts)
+        if words.exists():
+            # Every word found (French stems: « centres sociaux », « Marseile » → marseil): those
+            # venues, all equally relevant, in name order. Ranking them (ts_rank) sorted every
+            # match of a common word: « centre social », 50,000 venues at national scale (``make
+            # bench SCALE=10``, measure ``text_common``);
+            # in name order PostgreSQL walks the name index and stops at the page. The
+            # typo-tolerant trigram search is for when words are not found: run on a short word
+            # it matches everything that starts alike (« Médis » → 20,000 « médiathèques »).
+            return TextSearch(words.annotate(search_rank=models.Value(1.0)), fts)
+        return self._search_look_alikes(folded)
+
+    def _search_look_alikes(self, folded: str) -> TextSearch:
+        """The typo tier of ``search``: each word of the query replaced by the venues' words
+        that look like it (``directory/models/search.py``), then found by full text like
+        words spelt right, in name order. First the closest look-alike of each word
+        (« mediateque » → médiathèque); when no venue has them all, any of each word's
+        look-alikes. Words nothing looks like are left out (« médiathèque zzzz »); French stop
+        words never decide. ``search_correction`` tells the page what was searched instead."""
+        words = [word for word in look_alikes(folded.split(), using=self.db) if not word.stop_word]
+        usable = [word for word in words if word.look_alikes]
+        tried = set()
+        for pick in (QueryWord.closest, QueryWord.all):
+            groups = [[word.text, *pick(word)] for word in usable]
+            key = tuple(tuple(group) for group in groups)
+            if not groups or key in tried:
+                continue
+            tried.add(key)
+            text_search = _all_of_any_of(groups)
+            found = self.filter(search_vector=text_search)
+            if found.exists():
+                # The closest look-alikes can be named; several per word cannot.
+                correction = " ".join(group[1] for group in groups) if pick is QueryWord.closest else ""
+                return TextSearch(found.annotate(search_rank=models.Value(0.5)), text_search, correction)
+        return TextSearch(self.none().annotate(search_rank=models.Value(0.0)))

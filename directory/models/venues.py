@@ -1,21 +1,18 @@
-"""Structures, venues (lieux de médiation numérique) and their closure periods."""
+"""Venues (lieux de médiation numérique): the model, its querysets and its indexes."""
 
 from __future__ import annotations
 
 import datetime
-import re
-from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField, IntegerRangeField
 from django.contrib.postgres.indexes import GinIndex, GistIndex
 from django.contrib.postgres.search import (
-    SearchQuery,
     SearchVector,
     SearchVectorField,
 )
 from django.core.exceptions import EmptyResultSet, ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import connections, models
 from django.db.backends.postgresql.psycopg_any import NumericRange
 from django.db.models import Exists, F, OuterRef, Q
@@ -23,12 +20,19 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from directory import enums
 from directory.models import triggers
+from directory.models.closures import ClosurePeriod
+from directory.models.common import (
+    VersionConflict,
+    choices_array,
+    pivot_validator,
+    postal_code_validator,
+    unique_slug,
+)
 from directory.models.distance import (
     DistanceFrom,
     NearestStop,
@@ -37,145 +41,11 @@ from directory.models.distance import (
     placed_by_stops,
     stop_points_of,
 )
-from directory.models.search import QueryWord, look_alikes
+from directory.models.search import TextSearch, VenueSearch  # noqa: F401  (TextSearch re-exported)
+from directory.models.structures import Structure
 from directory.models.territories import Commune
 from directory.text import fold, validate_no_invisible_characters
 
-pivot_validator = RegexValidator(
-    r"^[a-zA-Z0-9]{9,14}$",
-    _("Le pivot doit être un SIRET (14 chiffres), un SIREN (9 chiffres) ou un RNA (W suivi de 9 chiffres)."),
-)
-postal_code_validator = RegexValidator(r"^\d{5}$", _("Le code postal doit comporter 5 chiffres."))
-
-
-def choices_array(choices, verbose_name, max_length=120):
-    return ArrayField(
-        models.CharField(max_length=max_length, choices=choices.choices),
-        default=list,
-        blank=True,
-        verbose_name=verbose_name,
-    )
-
-
-def unique_slug(model, text: str, instance_pk=None, taken: set[str] | None = None) -> str:
-    """The one slug routine (``save`` of venues and structures, the importer): ``text``
-    slugified (« lieu » when nothing is left), then « -2 », « -3 »… until no other row of
-    ``model`` has it. ``taken``: the slugs in use when the caller holds them (a bulk import:
-    no query per slug); the new slug is added to it."""
-    max_length = model._meta.get_field("slug").max_length
-    base = (slugify(text) or "lieu")[: max_length - 6].strip("-")
-
-    def in_use(slug: str) -> bool:
-        if taken is not None:
-            return slug in taken
-        return model.objects.filter(slug=slug).exclude(pk=instance_pk).exists()
-
-    slug, n = base, 2
-    while in_use(slug):
-        slug, n = f"{base}-{n}", n + 1
-    if taken is not None:
-        taken.add(slug)
-    return slug
-
-
-class StructureQuerySet(models.QuerySet):
-    def editable_by(self, user):
-        if not user.is_authenticated or not user.is_active:
-            return self.none()
-        if user.is_superuser:
-            return self
-        return self.filter(memberships__user=user).distinct()
-
-    def managed_by(self, user):
-        if not user.is_authenticated or not user.is_active:
-            return self.none()
-        if user.is_superuser:
-            return self
-        return self.filter(memberships__user=user, memberships__role=enums.MembershipRole.MANAGER).distinct()
-
-    def viewable_by(self, user):
-        """Structures a back-office user may see: their own, and for département staff every
-        structure with a venue (or its main seat) in their départements."""
-        if not user.is_authenticated or not user.is_active:
-            return self.none()
-        if user.is_superuser:
-            return self
-        return self.filter(
-            Q(memberships__user=user)
-            | Q(departement__staff__user=user)
-            | Q(venues__commune__departement__staff__user=user)
-        ).distinct()
-
-
-class Structure(models.Model):
-    """The organisation that runs venues (centre social network, CAF, association, commune…)."""
-
-    name = models.CharField(_("nom"), max_length=200)
-    slug = models.SlugField(_("identifiant d'URL"), max_length=80, unique=True, blank=True)
-    kind = models.CharField(
-        _("type"), max_length=30, choices=enums.StructureKind.choices, default=enums.StructureKind.OTHER
-    )
-    pivot = models.CharField(
-        _("pivot (SIRET ou RNA)"),
-        max_length=14,
-        blank=True,
-        validators=[pivot_validator],
-        help_text=_("Identifiant SIRET, SIREN ou RNA, comme dans le standard national."),
-    )
-    email = models.EmailField(_("e-mail de contact"), blank=True)
-    departement = models.ForeignKey(
-        "directory.Departement",
-        models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="structures",
-        verbose_name=_("département principal"),
-    )
-    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
-
-    objects = StructureQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("structure")
-        verbose_name_plural = _("structures")
-        ordering = ["name"]
-
-    def __str__(self):
-        return self.name
-
-    def save(self, *args, **kwargs):
-        if not self.slug:
-            self.slug = unique_slug(Structure, self.name, self.pk)
-        super().save(*args, **kwargs)
-
-    def is_member(self, user) -> bool:
-        return bool(user.is_authenticated and user.is_active and self.memberships.filter(user=user).exists())
-
-    def can_edit(self, user) -> bool:
-        return bool(user.is_authenticated and user.is_active and (user.is_superuser or self.is_member(user)))
-
-    def can_manage_members(self, user) -> bool:
-        if not (user.is_authenticated and user.is_active):
-            return False
-        return user.is_superuser or self.memberships.filter(user=user, role=enums.MembershipRole.MANAGER).exists()
-
-    def can_view_admin(self, user) -> bool:
-        return Structure.objects.viewable_by(user).filter(pk=self.pk).exists()
-
-
-class VersionConflict(Exception):
-    """Raised when a venue is saved from a stale copy: someone else saved it meanwhile."""
-
-    def __init__(self, venue, expected_version):
-        self.venue = venue
-        self.expected_version = expected_version
-        super().__init__(f"Venue {venue.pk} changed since version {expected_version}.")
-
-
-# A commune's département is the start of its INSEE code: 2 characters (``59``, ``2A``), 3 for
-# overseas (``974``, ``988``). SQL function ``gll_departement_code`` (migration 0006, IMMUTABLE so
-# that an index can use it); ``tests/test_territories.py`` checks the rule on every commune of
-# the shipped COG.
 DEPARTEMENT_CODE = models.Func(F("commune_id"), function="gll_departement_code", output_field=models.CharField())
 
 
@@ -250,30 +120,7 @@ ORDER BY u.d, u.name, u.pk OFFSET %s LIMIT %s
 """
 
 
-def _all_of_any_of(groups: list[list[str]]) -> SearchQuery:
-    """A French full-text query for « any word of each group »: ``(a | b) & (c | d)``."""
-    query = None
-    for group in groups:
-        alternatives = None
-        for word in dict.fromkeys(group):
-            term = SearchQuery(word, config="french", search_type="plain")
-            alternatives = term if alternatives is None else alternatives | term
-        query = alternatives if query is None else query & alternatives
-    return query
-
-
-class TextSearch(NamedTuple):
-    """What ``VenueQuerySet.text_search`` found: the venues, the full-text query it settled on
-    (the paginator reads a text-only list's page from ``VenueSearchEntry`` with it; None for a
-    postal code or nothing found) and what a search with typos looked for instead (the closest
-    look-alikes, « » when several were tried, None when the words were found as typed)."""
-
-    venues: models.QuerySet
-    query: SearchQuery | None = None
-    correction: str | None = None
-
-
-class VenueQuerySet(models.QuerySet):
+class VenueQuerySet(VenueSearch, models.QuerySet):
     # --- status -----------------------------------------------------------------------------
     def with_status(self, on: datetime.date | None = None):
         on = on or timezone.localdate()
@@ -450,71 +297,6 @@ class VenueQuerySet(models.QuerySet):
         return self.exclude(Q(verified_at__lt=cutoff) | Q(verified_at__isnull=True, created_at__lt=cutoff))
 
     # --- search and distance ----------------------------------------------------------------
-    def search(self, text: str):
-        """The venues of ``text_search(text)``."""
-        return self.text_search(text).venues
-
-    def text_search(self, text: str) -> TextSearch:
-        """Accent- and typo-tolerant search on name, commune, postal code and structure, plus
-        French full-text (stemming: « centres sociaux » finds « centre social »).
-
-        Venues whose text has every word of the query (French full-text on the stored
-        ``search_vector``, GIN ``venue_search_fts``), equally relevant, so in name order. Only
-        when there are none, the typo tier (``_search_look_alikes``): each word replaced by the
-        venues' words that look like it (trigram similarity on the word list
-        ``SearchWord``), found by full text again. One cheap ``EXISTS`` query picks the tier;
-        the typo tier costs one look-up of the words and one ``EXISTS`` per level tried. A
-        5-digit query is a postal code: venues of every commune that has it
-        (``commune_postal_codes_gin``, then the ``commune_id`` index). ``search_rank`` orders
-        results: 1 for words found, 0.5 for look-alikes."""
-        # Punctuation separates words for residents and for trigrams alike: « d'Ascq », « d’Ascq »
-        # and « d ascq » are the same query; « <script> » is just « script ».
-        folded = " ".join(re.findall(r"[^\W_]+", fold(text)[:200]))
-        if not folded:
-            return TextSearch(self.annotate(search_rank=models.Value(0.0)))
-        if folded.isdigit() and len(folded) == 5:
-            # A postal code: venues of the communes that have it. Alone (not OR-ed with the text
-            # conditions) so PostgreSQL runs it as a semi-join on the commune_id index instead of
-            # computing a tsvector for every row.
-            communes = Commune.objects.filter(postal_codes__contains=[folded]).values("code")
-            return TextSearch(self.filter(commune_id__in=communes).annotate(search_rank=models.Value(1.0)))
-        fts = SearchQuery(folded, config="french", search_type="plain")
-        words = self.filter(search_vector=fts)
-        if words.exists():
-            # Every word found (French stems: « centres sociaux », « Marseile » → marseil): those
-            # venues, all equally relevant, in name order. Ranking them (ts_rank) sorted every
-            # match of a common word: « centre social », 50,000 venues at national scale (``make
-            # bench SCALE=10``, measure ``text_common``);
-            # in name order PostgreSQL walks the name index and stops at the page. The
-            # typo-tolerant trigram search is for when words are not found: run on a short word
-            # it matches everything that starts alike (« Médis » → 20,000 « médiathèques »).
-            return TextSearch(words.annotate(search_rank=models.Value(1.0)), fts)
-        return self._search_look_alikes(folded)
-
-    def _search_look_alikes(self, folded: str) -> TextSearch:
-        """The typo tier of ``search``: each word of the query replaced by the venues' words
-        that look like it (``directory/models/search.py``), then found by full text like
-        words spelt right, in name order. First the closest look-alike of each word
-        (« mediateque » → médiathèque); when no venue has them all, any of each word's
-        look-alikes. Words nothing looks like are left out (« médiathèque zzzz »); French stop
-        words never decide. ``search_correction`` tells the page what was searched instead."""
-        words = [word for word in look_alikes(folded.split(), using=self.db) if not word.stop_word]
-        usable = [word for word in words if word.look_alikes]
-        tried = set()
-        for pick in (QueryWord.closest, QueryWord.all):
-            groups = [[word.text, *pick(word)] for word in usable]
-            key = tuple(tuple(group) for group in groups)
-            if not groups or key in tried:
-                continue
-            tried.add(key)
-            text_search = _all_of_any_of(groups)
-            found = self.filter(search_vector=text_search)
-            if found.exists():
-                # The closest look-alikes can be named; several per word cannot.
-                correction = " ".join(group[1] for group in groups) if pick is QueryWord.closest else ""
-                return TextSearch(found.annotate(search_rank=models.Value(0.5)), text_search, correction)
-        return TextSearch(self.none().annotate(search_rank=models.Value(0.0)))
-
     def near(self, lat: float, lon: float):
         """Venues with coordinates, nearest first to (lat, lon), a mobile venue by its nearest
         stop (``directory/models/distance.py``), annotated with ``distance_order`` (metres,
@@ -1229,95 +1011,3 @@ UNION SELECT v.id FROM directory_venue v WHERE v.service_area = %s AND v.commune
 UNION SELECT s.venue_id FROM directory_venue_service_area_communes s JOIN directory_venue v ON v.id = s.venue_id
     WHERE s.commune_id = ANY(ARRAY(SELECT t.code FROM t)) AND v.service_area = %s
 """
-
-
-class ClosurePeriodQuerySet(models.QuerySet):
-    def covering(self, on: datetime.date):
-        return self.filter(starts_on__lte=on).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=on))
-
-    def current_or_upcoming(self, on: datetime.date):
-        return self.filter(Q(ends_on__isnull=True) | Q(ends_on__gte=on))
-
-    # A closure belongs to its venue: the venue's rules decide.
-    def editable_by(self, user):
-        return self.filter(venue__in=Venue.objects.editable_by(user))
-
-    def viewable_by(self, user):
-        return self.filter(venue__in=Venue.objects.viewable_by(user))
-
-
-class ClosurePeriod(models.Model):
-    """A temporary closure. The venue's status today is derived from these, never stored."""
-
-    venue = models.ForeignKey(Venue, models.CASCADE, related_name="closures", verbose_name=_("lieu"))
-    starts_on = models.DateField(_("fermé à partir du"))
-    ends_on = models.DateField(_("jusqu'au (inclus)"), null=True, blank=True, help_text=_("Vide : date inconnue."))
-    reason = models.CharField(
-        _("motif"), max_length=20, choices=enums.ClosureReason.choices, default=enums.ClosureReason.OTHER
-    )
-    public_message = models.CharField(
-        _("message au public"),
-        max_length=500,
-        blank=True,
-        help_text=_("Ex. « Fermé jusqu'au 12 mai, joignable par SMS au 06 39 98 00 00 »"),
-    )
-    open_channels = models.ManyToManyField(
-        "directory.Channel", blank=True, related_name="+", verbose_name=_("canaux qui restent ouverts")
-    )
-    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("par")
-    )
-
-    objects = ClosurePeriodQuerySet.as_manager()
-    # The channels staying open are public data too: their changes are in the history.
-    history = HistoricalRecords(m2m_fields=[open_channels])
-
-    class Meta:
-        verbose_name = _("période de fermeture")
-        verbose_name_plural = _("périodes de fermeture")
-        ordering = ["starts_on"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=F("starts_on")),
-                name="closure_ends_after_start",
-                violation_error_message=_("La date de fin doit être postérieure ou égale à la date de début."),
-            ),
-        ]
-        indexes = [models.Index(fields=["venue", "starts_on", "ends_on"], name="closure_venue_dates")]
-
-    def __str__(self):
-        if self.ends_on:
-            return _("Fermé du %(start)s au %(end)s") % {
-                "start": self.starts_on.strftime("%d/%m/%Y"),
-                "end": self.ends_on.strftime("%d/%m/%Y"),
-            }
-        return _("Fermé depuis le %(start)s") % {"start": self.starts_on.strftime("%d/%m/%Y")}
-
-    def can_edit(self, user) -> bool:
-        return self.venue.can_edit(user)
-
-    def can_view_admin(self, user) -> bool:
-        return self.venue.can_view_admin(user)
-
-    def covers(self, on: datetime.date) -> bool:
-        return self.starts_on <= on and (self.ends_on is None or self.ends_on >= on)
-
-    def named_channel_ids(self) -> set:
-        """The channels this closure names as staying open (``open_channel_ids`` when the page
-        read them as JSON, else ``open_channels``, prefetched or not)."""
-        ids = getattr(self, "open_channel_ids", None)
-        if ids is None:
-            ids = [channel.pk for channel in self.open_channels.all()] if self.pk else []
-        return set(ids)
-
-    def keeps_working(self, channel_id, kind: str) -> bool:
-        """THE rule for « what still works during a closure »: when the closure names channels
-        staying open, exactly those; when it names none, every channel but the drop-in at the
-        venue (``enums.ON_SITE_KINDS``): phone, SMS, post, signage on the door and online
-        channels go on. Poster, paper sheet, SMS reply, venue page and coverage all ask this
-        (SQL twin: ``Channel.objects.working_on``)."""
-        named = self.named_channel_ids()
-        if named:
-            return channel_id in named
-        return kind not in enums.ON_SITE_KINDS

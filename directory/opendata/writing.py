@@ -21,7 +21,7 @@ from simple_history.utils import bulk_update_with_history
 
 from directory.channels import get_kind
 from directory.models import Channel, Commune, Venue
-from directory.models.venues import unique_slug
+from directory.models.common import unique_slug
 from directory.opendata import standard
 from directory.opendata.copy import copy_insert_values
 from directory.opendata.exporter import STANDARD_VALUES, ExportedChannel, default_source, standard_row

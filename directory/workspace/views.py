@@ -24,7 +24,7 @@ from django.views.decorators.http import require_POST
 from directory import actions, enums, hours
 from directory.channel_checks import PHONE_KINDS, flag_notice
 from directory.models import Channel, ClosurePeriod, Suggestion, Venue
-from directory.models.venues import VersionConflict
+from directory.models.common import VersionConflict
 from directory.workspace.forms import (
     ADDABLE_KINDS,
     ChannelFormSet,
