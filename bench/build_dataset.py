@@ -243,8 +243,6 @@ def build(scale: int, seed: int = SEED) -> dict:
              [], [], "", "", (verified_at or now).date(), service_area, closed_for_good, verified_at, None, 1, now,
              now, search_text)
         )  # fmt: skip
-        kinds = set()
-
         position = 0
         for kind, probability in CHANNEL_MIX:
             if rng.random() >= probability:
@@ -256,11 +254,8 @@ def build(scale: int, seed: int = SEED) -> dict:
             channel_id += 1
             scenario = int(get_kind(kind).default_scenario)
             channels.append((channel_id, vid, kind, value, "", "", position, scenario, "", now, now))
-            kinds.add(kind)
             position += 1
-        # The kinds the channel triggers would compute: with them already there, loading the
-        # channels leaves the venue rows alone (an UPDATE of every venue doubled the table).
-        venues.append((*venue_row, sorted(kinds), ""))
+        venues.append((*venue_row, ""))
 
         roll = rng.random()
         if roll < 0.07:  # closed today, for a known or unknown time
@@ -288,7 +283,7 @@ def build(scale: int, seed: int = SEED) -> dict:
         "frais", "dispositifs", "formations_labels", "autres_formations_labels", "modalites_acces",
         "modalites_accompagnement", "fiche_acces_libre", "prise_rdv", "date_maj", "service_area",
         "closed_permanently_on", "verified_at", "verified_by_id", "version", "created_at", "updated_at",
-        "search_text", "channel_kinds", "staff_comment",
+        "search_text", "staff_comment",
     ]  # fmt: skip
     t0 = time.monotonic()
     copy_rows("directory_venue", venue_columns, venues)

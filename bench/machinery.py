@@ -8,8 +8,9 @@ the given scale (``bench/build_dataset.py`` first):
   table (measure ``text_common``);
 - ``cluster``: those entries in list order on disk (the nightly ``CLUSTER``) or in random order
   (``text_common``; a shuffled copy with the same indexes, dropped at the end);
-- ``channel_kinds``: ``canal=`` and the scenario filter test the ``channel_kinds`` column, or
-  an ``EXISTS`` on the channels (``channel``, ``scenario``).
+- ``channel_kinds`` (until migration 0027 retired it): ``canal=`` and the scenario filter
+  tested a column of kinds kept by triggers, or an ``EXISTS`` on the channels. The figures of
+  that comparison are in docs/proof.md; the code that switched it off is in git history.
 
 Server time through Django's test client, page cache cleared before each request (as the
 benchmark's ``nocache`` figures). Prints medians and p95s; ``docs/proof.md`` keeps the
@@ -87,45 +88,6 @@ def drop_shuffled_copy() -> None:
         cursor.execute(f"DROP TABLE IF EXISTS {SHUFFLED}")
 
 
-@contextlib.contextmanager
-def channel_kinds_off():
-    """``with_channel_kinds`` and the scenario filter's pre-test as an EXISTS on the channels."""
-    from django.db.models import Exists, OuterRef, Q
-
-    from directory import reachability
-    from directory.models import Channel
-    from directory.models.venues import VenueQuerySet
-
-    original_with = VenueQuerySet.with_channel_kinds
-    original_q = reachability.reachable_q
-
-    def with_channel_kinds(self, kinds):
-        return self.filter(Exists(Channel.objects.filter(venue=OuterRef("pk"), kind__in=sorted(kinds))))
-
-    def reachable_q(*args, **kwargs):
-        q = original_q(*args, **kwargs)
-        return _without_overlap(q)
-
-    def _without_overlap(q):
-        if isinstance(q, Q):
-            children = [
-                _without_overlap(c)
-                for c in q.children
-                if not (isinstance(c, tuple) and c[0] == "channel_kinds__overlap")
-            ]
-            clone = Q(*children, _connector=q.connector, _negated=q.negated)
-            return clone
-        return q
-
-    VenueQuerySet.with_channel_kinds = with_channel_kinds
-    reachability.reachable_q = reachable_q
-    try:
-        yield
-    finally:
-        VenueQuerySet.with_channel_kinds = original_with
-        reachability.reachable_q = original_q
-
-
 def timed(client, url) -> float:
     from django.core.cache import cache
 
@@ -179,9 +141,6 @@ def main(argv=None) -> int:
     import django
 
     django.setup()
-    from bench.run import sample_parameters
-
-    urls = sample_parameters(args.scale)
     common = [f"/lieux/?q={word}" for word in COMMON_WORDS][:VARIANTS]
     print(f"== {args.scale * 20_000} lieux, {ROUNDS} tours entrelacés, charge {os.getloadavg()}", flush=True)
     make_shuffled_copy()
@@ -189,8 +148,6 @@ def main(argv=None) -> int:
         results = {
             "entries (text_common)": compare("entrées de recherche", common, entries_off),
             "cluster (text_common)": compare("entrées dans l'ordre (CLUSTER)", common, entries_shuffled),
-            "channel_kinds (channel)": compare("channel_kinds : canal=", urls["channel"], channel_kinds_off),
-            "channel_kinds (scenario)": compare("channel_kinds : scénario", urls["scenario"], channel_kinds_off),
         }
     finally:
         drop_shuffled_copy()

@@ -1,13 +1,10 @@
-"""Upkeep after bulk loads and at night (``manage.py maintain_directory``).
+"""Upkeep after bulk loads and at night (``manage.py maintain_directory``): the columns that
+follow the opening hours and the channels but are not kept by triggers (typical weeks, mobile
+stops), and ``rebuild_derived`` after a restore or a load with triggers off.
 
-Triggers keep the derived tables exact after every write (search words, channel kinds, search
-entries); what drifts is the *order* of the search entries on disk, which matters only for
-speed: rewritten in list order (``CLUSTER`` on ``venuesearch_sort_name``), the matches of a
-common word, whose names sit together (« Médiathèque … »), are read from a few hundred
-neighbouring pages instead of one page each (``make bench``, measure ``text_common``).
-``CLUSTER`` locks that narrow table while it rewrites it (about 1 s at 200,000 venues): text
-searches and venue writes wait meanwhile, which is why it runs after bulk loads and at night,
-not on every write. Between runs new rows are appended out of order.
+The search entries used to be rewritten in list order every night (``CLUSTER``): measured at
+200,000 venues it bought 7 % on the common words' median (``bench/machinery.py``,
+docs/proof.md), for a nightly lock of the table: retired.
 """
 
 from __future__ import annotations
@@ -18,17 +15,14 @@ from django.db import connections, transaction
 BULK_LOAD_ROWS = 1000
 
 
-def reorder_search_entries(using: str = "default") -> None:
-    with transaction.atomic(using=using), connections[using].cursor() as cursor:
-        cursor.execute("CLUSTER directory_venuesearchentry USING venuesearch_sort_name")
-        cursor.execute("ANALYZE directory_venuesearchentry")
-
-
 def after_bulk_load(using: str = "default") -> None:
-    """Search entries in list order, the weekly hours and the stops of new rows."""
-    reorder_search_entries(using)
+    """The weekly hours and the stops of new rows (COPY skips ``save()``), fresh statistics
+    for the planner."""
     refresh_weekly_hours(using=using)
     refresh_stops(using=using)
+    with connections[using].cursor() as cursor:
+        cursor.execute("ANALYZE directory_venue")
+        cursor.execute("ANALYZE directory_venuesearchentry")
 
 
 # What the triggers keep (``directory/models/triggers.py``), refilled from the venues and
@@ -42,10 +36,6 @@ REBUILD_SQL = [
     "(venue_id, sort_name, closed_permanently_on, last_checked_at, search_vector) "
     "SELECT id, sort_name, closed_permanently_on, coalesce(verified_at, created_at), search_vector "
     "FROM directory_venue",
-    # Statement triggers of the venue table do not touch the kinds; its BEFORE UPDATE row
-    # trigger recomputes them for each row this updates.
-    "UPDATE directory_venue v SET channel_kinds = gll_venue_channel_kinds(v.id) "
-    "WHERE v.channel_kinds IS DISTINCT FROM gll_venue_channel_kinds(v.id)",
 ]
 
 
@@ -55,15 +45,12 @@ def rebuild_derived(using: str = "default") -> dict[str, int]:
     from directory.models import SearchWord, VenueSearchEntry
 
     with transaction.atomic(using=using), connections[using].cursor() as cursor:
-        for statement in REBUILD_SQL[:-1]:
+        for statement in REBUILD_SQL:
             cursor.execute(statement)
-        cursor.execute(REBUILD_SQL[-1])
-        kinds = cursor.rowcount
     after_bulk_load(using)
     return {
         "search_words": SearchWord.objects.using(using).count(),
         "search_entries": VenueSearchEntry.objects.using(using).count(),
-        "channel_kinds_fixed": kinds,
     }
 
 

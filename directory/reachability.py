@@ -91,9 +91,4 @@ def reachable_q(scenario: int, on: datetime.date, kinds=None) -> Q:
     # A usable channel, and the venue open that day or that channel still working by the closure
     # rule (``Channel.objects.working_on``). Written so that an open venue (most of them) costs
     # two index probes: the directory's scenario filter runs this on every venue of a page.
-    q = not_gone & Exists(usable) & (~Exists(covering) | Exists(usable.working_on(on)))
-    if scenario < 2:
-        # The kinds a venue has are on its row (``channel_kinds``, in the name and département
-        # indexes): venues without any scenario-1 kind are dropped before any sub-query.
-        q = Q(channel_kinds__overlap=list(SCENARIO_1_KINDS if kinds is None else kinds)) & q
-    return q
+    return not_gone & Exists(usable) & (~Exists(covering) | Exists(usable.working_on(on)))

@@ -386,60 +386,22 @@ def test_platform_of_matches_hosts_and_their_subdomains_only(url, platform):
     assert platform_of(url) == platform
 
 
-# --- Venue.channel_kinds, kept by triggers (migration 0008) ----------------------------------
-
-
-def kinds_of(venue):
-    venue.refresh_from_db(fields=["channel_kinds"])
-    return venue.channel_kinds
+# --- « canal= »: venues with a channel of one of the kinds --------------------------------------
 
 
 @pytest.mark.django_db
-def test_a_venue_lists_the_kinds_of_its_channels_after_every_write():
-    venue = VenueFactory()
-    assert kinds_of(venue) == []
+def test_the_channel_filter_follows_every_channel_write(hauts_de_france):
+    from directory.models import Venue
+
+    venue = VenueFactory(commune=hauts_de_france.lille)
     sms = ChannelFactory(venue=venue, sms=True)
-    ChannelFactory(venue=venue)
-    ChannelFactory(venue=venue)
-    assert kinds_of(venue) == ["phone", "sms"]  # sorted, each kind once
+    ChannelFactory(venue=VenueFactory(commune=hauts_de_france.lille))
+    assert list(Venue.objects.with_channel_kinds(["sms", "whatsapp"])) == [venue]
     sms.kind, sms.value = enums.ChannelKind.EMAIL, "contact@exemple.fr"
     sms.save()
-    assert kinds_of(venue) == ["email", "phone"]
-    Channel.objects.filter(venue=venue, kind="phone").delete()
-    assert kinds_of(venue) == ["email"]
-    # a channel moved to another venue: both change
-    other = VenueFactory()
-    Channel.objects.filter(venue=venue).update(venue=other)
-    assert kinds_of(venue) == [] and kinds_of(other) == ["email"]
-    # bulk writes too (imports COPY channels)
+    assert not Venue.objects.with_channel_kinds(["sms"]).exists()
+    # bulk writes too (imports COPY channels): nothing derived to keep in step
     Channel.objects.bulk_create(
         [Channel(venue=venue, kind="whatsapp", value="https://chat.whatsapp.com/AbCd", scenario=3)]
     )
-    assert kinds_of(venue) == ["whatsapp"]
-
-
-@pytest.mark.django_db
-def test_a_stale_copy_of_a_venue_never_overwrites_its_kinds():
-    venue = VenueFactory()
-    stale = type(venue).objects.get(pk=venue.pk)
-    ChannelFactory(venue=venue, whatsapp=True)
-    stale.name = "Nouveau nom"
-    stale.save()
-    assert kinds_of(venue) == ["whatsapp"]
-
-
-@pytest.mark.django_db
-def test_the_channel_filter_reads_the_venue_row_only(hauts_de_france):
-    from django.db import connection
-
-    from directory.models import Venue
-
-    ChannelFactory(venue=VenueFactory(commune=hauts_de_france.lille), sms=True)
-    ChannelFactory(venue=VenueFactory(commune=hauts_de_france.lille))
-    found = Venue.objects.with_channel_kinds(["sms", "whatsapp"])
-    assert [v.channel_kinds for v in found] == [["sms"]]
-    sql, params = found.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute("EXPLAIN " + sql, params)
-        plan = "\n".join(row[0] for row in cursor.fetchall())
-    assert "directory_channel" not in plan
+    assert list(Venue.objects.with_channel_kinds(["whatsapp"])) == [venue]

@@ -10,15 +10,15 @@ from django.core.management import call_command
 from django.db import connection
 
 from directory.checks import check_triggers_installed
-from directory.models import Channel, SearchWord, Venue, VenueSearchEntry
-from tests.factories import ChannelFactory, VenueFactory
+from directory.models import SearchWord, Venue, VenueSearchEntry
+from tests.factories import VenueFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def test_every_declared_trigger_is_installed():
     declared = [t.name for m, t in pgtrigger.registered() if m._meta.app_label == "directory"]
-    assert len(declared) == 10
+    assert len(declared) == 6
     assert check_triggers_installed(databases=["default"]) == []
 
 
@@ -35,16 +35,8 @@ def test_a_missing_trigger_is_reported():
 def test_rebuild_derived_refills_what_a_load_without_triggers_left_out(hauts_de_france):
     with pgtrigger.ignore("directory.Venue:search_words_insert", "directory.Venue:search_entries_insert"):
         venue = VenueFactory(name="Ludothèque Zéphyrine", commune=hauts_de_france.lille)
-    with pgtrigger.ignore("directory.Channel:channel_kinds_insert"):
-        ChannelFactory(venue=venue, kind="phone")
-    Venue.objects.filter(pk=venue.pk).update(channel_kinds=[])  # the row trigger recomputes...
-    with connection.cursor() as cursor:  # ...so break it the way a raw restore would
-        cursor.execute("SET LOCAL session_replication_role = replica")
-        cursor.execute("UPDATE directory_venue SET channel_kinds = '{}' WHERE id = %s", [venue.pk])
-        cursor.execute("SET LOCAL session_replication_role = origin")
     assert not SearchWord.objects.filter(word="zephyrine").exists()
     assert not VenueSearchEntry.objects.filter(pk=venue.pk).exists()
-    assert Venue.objects.get(pk=venue.pk).channel_kinds == []
 
     out = io.StringIO()
     call_command("rebuild_derived", stdout=out)
@@ -52,16 +44,5 @@ def test_rebuild_derived_refills_what_a_load_without_triggers_left_out(hauts_de_
     assert SearchWord.objects.filter(word="zephyrine").exists()
     entry = VenueSearchEntry.objects.get(pk=venue.pk)
     assert entry.sort_name == "ludotheque zephyrine"
-    assert Venue.objects.get(pk=venue.pk).channel_kinds == ["phone"]
     assert "Données dérivées recalculées" in out.getvalue()
     assert Venue.objects.public().search("zephyrine").filter(pk=venue.pk).exists()
-
-
-def test_channel_kinds_follow_channel_writes(hauts_de_france):
-    venue = VenueFactory(commune=hauts_de_france.lille)
-    channel = ChannelFactory(venue=venue, kind="phone")
-    assert Venue.objects.get(pk=venue.pk).channel_kinds == ["phone"]
-    Channel.objects.filter(pk=channel.pk).update(kind="email", value="accueil@exemple.fr")
-    assert Venue.objects.get(pk=venue.pk).channel_kinds == ["email"]
-    channel.delete()
-    assert Venue.objects.get(pk=venue.pk).channel_kinds == []

@@ -221,8 +221,11 @@ ALLOWED = {
     ("directory/maintenance.py", "refresh_stops"): "derived column: stop_communes from in-person channels",
     ("directory/models/venues.py", "refresh_stops"): "derived column: stop_communes after a channel's save",
     # On main since this branch started (django-pgtrigger, 5cc4b38): the same derived data, in SQL.
-    ("directory/models/triggers.py", "*"): "triggers keeping derived data (channel_kinds, search words, entries)",
-    ("directory/maintenance.py", "<module>"): "REBUILD_SQL: refills channel_kinds after a load with triggers off",
+    ("directory/models/triggers.py", "*"): "triggers keeping derived data (search words, search entries)",
+    (
+        "directory/maintenance.py",
+        "<module>",
+    ): "REBUILD_SQL: refills the search words and entries after a load with triggers off",
 }
 
 

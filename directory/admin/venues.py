@@ -7,6 +7,7 @@ from django.contrib.admin.utils import unquote
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import connection
+from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -250,7 +251,7 @@ class ScenarioFilter(admin.SimpleListFilter):
             return queryset.exclude(pk__in=Venue.objects.has_channel_usable_in(int(value[-1])).values("pk"))
         if value == "none":
             # No channel at all (not « unreachable today »: a closed venue keeps its channels).
-            return queryset.filter(channel_kinds=[])
+            return queryset.exclude(Exists(Channel.objects.filter(venue=OuterRef("pk"))))
         return queryset
 
 

@@ -13,7 +13,6 @@ from simple_history.models import HistoricalRecords
 
 from directory import enums
 from directory.channels import get_kind
-from directory.models import triggers
 
 
 class ChannelQuerySet(models.QuerySet):
@@ -86,8 +85,6 @@ class Channel(models.Model):
     history = HistoricalRecords()
 
     class Meta:
-        # Keep Venue.channel_kinds exact on every channel write (``directory/models/triggers.py``).
-        triggers = triggers.CHANNEL_TRIGGERS
         verbose_name = _("canal de contact")
         verbose_name_plural = _("canaux de contact")
         ordering = ["scenario", "position", "pk"]

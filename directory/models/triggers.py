@@ -1,5 +1,5 @@
 """The triggers that keep derived data exact, declared with django-pgtrigger and attached to
-their models' ``Meta.triggers`` (``Venue``, ``Channel``): migrations install them, the system
+their model's ``Meta.triggers`` (``Venue``): migrations install them, the system
 check ``directory.W010`` reports one missing or outdated, and ``manage.py rebuild_derived``
 refills everything they keep after a restore or a load with triggers off.
 
@@ -8,15 +8,14 @@ holds the measures that justify each):
 
 - ``SearchWord`` (typo-tolerant search): the distinct words of all venues, so a mistyped word
   is matched against ~10,000 words instead of every venue's text.
-- ``Venue.channel_kinds``: the kinds of a venue's channels, so ``canal=`` and the scenario
-  filter test a column of the row instead of a subquery per venue.
 - ``VenueSearchEntry``: a narrow copy (sort name, closing date, last confirmation, full text)
   that a text-only search reads instead of the wide venue rows.
 
 All are statement-level (one run per INSERT, COPY, UPDATE or DELETE, reading the transition
 tables ``new_rows`` / ``old_rows``): an import of 20,000 rows runs each once, not 20,000 times.
-The SQL helpers they call (``gll_search_words``, ``gll_venue_channel_kinds``) are plain
-functions created by migrations 0007 and 0008.
+The SQL helper they call (``gll_search_words``) is a plain function created by migration 0007.
+The column of channel kinds and its four triggers were retired in migration 0027: measured at
+200,000 venues they saved under 10 % (``bench/machinery.py``, docs/proof.md).
 """
 
 from __future__ import annotations
@@ -93,44 +92,6 @@ DELETE FROM directory_venuesearchentry WHERE venue_id IN (SELECT id FROM old_row
 RETURN NULL;
 """
 
-# --- channel kinds (on directory_venue and directory_channel) --------------------------------
-
-# Every UPDATE of a venue recomputes its kinds (BEFORE, per row): a venue read before its
-# channels changed and then saved by Django writes its stale list, which this replaces.
-_VENUE_KINDS = """
-NEW.channel_kinds := gll_venue_channel_kinds(NEW.id);
-RETURN NEW;
-"""
-
-# Channel writes (per statement: an import's COPY of 100,000 channels updates each venue once)
-# update the venues whose kinds changed, which runs the recomputation above.
-_CHANNEL_KINDS_INSERT = """
-UPDATE directory_venue v SET channel_kinds = gll_venue_channel_kinds(v.id)
-WHERE v.id IN (SELECT venue_id FROM new_rows)
-  AND v.channel_kinds IS DISTINCT FROM gll_venue_channel_kinds(v.id);
-RETURN NULL;
-"""
-
-_CHANNEL_KINDS_UPDATE = """
-UPDATE directory_venue v SET channel_kinds = gll_venue_channel_kinds(v.id)
-WHERE v.id IN (
-    SELECT n.venue_id FROM new_rows n JOIN old_rows o ON o.id = n.id
-    WHERE n.kind IS DISTINCT FROM o.kind OR n.venue_id IS DISTINCT FROM o.venue_id
-    UNION
-    SELECT o.venue_id FROM new_rows n JOIN old_rows o ON o.id = n.id
-    WHERE n.kind IS DISTINCT FROM o.kind OR n.venue_id IS DISTINCT FROM o.venue_id
-)
-  AND v.channel_kinds IS DISTINCT FROM gll_venue_channel_kinds(v.id);
-RETURN NULL;
-"""
-
-_CHANNEL_KINDS_DELETE = """
-UPDATE directory_venue v SET channel_kinds = gll_venue_channel_kinds(v.id)
-WHERE v.id IN (SELECT venue_id FROM old_rows)
-  AND v.channel_kinds IS DISTINCT FROM gll_venue_channel_kinds(v.id);
-RETURN NULL;
-"""
-
 _NEW = pgtrigger.Referencing(new="new_rows")
 _OLD = pgtrigger.Referencing(old="old_rows")
 _BOTH = pgtrigger.Referencing(old="old_rows", new="new_rows")
@@ -154,17 +115,4 @@ VENUE_TRIGGERS = [
     _statement("search_entries_insert", pgtrigger.Insert, _NEW, _ENTRIES_INSERT),
     _statement("search_entries_update", pgtrigger.Update, _BOTH, _ENTRIES_UPDATE),
     _statement("search_entries_delete", pgtrigger.Delete, _OLD, _ENTRIES_DELETE),
-    pgtrigger.Trigger(
-        name="venue_channel_kinds",
-        operation=pgtrigger.Update,
-        when=pgtrigger.Before,
-        level=pgtrigger.Row,
-        func=_VENUE_KINDS,
-    ),
-]
-
-CHANNEL_TRIGGERS = [
-    _statement("channel_kinds_insert", pgtrigger.Insert, _NEW, _CHANNEL_KINDS_INSERT),
-    _statement("channel_kinds_update", pgtrigger.Update, _BOTH, _CHANNEL_KINDS_UPDATE),
-    _statement("channel_kinds_delete", pgtrigger.Delete, _OLD, _CHANNEL_KINDS_DELETE),
 ]

@@ -218,9 +218,12 @@ class VenueQuerySet(VenueSearch, models.QuerySet):
         return self.filter(Exists(Channel.objects.filter(usable_q(int(scenario)), venue=OuterRef("pk"))))
 
     def with_channel_kinds(self, kinds):
-        """Venues with at least one channel of one of ``kinds`` (``channel_kinds``, kept by
-        triggers: no channel subquery)."""
-        return self.filter(channel_kinds__overlap=sorted(kinds))
+        """Venues with at least one channel of one of ``kinds``: an index probe per venue
+        (``channel_kind_venue``). A column of kinds kept by triggers saved under 10 % at
+        200,000 venues (``bench/machinery.py``, docs/proof.md): retired."""
+        from directory.models.channels import Channel
+
+        return self.filter(Exists(Channel.objects.filter(venue=OuterRef("pk"), kind__in=sorted(kinds))))
 
     def serving(self, commune: Commune):
         """Venues whose service area includes ``commune`` (or located in it).
@@ -567,15 +570,6 @@ class Venue(models.Model):
         db_persist=True,
         editable=False,
     )
-    # The kinds of the venue's channels, sorted, kept by triggers from ``directory_channel``
-    # (migration 0008): the channel filter (« canal=sms ») reads it from the département or
-    # name index (INCLUDE) instead of probing the channels of every venue of a département
-    # (1,400 in the Loir-et-Cher at 200,000 venues). Every UPDATE of a venue recomputes it, so a
-    # stale copy saved by Django never overwrites it.
-    # ``db_default`` too: rows written outside the ORM (COPY in bulk loads) get ``{}``.
-    channel_kinds = ArrayField(
-        models.CharField(max_length=20), default=list, db_default=models.Value("{}"), blank=True, editable=False
-    )
 
     # The opening hours as the time filters query them (« ouvert maintenant », « le samedi »,
     # « après 18 h », « le … à … »; ``VenueQuerySet.open_at`` and co.): the spans of a typical
@@ -613,7 +607,6 @@ class Venue(models.Model):
             "search_text",
             "sort_name",
             "search_vector",
-            "channel_kinds",
             "updated_at",
             "weekly_hours",
             "holiday_hours",
@@ -627,7 +620,7 @@ class Venue(models.Model):
         verbose_name = _("lieu de médiation numérique")
         verbose_name_plural = _("lieux de médiation numérique")
         ordering = ["sort_name", "pk"]
-        # The word list, the search entries and the channel kinds, kept exact on every write
+        # The word list and the search entries, kept exact on every write
         # (``directory/models/triggers.py``).
         triggers = triggers.VENUE_TRIGGERS
         constraints = [
@@ -678,7 +671,7 @@ class Venue(models.Model):
             # index-only scan.
             models.Index(
                 fields=["sort_name", "id"],
-                include=["closed_permanently_on", "channel_kinds"],
+                include=["closed_permanently_on"],
                 name="venue_sort_name_id",
             ),
             # ``departement=``: a département's venues in list order, so a page of them (with a
@@ -688,7 +681,7 @@ class Venue(models.Model):
                 DEPARTEMENT_CODE,
                 "sort_name",
                 "id",
-                include=["closed_permanently_on", "channel_kinds"],
+                include=["closed_permanently_on"],
                 name="venue_departement_sort_name",
             ),
             # ``serving()``: venues of a given service area located in the communes of an EPCI or

@@ -143,9 +143,6 @@ class Writer:
             values = dict(normal.values)
             values["slug"] = unique_slug(Venue, f"{values['name']} {normal.commune_name}", taken=self.slugs)
             values["search_text"] = _search_text(values, normal.commune_name)
-            # What the channel triggers would compute (migration 0008): loading the channels
-            # then leaves the new rows alone instead of rewriting each of them once more.
-            values["channel_kinds"] = sorted({kind for _field, kind, _value in normal.channels})
             # The time filters' columns, as ``Venue.refresh_weekly_hours`` computes them: an
             # UPDATE per distinct expression after the COPY took a sixth of a first import
             # (``make bench``, measure ``import_20k_s``).

@@ -12,7 +12,7 @@ from directory.models import SmsExchange
 
 class Command(BaseCommand):
     help = _(
-        "Entretien de nuit : index de recherche remis en ordre, horaires types et arrêts recalculés, "
+        "Entretien de nuit : horaires types et arrêts recalculés, "
         "compteurs de limite expirés et textes SMS anciens effacés."
     )
 

@@ -11,9 +11,9 @@ from directory import maintenance
 
 class Command(BaseCommand):
     help = _(
-        "Recalcule tout ce que les déclencheurs tiennent à jour (mots de recherche, entrées de recherche, "
-        "types de canaux), puis les horaires types et les arrêts : après une restauration ou un chargement "
-        "fait sans déclencheurs."
+        "Recalcule tout ce que les déclencheurs tiennent à jour (mots de recherche, entrées de recherche), "
+        "puis les horaires types et les arrêts : après une restauration ou un chargement fait sans "
+        "déclencheurs."
     )
 
     def handle(self, *args, **options):
@@ -21,15 +21,11 @@ class Command(BaseCommand):
         counts = maintenance.rebuild_derived()
         self.stdout.write(
             self.style.SUCCESS(
-                _(
-                    "Données dérivées recalculées en %(seconds).1f s : %(words)d mots, %(entries)d entrées "
-                    "de recherche, %(kinds)d lieux aux types de canaux corrigés."
-                )
+                _("Données dérivées recalculées en %(seconds).1f s : %(words)d mots, %(entries)d entrées de recherche.")
                 % {
                     "seconds": time.monotonic() - start,
                     "words": counts["search_words"],
                     "entries": counts["search_entries"],
-                    "kinds": counts["channel_kinds_fixed"],
                 }
             )
         )
