@@ -366,17 +366,17 @@ def test_the_query_count_does_not_grow_with_the_communes(client, django_assert_n
     _grow(hauts_de_france.nord, epci, 0, 3)
     # session, user, assignments, EPCI, its first commune, coverage, stale list, the communes
     # (commune map and distances), the venues with an in-person drop-in (distances; the stops
-    # of mobile ones would be one more), and the two menu entries that fit the role (Mon lieu,
-    # Couverture)
-    with django_assert_num_queries(11):
+    # of mobile ones would be one more), and the menu entry « Mon lieu » (« Couverture » reads
+    # the assignments already read, remembered on the user)
+    with django_assert_num_queries(10):
         assert len(client.get(URL, params).context["lines"]) == 3
     _grow(hauts_de_france.nord, epci, 3, 27)
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(10):
         assert len(client.get(URL, params).context["lines"]) == 30
     # The département above and a commune page (plus the venues serving it) stay as small.
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         assert client.get(URL, {"niveau": "departement", "code": "59"}).status_code == 200
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(11):
         assert client.get(URL, {"niveau": "commune", "code": "59500"}).status_code == 200
 
 

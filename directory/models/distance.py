@@ -63,16 +63,16 @@ def home_chord(lat: float, lon: float):
 _HOME = "(ll_to_earth({lat}, {lon}) <-> {here})"
 _STOP = "ll_to_earth({points}[gll_i][1], {points}[gll_i][2]) <-> {here}"
 _DISTANCE = (
-    "(CASE WHEN cardinality({points}) = 0 THEN " + _HOME + " ELSE LEAST("  # noqa: S608
-    "CASE WHEN {fixed} = ANY({itinerance}) THEN " + _HOME + " END, "
+    "(CASE WHEN cardinality({points}) = 0 THEN " + _HOME + " ELSE LEAST("  # noqa: S608  # nosec B608
+    "CASE WHEN {fixed} = ANY({itinerance}) THEN " + _HOME + " END, "  # nosec B608 (constant SQL, above)
     "(SELECT min(CASE WHEN {points}[gll_i][1] IS NULL THEN " + _HOME + " ELSE " + _STOP + " END)"
     " FROM generate_subscripts({points}, 1) AS gll_s(gll_i))) END)"
 )
 # The nearest stop of known position, when it is at that distance (a tie with the home base
 # names the stop: it says more).
 _NEAREST_STOP = (
-    "(CASE WHEN cardinality({points}) = 0 THEN NULL ELSE ("  # noqa: S608
-    "SELECT CASE WHEN gll_n.d <= " + _DISTANCE + " THEN gll_n.code END FROM ("
+    "(CASE WHEN cardinality({points}) = 0 THEN NULL ELSE ("  # noqa: S608  # nosec B608 (constant SQL)
+    "SELECT CASE WHEN gll_n.d <= " + _DISTANCE + " THEN gll_n.code END FROM ("  # nosec B608 (constant SQL)
     "SELECT {codes}[gll_i] AS code, " + _STOP + " AS d FROM generate_subscripts({points}, 1) AS gll_s(gll_i)"
     " WHERE {points}[gll_i][1] IS NOT NULL ORDER BY 2, 1 LIMIT 1) AS gll_n) END)"
 )

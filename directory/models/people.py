@@ -96,16 +96,20 @@ class DepartementStaff(models.Model):
         """Codes of the départements ``user`` oversees; ``None`` means every one (superuser)."""
         if user.is_superuser:
             return None
-        return set(DepartementStaff.objects.filter(user=user).values_list("departement_id", flat=True))
+        # Remembered on the user object (one per request): the admin asks for each model.
+        cached = user.__dict__.get("_gll_departements")
+        if cached is None:
+            cached = user.__dict__["_gll_departements"] = frozenset(
+                DepartementStaff.objects.filter(user=user).values_list("departement_id", flat=True)
+            )
+        return set(cached)
 
     @staticmethod
     def oversees_any(user) -> bool:
         """Superusers and département staff: coverage, SMS statistics, open-data uploads."""
-        return bool(
-            user.is_authenticated
-            and user.is_active
-            and (user.is_superuser or DepartementStaff.objects.filter(user=user).exists())
-        )
+        if not (user.is_authenticated and user.is_active):
+            return False
+        return user.is_superuser or bool(DepartementStaff.departements_of(user))
 
 
 class InvitationQuerySet(models.QuerySet):
