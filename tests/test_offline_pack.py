@@ -248,3 +248,12 @@ def test_the_offline_pages_say_what_to_do_without_javascript(client, db):
     search = client.get("/hors-ligne/recherche/?q=lille").content.decode()
     assert "data-offline-search hidden" in search and "La recherche hors ligne demande JavaScript" in search
     assert 'id="offline-config"' in search
+
+
+def test_the_worker_speaks_the_language_of_the_page_that_registered_it(client, db):
+    # The browser fetches the script with its own language preferences, not the page's.
+    french = client.get("/sw.js?langue=fr", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    english = client.get("/sw.js?langue=en", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    unknown = client.get("/sw.js?langue=xx", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "gardée" in french and "gardée" in unknown
+    assert "not kept" in english and "gardée" not in english

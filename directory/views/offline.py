@@ -15,6 +15,7 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -68,9 +69,15 @@ def _worker_config() -> dict:
 
 @require_GET
 def service_worker(request):
-    """``/sw.js``: at the root so its scope is the whole site."""
-    config = json.dumps(_worker_config(), ensure_ascii=False, indent=2)
-    response = render(request, "directory/offline/sw.js", {"config": config}, content_type="application/javascript")
+    """``/sw.js``: at the root so its scope is the whole site, in the language of the page that
+    registered it (``?langue=``): the browser fetches the script with its own preferences, which
+    need not be the page's."""
+    language = request.GET.get("langue", "")
+    if language not in dict(settings.LANGUAGES):
+        language = settings.LANGUAGE_CODE
+    with translation.override(language):
+        config = json.dumps(_worker_config(), ensure_ascii=False, indent=2)
+        response = render(request, "directory/offline/sw.js", {"config": config}, content_type="application/javascript")
     response["Service-Worker-Allowed"] = "/"
     return _no_cache(response)
 

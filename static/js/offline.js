@@ -29,9 +29,11 @@
     try { return JSON.parse(el.textContent); } catch (e) { return null; }
   }
 
-  // The worker, registered on first use (ordinary visitors never get one).
+  // The worker, registered on first use (ordinary visitors never get one), in the page's
+  // language: its offline messages are written when the script is served.
   function worker() {
-    return navigator.serviceWorker.register("/sw.js", { scope: "/" }).then(function () {
+    var lang = encodeURIComponent(document.documentElement.lang || "fr");
+    return navigator.serviceWorker.register("/sw.js?langue=" + lang, { scope: "/" }).then(function () {
       return navigator.serviceWorker.ready;
     }).then(function (registration) { return registration.active; });
   }

@@ -114,6 +114,9 @@ def test_the_list_works_without_javascript(nojs_page, base_url, world):
 def test_a_mediator_declares_a_closure_and_residents_see_it_at_once(desktop_page, base_url, world, settings):
     # Public pages cached as in production: the closure must show on the very next visit.
     settings.PUBLIC_PAGE_CACHE_SECONDS = 60
+    # Open at any hour, so « open » does not depend on when the suite runs (lunch break).
+    world.centre.opening_hours = "24/7"
+    world.centre.save()
     page = desktop_page
     public_url = f"{base_url}{world.centre.get_absolute_url()}"
     page.goto(public_url)
