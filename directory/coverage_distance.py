@@ -56,25 +56,48 @@ class DropIns:
     hosts: dict = field(default_factory=dict)
 
 
-def drop_ins(on: datetime.date, positions: dict) -> DropIns:
+def box_around(codes, positions: dict) -> tuple[float, float, float, float] | None:
+    """(south, north, west, east) of the communes ``codes`` widened by the largest distance: the
+    only drop-ins a territory's figures can use. None when none of them has a position."""
+    points = [positions[c] for c in codes if c in positions]
+    if not points:
+        return None
+    south, north = min(p[0] for p in points), max(p[0] for p in points)
+    west, east = min(p[1] for p in points), max(p[1] for p in points)
+    margin_lat = max(DISTANCES_KM) / 111.0 + 0.01
+    widest = max(abs(south), abs(north))
+    margin_lon = max(DISTANCES_KM) / (111.0 * max(0.1, math.cos(math.radians(widest)))) + 0.01
+    return south - margin_lat, north + margin_lat, west - margin_lon, east + margin_lon
+
+
+def drop_ins(on: datetime.date, positions: dict, box=None, communes=()) -> DropIns:
     """The venues reachable through an in-person channel on ``on`` (two queries: the venues with
-    the smallest scenario that reaches them, then the stops of the mobile ones)."""
-    from django.db.models import BooleanField, ExpressionWrapper
+    the smallest scenario that reaches them, then the stops of the mobile ones). ``box`` (from
+    ``box_around``): only the venues located in it or in ``communes`` (the territory's: a
+    commune hosting a drop-in is at distance 0, whatever its coordinates say), those without
+    coordinates (placed at their commune) and the mobile ones (placed at their stops);
+    France-wide pages give none."""
+    from django.db.models import BooleanField, ExpressionWrapper, Q
 
     from directory.models import Venue
 
-    # Scenarios are nested: reachable in 3 is the widest set; 1 and 2 are flags on it.
-    venues = (
-        Venue.objects.with_channel_kinds(IN_PERSON_KINDS)
-        .filter(reachable_q(3, on, kinds=IN_PERSON_KINDS))
-        .annotate(
-            **{
-                f"in_{s}": ExpressionWrapper(reachable_q(s, on, kinds=IN_PERSON_KINDS), output_field=BooleanField())
-                for s in SCENARIOS[:-1]
-            }
+    # Scenarios are nested: reachable in 3 is the widest set; 1 and 2 are flags on it. The
+    # in-person kinds are in ``reachable_q(…, kinds=…)`` already: no separate kind test.
+    venues = Venue.objects.filter(reachable_q(3, on, kinds=IN_PERSON_KINDS))
+    if box is not None:
+        south, north, west, east = box
+        venues = venues.filter(
+            Q(latitude__range=(south, north), longitude__range=(west, east))
+            | Q(latitude__isnull=True)
+            | Q(service_area=enums.ServiceArea.COMMUNES)
+            | Q(commune_id__in=list(communes))
         )
-        .values_list("id", "latitude", "longitude", "commune_id", "service_area", "in_1", "in_2")
-    )
+    venues = venues.annotate(
+        **{
+            f"in_{s}": ExpressionWrapper(reachable_q(s, on, kinds=IN_PERSON_KINDS), output_field=BooleanField())
+            for s in SCENARIOS[:-1]
+        }
+    ).values_list("id", "latitude", "longitude", "commune_id", "service_area", "in_1", "in_2")
     found = DropIns()
     mobile = {}
     for vid, lat, lon, commune, area, in_1, in_2 in venues:

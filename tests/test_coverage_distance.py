@@ -303,3 +303,22 @@ def test_a_commune_without_position_and_a_scenario_2_drop_in_stays_unknown(world
     totals, _rows = _figures(world)
     assert (totals.unknown_communes, totals.unknown_population) == (1, POP["arras"])
     assert totals.near == dict.fromkeys(coverage.SCENARIOS, NOTHING)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("case", CASES.values(), ids=CASES.keys())
+def test_a_territory_reads_only_the_drop_ins_within_reach_and_gets_the_same_figures(world, case):
+    """Below France, only the drop-ins within the largest distance of the territory's communes
+    are read (``box_around``): the figures are those of every drop-in of France."""
+    build, _expected = case
+    build(world)
+    # Far away, outside any box around these communes: must not change anything.
+    _drop_in(world, commune="arras", at=-400)
+    on = timezone.localdate()
+    for names in (["cysoing"], ["templeuve", "cysoing"], ["arras"], list(POP)):
+        communes = [(getattr(world, n).code, POP[n], getattr(world, n).departement_id) for n in names]
+        box = coverage_distance.box_around([c[0] for c in communes], world.positions)
+        found = coverage_distance.drop_ins(on, world.positions, box, [c[0] for c in communes])
+        boxed = coverage_distance.figures(communes, found, world.positions)
+        every = coverage_distance.figures(communes, coverage_distance.drop_ins(on, world.positions), world.positions)
+        assert boxed[0].near == every[0].near, names

@@ -323,8 +323,12 @@ def cached_near(level, code, on, departements, communes_of):
         positions = coverage_maps.commune_positions()
         row_key = _ROW_KEY[coverage.CHILD_LEVEL[level]]
         communes = [(c[0], c[2], row_key(c)) for c in communes_of()]
-        # Every drop-in of France: one across a département border is as near.
-        near = coverage_distance.figures(communes, coverage_distance.drop_ins(on, positions), positions)
+        # Every drop-in within reach of the territory, across borders too: France-wide, all of
+        # them; elsewhere those within the largest distance of its communes.
+        codes = [c[0] for c in communes]
+        box = None if level == coverage.FRANCE else coverage_distance.box_around(codes, positions)
+        found = coverage_distance.drop_ins(on, positions, box, codes if box is not None else ())
+        near = coverage_distance.figures(communes, found, positions)
         cache.set(key, near, COVERAGE_CACHE_SECONDS)
     return near
 
