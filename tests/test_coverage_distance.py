@@ -322,3 +322,29 @@ def test_a_territory_reads_only_the_drop_ins_within_reach_and_gets_the_same_figu
         boxed = coverage_distance.figures(communes, found, world.positions)
         every = coverage_distance.figures(communes, coverage_distance.drop_ins(on, world.positions), world.positions)
         assert boxed[0].near == every[0].near, names
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("case", CASES.values(), ids=CASES.keys())
+def test_the_grouped_scenario_query_agrees_with_reachable_q(world, case):
+    """``smallest_reaching_scenario`` (one grouped query) and the shared definition
+    ``reachable_q`` give every venue the same smallest scenario, on each case of the table and
+    on a few days around the closures."""
+    import datetime
+
+    from directory.models import Venue
+    from directory.reachability import IN_PERSON_KINDS, reachable_q
+
+    build, _expected = case
+    build(world)
+    _drop_in(world, commune="villeneuve", at=5, scenario=2)
+    today = timezone.localdate()
+    for on in (today, today + datetime.timedelta(days=3), today + datetime.timedelta(days=40)):
+        grouped = dict(coverage_distance.smallest_reaching_scenario(on).values_list("venue_id", "smallest"))
+        expected = {}
+        for scenario in (3, 2, 1):
+            for pk in Venue.objects.filter(reachable_q(scenario, on, kinds=IN_PERSON_KINDS)).values_list(
+                "pk", flat=True
+            ):
+                expected[pk] = scenario
+        assert grouped == expected, on
