@@ -119,11 +119,15 @@ def drop_ins(on: datetime.date, positions: dict, box=None, communes=()) -> DropI
     )
     found = DropIns()
     mobile = {}
+    # ``_keep`` written out: this loop sees every drop-in of France (91,000 at 200,000 venues).
+    points, hosts, by_stops = found.points, found.hosts, enums.ServiceArea.COMMUNES
     for vid, lat, lon, commune, area, scenario in venues:
         point = (round(lat, 4), round(lon, 4)) if lat is not None and lon is not None else positions.get(commune)
-        _keep(found.points, point, scenario)
-        _keep(found.hosts, commune, scenario)
-        if area == enums.ServiceArea.COMMUNES:
+        if scenario < points.get(point, NONE):
+            points[point] = scenario
+        if scenario < hosts.get(commune, NONE):
+            hosts[commune] = scenario
+        if area == by_stops:
             mobile[vid] = scenario
     if mobile:
         stops = Venue.service_area_communes.through.objects.filter(venue_id__in=list(mobile))
