@@ -164,13 +164,11 @@ def test_the_knn_index_and_the_stops_index_serve_the_page(world):
             return "\n".join(row[0] for row in cursor.fetchall())
 
     page = Venue.objects.near(*USER).order_by("distance_order", "sort_name", "pk").nearest_ids_sql(USER, 0, 21)
+    # The embedded server (PostgreSQL 18) walks the KNN index in distance order, ties by sort
+    # name after. PostgreSQL 15 (the CI's second server) plans these few rows its own way, by
+    # the table's statistics of the moment: its plan is not asserted (docs/directory.md).
     if connection.pg_version >= 160000:
-        # The embedded server walks the KNN index in distance order, ties by sort name after.
         assert re.search(r"Index Scan using venue_earth_knn .*\n\s+Order By", plan(*page))
-    else:
-        # PostgreSQL 15 (the CI's second server) reads the index, then sorts the few rows of
-        # this test: the walk in order is what the embedded server (18) does (docs/directory.md).
-        assert "Index Scan using venue_earth_knn" in plan(*page)
     # The venues with stops: the partial index's condition is the query's.
     with_stops = Venue.objects.filter(placed_by_stops()).order_by().values_list("pk").query.sql_with_params()
     assert "venue_placed_by_stops" in plan(*with_stops)
