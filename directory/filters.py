@@ -345,11 +345,6 @@ class VenueFilter(django_filters.FilterSet):
         return {name for name, value in self.form.cleaned_data.items() if value not in (None, "", [], ())}
 
     @property
-    def is_whole_list(self) -> bool:
-        """No filter set: ``qs`` is every venue not closed for good, in list order."""
-        return not self._set_filters()
-
-    @property
     def shown_since(self) -> datetime.datetime:
         """The default results leave out venues nobody confirmed since this moment."""
         return Venue.hiding_cutoff(self.now)
