@@ -55,6 +55,7 @@ from drf_spectacular.utils import extend_schema_field
 from directory import enums
 from directory.models import Channel, ClosurePeriod, Commune, Venue
 from directory.places import PlaceReading, read_place
+from directory.territories import DEPARTEMENT_CODE_PATTERN
 from directory.text import fold
 
 Q_MAX_LENGTH = 200
@@ -126,7 +127,7 @@ class NearField(forms.CharField):
 NEAR_SCHEMA = {"type": "string", "pattern": r"^-?[0-9]{1,3}(\.[0-9]+)?,-?[0-9]{1,3}(\.[0-9]+)?$"}
 COMMUNE_SCHEMA = {"type": "string", "pattern": r"^([0-9]{5}|2[AB][0-9]{3})$"}
 POSTAL_CODE_SCHEMA = {"type": "string", "pattern": r"^[0-9]{5}$"}
-DEPARTEMENT_SCHEMA = {"type": "string", "pattern": r"^([0-9]{2}|2[AB]|97[0-9])$"}
+DEPARTEMENT_SCHEMA = {"type": "string", "pattern": DEPARTEMENT_CODE_PATTERN}
 SIREN_SCHEMA = {"type": "string", "pattern": r"^[0-9]{9}$"}
 SCENARIO_SCHEMA = {"type": "integer", "enum": [1, 2, 3]}
 
@@ -263,7 +264,7 @@ class VenueFilter(django_filters.FilterSet):
         method="filter_departement",
         max_length=3,
         validators=[
-            RegexValidator(r"^([0-9]{2}|2[AB]|97[0-9])$", _("Code de département invalide (ex. 59, 2A, 974)."))
+            RegexValidator(DEPARTEMENT_CODE_PATTERN, _("Code de département invalide (ex. 59, 2A, 974)."))
         ],
         error_messages={"max_length": _("Code de département invalide (ex. 59, 2A, 974).")},
     )

@@ -75,6 +75,9 @@ SHARED_INDEX_SECONDS = 600
 OVERSEAS = {"971", "972", "973", "974", "975", "976", "977", "978", "986", "987", "988"}
 POSTAL_CODE = re.compile(r"^\d{5}$")
 INSEE_CODE = re.compile(r"^(?:\d{5}|2[AB]\d{3})$")
+# Départements and the overseas collectivities the COG lists beside them (975, 977, 978,
+# 984, 986–989): one pattern for the list, the API and its schema.
+DEPARTEMENT_CODE_PATTERN = r"^([0-9]{2}|2[AB]|9[78][0-9])$"
 WORD = re.compile(r"[a-z0-9]+")
 ORDINAL = re.compile(r"^(\d{1,2})(?:er|re|e|eme|ieme|em|me|d|nd)?$")
 ARRONDISSEMENT_WORDS = {"arrondissement", "arrondissements", "arr", "arrt", "ardt", "arrdt", "arrond"}

@@ -5,13 +5,21 @@ import datetime
 import pytest
 from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.http import QueryDict
+from django.test import Client
 from django.utils import timezone
 
 from directory import enums
 from directory.filters import VenueFilter, with_page_prefetches
 from directory.models import Venue
 from directory.pagination import VenuePaginator
-from tests.factories import ChannelFactory, ClosurePeriodFactory, VenueFactory
+from tests.factories import (
+    ChannelFactory,
+    ClosurePeriodFactory,
+    CommuneFactory,
+    DepartementFactory,
+    RegionFactory,
+    VenueFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -123,6 +131,18 @@ def test_departement_and_epci(world):
     assert names("epci=200093201") == ["Centre social Lille Sud", "Maison de quartier"]
 
 
+@pytest.mark.parametrize("code, name", [("975", "Saint-Pierre-et-Miquelon"), ("988", "Nouvelle-Calédonie")])
+def test_overseas_collectivities_are_departement_codes_too(world, code, name):
+    # The COG lists them beside the départements; the list, the API and the coverage use it.
+    region = RegionFactory(code=code, name=name)
+    commune = CommuneFactory(code=f"{code}01", departement=DepartementFactory(code=code, name=name, region=region))
+    VenueFactory(name=f"Médiathèque de {name}", commune=commune, postal_code=f"{code}00")
+    assert names(f"departement={code}") == [f"Médiathèque de {name}"]
+    api = Client().get(f"/api/v1/lieux/?departement={code}")
+    assert api.status_code == 200
+    assert [v["name"] for v in api.json()["results"]] == [f"Médiathèque de {name}"]
+
+
 def test_scenario_keeps_venues_reachable_in_it(world):
     assert names("scenario=1") == ["Maison de quartier"]
     assert names("scenario=2") == ["Centre social Lille Sud", "Maison de quartier"]
@@ -198,6 +218,8 @@ def test_combinations(world):
         ("commune=%3Cscript%3E", "commune"),
         ("code_postal=5900", "code_postal"),
         ("departement=%3Cscript%3E", "departement"),
+        ("departement=990", "departement"),
+        ("departement=2C", "departement"),
         ("epci=12", "epci"),
         ("canal=telegram", "canal"),
         ("statut=demain", "statut"),

@@ -29,6 +29,7 @@ from directory.api.throttling import ApiThrottle
 from directory.cache import data_version, last_modified
 from directory.filters import VenueFilter, with_page_prefetches
 from directory.models import Venue
+from directory.territories import DEPARTEMENT_CODE_PATTERN
 
 CACHE_SECONDS = 60
 
@@ -130,7 +131,7 @@ FILTER_PARAMETERS = [
     _q(
         "departement",
         _("Code du département (59, 2A, 974) : les lieux situés dans ce département."),
-        {"type": "string", "pattern": r"^(\d{2}|2[AB]|97\d)$"},
+        {"type": "string", "pattern": DEPARTEMENT_CODE_PATTERN},
     ),
     _q(
         "epci",
@@ -298,7 +299,7 @@ CHANGE_FIELDS = {
         _q(
             "territoire",
             _("Limite aux lieux d'un territoire : code INSEE de commune, code de département ou SIREN d'EPCI."),
-            {"type": "string", "pattern": r"^(\d{5}|2[AB]\d{3}|\d{2}|2[AB]|97\d|\d{9})$"},
+            {"type": "string", "pattern": r"^(\d{5}|2[AB]\d{3}|\d{2}|2[AB]|9[78]\d|\d{9})$"},
         ),
         _q(
             "limite",
