@@ -96,7 +96,9 @@ class VenuePaginator(Paginator):
     range), then the full rows of those ids alone: the filter conditions run once, and sorting
     never carries whole rows. When that read ends the list (fewer ids than a page), the total
     follows from it and no ``COUNT`` query runs: most searches by commune, postal code or name
-    fit on one page. Otherwise ``count`` runs lazily, when the page shows the total.
+    fit on one page. With ``count_limit``, lists in filter order read on to the cap
+    (``_reads_to_cap``), so their capped total comes from the same read. Otherwise ``count`` runs
+    lazily, when the page shows the total.
 
     ``count_limit`` (the HTML list uses 500) stops counting past that many venues:
     ``count_is_capped`` is then true and ``count`` is ``count_limit``. « More than 500 venues »
@@ -184,15 +186,33 @@ class VenuePaginator(Paginator):
         bottom = (number - 1) * self.per_page
         if bottom > MAX_OFFSET:
             raise EmptyPage(self.error_messages["no_results"])
-        ids = list(self._ids(bottom, self.per_page + 1))
+        to_cap = self._reads_to_cap(bottom)
+        read = max(self.per_page + 1, self.count_limit + 1 - bottom) if to_cap else self.per_page + 1
+        ids = list(self._ids(bottom, read))
         more = len(ids) > self.per_page
+        if to_cap and (ids or number == 1):
+            # Read up to the cap: the total is known without a COUNT.
+            total = bottom + len(ids)
+            self._capped = total > self.count_limit
+            self.__dict__["count"] = min(total, self.count_limit)
         if more:
-            ids = ids[: self.per_page]  # more pages follow: the total will need a COUNT
+            ids = ids[: self.per_page]  # more pages follow: the total may need a COUNT
         elif ids or (number == 1 and self.allow_empty_first_page):
             self.__dict__["count"] = bottom + len(ids)  # the last page: the total is known
         else:
             raise EmptyPage(self.error_messages["no_results"])
         return VenuePage(rows_of(self.object_list, ids), number, self, more)
+
+    def _reads_to_cap(self, offset: int) -> bool:
+        """Whether the page starting at ``offset`` reads its ids on to the count's cap
+        (``count_limit``), so that the capped total comes from the same read. Worth it for
+        lists in filter order: the ids past the page cost little next to the matches' filter,
+        which a separate ``COUNT`` ran a second time (with its own planning and round trip)
+        whenever the page was full. Text searches (the bounded walk) and distance lists (the
+        KNN walk) read one page: their walks stop early, where reading to the cap walks on."""
+        if self.count_limit is None or offset >= self.count_limit or self.near is not None:
+            return False
+        return tuple(self.object_list.query.order_by) != SEARCH_ORDER
 
     def _ids(self, offset: int, limit: int):
         if self.near is not None:

@@ -263,8 +263,8 @@ def test_list_query_count_is_constant(client, hauts_de_france, settings, django_
 def test_list_counts_only_when_more_pages_follow(client, hauts_de_france, settings, django_assert_num_queries):
     settings.DIRECTORY_PAGE_SIZE = 20
     _venues_with_everything(45, hauts_de_france.lille)
-    # ids of page 1 (21 found: more follow), COUNT for « 45 lieux » and « page 1 sur 3 », rows
-    with django_assert_num_queries(3):
+    # ids of page 1 read on to the count's cap (45 found: « 45 lieux », « page 1 sur 3 »), rows
+    with django_assert_num_queries(2):
         html = page(client, f"{LIST}?scenario=3")
     assert html.count('class="venue"') == 20 and "45 lieux trouvés" in html and "Page 1 sur 3" in html
     # the last page ends the list: its total needs no COUNT
@@ -275,6 +275,26 @@ def test_list_counts_only_when_more_pages_follow(client, hauts_de_france, settin
     # past the end: counted, then the last page with a notice
     html = page(client, f"{LIST}?scenario=3&page=9")
     assert "dernière page affichée (page 3)" in html and html.count('class="venue"') == 5
+
+
+def test_list_reads_its_capped_total_with_the_page(client, hauts_de_france, settings, django_assert_num_queries):
+    settings.DIRECTORY_PAGE_SIZE = 20
+    settings.DIRECTORY_COUNT_LIMIT = 30
+    _venues_with_everything(45, hauts_de_france.lille)
+    # Past the cap: « plus de 30 », from the page's own read (no COUNT), pages not numbered.
+    for number, shown in ((1, 20), (2, 20)):
+        with django_assert_num_queries(2):
+            html = page(client, f"{LIST}?scenario=3&page={number}")
+        assert html.count('class="venue"') == shown
+        assert "Plus de 30 lieux trouvés" in html and f"Page {number}</span>" in html
+        assert "Page suivante" in html
+    # The last page starts past the cap and ends the list: its total is exact.
+    with django_assert_num_queries(2):
+        html = page(client, f"{LIST}?scenario=3&page=3")
+    assert html.count('class="venue"') == 5 and "45 lieux trouvés" in html and "Page 3 sur 3" in html
+    # A text search (its bounded walk reads one page) counts apart, to the same cap.
+    html = page(client, f"{LIST}?q=lieu")
+    assert html.count('class="venue"') == 20 and "Plus de 30 lieux trouvés" in html
 
 
 # --- venue sheet -----------------------------------------------------------------------------
