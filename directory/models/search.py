@@ -191,6 +191,12 @@ def _all_of_any_of(groups: list[list[str]]) -> SearchQuery:
     return query
 
 
+def _search_words(text: str) -> str:
+    # Punctuation separates words for residents and for trigrams alike: « d'Ascq », « d’Ascq »
+    # and « d ascq » are the same query; « <script> » is just « script ».
+    return " ".join(re.findall(r"[^\W_]+", fold(text)[:200]))
+
+
 class TextSearch(NamedTuple):
     """What ``VenueQuerySet.text_search`` found: the venues, the full-text query it settled on
     (the paginator reads a text-only list's page from ``VenueSearchEntry`` with it; None for a
@@ -210,6 +216,15 @@ class VenueSearch:
         """The venues of ``text_search(text)``."""
         return self.text_search(text).venues
 
+    def with_words(self, text: str):
+        """The venues whose text has every word of ``text`` (the first tier of ``text_search``,
+        no typo tier, no postal-code reading): one query, no ``EXISTS`` to pick a tier. For
+        « Lieux dont le nom contient … » beside a place's list, where look-alikes would be noise."""
+        folded = _search_words(text)
+        if not folded:
+            return self.none()
+        return self.filter(search_vector=SearchQuery(folded, config="french", search_type="plain"))
+
     def text_search(self, text: str) -> TextSearch:
         """Accent- and typo-tolerant search on name, commune, postal code and structure, plus
         French full-text (stemming: « centres sociaux » finds « centre social »).
@@ -223,9 +238,7 @@ class VenueSearch:
         5-digit query is a postal code: venues of every commune that has it
         (``commune_postal_codes_gin``, then the ``commune_id`` index). ``search_rank`` orders
         results: 1 for words found, 0.5 for look-alikes."""
-        # Punctuation separates words for residents and for trigrams alike: « d'Ascq », « d’Ascq »
-        # and « d ascq » are the same query; « <script> » is just « script ».
-        folded = " ".join(re.findall(r"[^\W_]+", fold(text)[:200]))
+        folded = _search_words(text)
         if not folded:
             return TextSearch(self.annotate(search_rank=models.Value(0.0)))
         if folded.isdigit() and len(folded) == 5:

@@ -252,7 +252,8 @@ def _place_block(filterset, page, page_venues, scenario, today) -> dict:
         block["words_dropped"] = getattr(filterset, "words_dropped", False)
         if page.number == 1:
             shown = {venue.pk for venue in page_venues}
-            names = Venue.objects.not_permanently_closed(today).search(text)
+            # Words as typed only: the heading says « dont le nom contient ».
+            names = Venue.objects.not_permanently_closed(today).with_words(text)
             if scenario:
                 names = names.reachable_in(scenario)
             # By id, not by name: the venues whose name has a common word (« mairie ») sit
