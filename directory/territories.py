@@ -50,6 +50,7 @@ import gzip
 import json
 import math
 import re
+import sys
 import threading
 import time
 import unicodedata
@@ -222,7 +223,7 @@ def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
 
 def load_positions() -> dict[str, tuple[float, float]]:
     with gzip.open(POSITIONS_FILE, "rt", encoding="utf-8") as handle:
-        return {code: (lat, lon) for code, (lat, lon) in json.load(handle)["positions"].items()}
+        return {sys.intern(code): (lat, lon) for code, (lat, lon) in json.load(handle)["positions"].items()}
 
 
 _positions_lock = threading.Lock()
@@ -248,12 +249,12 @@ class CommuneIndex:
         self.by_code: dict[str, CommuneInfo] = {c.code: c for c in communes}
         self.aliases_by_code: dict[str, list[AliasInfo]] = defaultdict(list)
         self.by_postal: dict[str, list[str]] = defaultdict(list)
-        # (postal code, key) and (département, key) → [(commune code, alias or None)]
-        self.at_postal: dict[tuple[str, str], list] = defaultdict(list)
-        self.in_departement: dict[tuple[str, str], list] = defaultdict(list)
+        # Name key → [(commune code, alias or None)]. The entries of one postal code or one
+        # département are filtered from it when asked (``at_postal``, ``in_departement``): a
+        # key names a few communes at most, and indexes by (postal code, key) and (département,
+        # key) held a third of the index's memory in every worker of the public site.
         self.national: dict[str, list] = defaultdict(list)
         self.words_at_postal: dict[str, list] = defaultdict(list)
-        self.keys_of: dict[str, set[str]] = defaultdict(set)
         self.departements = {c.departement for c in self.by_code.values()}
         self.positions = positions() if positions_by_code is None else positions_by_code
         self._cache: dict[tuple[str, str, str], _Base] = {}
@@ -285,17 +286,12 @@ class CommuneIndex:
         self.boxes = self._departement_boxes()
 
     def _add_name(self, name, code, alias, postal_codes):
-        words = name_words(name)
+        words = tuple(map(sys.intern, name_words(name)))  # « saint », « sur »: one copy each
         if not words:
             return
-        departement = self.by_code[code].departement
         entry = (code, alias)
         for key in dict.fromkeys(name_keys(words)):
-            self.in_departement[(departement, key)].append(entry)
             self.national[key].append(entry)
-            self.keys_of[code].add(key)
-            for postal in postal_codes:
-                self.at_postal[(postal, key)].append(entry)
         for postal in postal_codes:
             self.words_at_postal[postal].append((words, entry))
 
@@ -322,14 +318,17 @@ class CommuneIndex:
     def from_database(cls) -> CommuneIndex:
         from directory.models import Commune, CommuneAlias
 
+        # Codes interned: the same strings serve the index, its keys and the positions (one
+        # copy per worker instead of one per use).
+        intern = sys.intern
         communes = [
-            CommuneInfo(code, name, departement, tuple(postal_codes), population or 0)
+            CommuneInfo(intern(code), name, intern(departement), tuple(map(intern, postal_codes)), population or 0)
             for code, name, departement, postal_codes, population in Commune.objects.values_list(
                 "code", "name", "departement_id", "postal_codes", "population"
             ).iterator(chunk_size=5000)
         ]
         aliases = [
-            AliasInfo(code, name, kind, commune, tuple(postal_codes))
+            AliasInfo(code, name, intern(kind), intern(commune), tuple(map(intern, postal_codes)))
             for code, name, kind, commune, postal_codes in CommuneAlias.objects.values_list(
                 "code", "name", "kind", "commune_id", "postal_codes"
             ).iterator(chunk_size=5000)
@@ -337,6 +336,22 @@ class CommuneIndex:
         return cls(communes, aliases)
 
     # -- helpers --
+    def _postal_codes_of(self, entry) -> tuple[str, ...]:
+        code, alias = entry
+        return (alias.postal_codes if alias is not None else ()) or self.by_code[code].postal_codes
+
+    def at_postal(self, postal: str, key: str) -> list:
+        """The entries named ``key`` that have the postal code ``postal``."""
+        return [entry for entry in self.national.get(key, ()) if postal in self._postal_codes_of(entry)]
+
+    def in_departement(self, departement: str, key: str) -> list:
+        """The entries named ``key`` in ``departement``."""
+        return [entry for entry in self.national.get(key, ()) if self.by_code[entry[0]].departement == departement]
+
+    def is_named(self, code: str, key: str) -> bool:
+        """Whether the commune ``code`` (or one of its aliases) has a name of key ``key``."""
+        return any(entry[0] == code for entry in self.national.get(key, ()))
+
     def departements_of_postal(self, postal: str) -> list[str]:
         """The départements a postal code points to: those of its communes, else (CEDEX and
         company codes) the one its first digits name (Corsica: both 2A and 2B, 2A first for
@@ -551,8 +566,8 @@ class CommuneIndex:
                     )
                 )
         full, loose = name_keys(words)
-        if words and full not in self.keys_of[commune.code] and loose not in self.keys_of[commune.code]:
-            others = self._communes(self.at_postal.get((postal, full)) or self.at_postal.get((postal, loose)) or ())
+        if words and not self.is_named(commune.code, full) and not self.is_named(commune.code, loose):
+            others = self._communes(self.at_postal(postal, full) or self.at_postal(postal, loose))
             others = [c for c in others if c.code != commune.code]
             contains = self._contained(postal, words) if postal else []
             if others and not any(c.code == commune.code for c in contains):
@@ -638,7 +653,7 @@ class CommuneIndex:
         in_postal = self._communes((code, None) for code in self.by_postal.get(postal, ()))
         departements = self.departements_of_postal(postal)
         if words:
-            entries = self.at_postal.get((postal, full)) or self.at_postal.get((postal, loose))
+            entries = self.at_postal(postal, full) or self.at_postal(postal, loose)
             if entries:
                 decided = self._decided(entries, "commune", name, warnings)
                 if decided is not None:
@@ -646,9 +661,7 @@ class CommuneIndex:
                 return self._undecided(self._communes(self._most_trusted(entries)), name, postal, warnings)
             found = []
             for departement in departements:
-                found += self.in_departement.get((departement, full)) or self.in_departement.get(
-                    (departement, loose), []
-                )
+                found += self.in_departement(departement, full) or self.in_departement(departement, loose)
             if found:
                 found = self._most_trusted(found)
                 communes = self._communes(found)
@@ -778,7 +791,7 @@ class CommuneIndex:
         words = name_words(text)
         full, loose = name_keys(words)
         if postal and words:
-            for code, alias in self.at_postal.get((postal, full)) or self.at_postal.get((postal, loose)) or ():
+            for code, alias in self.at_postal(postal, full) or self.at_postal(postal, loose):
                 add(self.by_code[code], alias)
         if postal and not words:
             # Five digits typed alone: a postal code first (what residents know), then the
