@@ -684,6 +684,15 @@ class Venue(models.Model):
                 include=["closed_permanently_on"],
                 name="venue_departement_sort_name",
             ),
+            # Coverage: each venue's commune, service area, status and position without its wide
+            # row (services, search vector, hours: 1.4 KB a venue): the France-wide statement and
+            # the drop-ins of the distance figures read this index only (``make bench SCALE=10``,
+            # measure ``coverage_france_s``; docs/proof.md).
+            models.Index(
+                fields=["id"],
+                include=["commune", "service_area", "closed_permanently_on", "verified_at", "latitude", "longitude"],
+                name="venue_coverage",
+            ),
             # ``serving()``: venues of a given service area located in the communes of an EPCI or
             # a département.
             models.Index(fields=["service_area", "commune"], name="venue_area_commune"),
