@@ -690,6 +690,15 @@ def write_markdown(results: dict) -> None:
         value = results.get(key)
         limit = TARGETS.get(key)
         row(label, target, "n/d" if value is None else value, None if value is None or not limit else value <= limit)
+    # Issue 16: France-wide coverage at 200,000 venues within 2 s (at the reference machine).
+    big_key = str(BASE_VENUES * 10)
+    big = results.get("other_scales", {}).get(big_key) or {}
+    if big.get("coverage_france_s") is not None:
+        seconds = big["coverage_france_s"]
+        times = multiple(seconds * 1000, results.get("calibration", {}).get(big_key))
+        limit = target_multiple(2000)
+        row("Couverture France entière à 200 000 lieux", f"≤ {limit} × boucle (2 s à la référence)",
+            f"{seconds} s = {times} × boucle", None if times is None else times <= limit)  # fmt: skip
     slow = results.get("first_venue_slow3g")
     if slow:
         row("Premier lieu d'une recherche de commune en « Slow 3G » (médiane de 3)", "≤ 3 s",
