@@ -124,6 +124,7 @@ class VenuePaginator(Paginator):
         max_pages=None,
         full_text=None,
         near=None,
+        rows=None,
         **kwargs,
     ):
         if orphans:
@@ -141,6 +142,11 @@ class VenuePaginator(Paginator):
         # few mobile venues placed by their stops apart, one statement), not from computing
         # every venue's distance.
         self.near = near
+        # Where a page's rows come from: a queryset with the cards' select_related and
+        # annotations but none of the list's conditions (``VenueFilter.page_rows``), read by
+        # the page's ids and put in their order. None: ``object_list`` itself, conditions
+        # tested again on the page's rows (the API).
+        self.rows = rows
         self._capped = False
 
     @cached_property
@@ -201,7 +207,10 @@ class VenuePaginator(Paginator):
             self.__dict__["count"] = bottom + len(ids)  # the last page: the total is known
         else:
             raise EmptyPage(self.error_messages["no_results"])
-        return VenuePage(rows_of(self.object_list, ids), number, self, more)
+        if self.rows is None:
+            return VenuePage(rows_of(self.object_list, ids), number, self, more)
+        found = {venue.pk: venue for venue in self.rows.filter(pk__in=ids)}
+        return VenuePage([found[pk] for pk in ids if pk in found], number, self, more)
 
     def _reads_to_cap(self, offset: int) -> bool:
         """Whether the page starting at ``offset`` reads its ids on to the count's cap

@@ -248,9 +248,17 @@ class VenueQuerySet(VenueSearch, models.QuerySet):
         there, 2 the others serving it from nearby (their commune, EPCI or list of communes),
         3 the services covering its whole département; ``place_km`` the distance from the
         place's ``position`` (None without coordinates)."""
+        return self.serving_any(Commune.objects.filter(code__in=codes), postal_code).place_annotations(
+            codes, position
+        )
+
+    def place_annotations(self, codes: list[str], position: tuple[float, float] | None = None):
+        """``serving_place``'s annotations alone (``place_group``, ``place_km``, ``stops_here``,
+        ``nearest_stop``, ``nearest_stop_name``), no filter: the rows of a page whose ids the
+        filtered list gave (``VenueFilter.page_rows``)."""
         area = enums.ServiceArea
         stops_here = Q(stop_communes__overlap=list(codes))
-        queryset = self.serving_any(Commune.objects.filter(code__in=codes), postal_code).annotate(
+        queryset = self.annotate(
             place_group=models.Case(
                 models.When(commune_id__in=codes, then=models.Value(1)),
                 # A mobile venue stopping there is there, on its day.

@@ -391,6 +391,7 @@ def venue_list(request):
         max_pages=settings.DIRECTORY_MAX_PAGES,
         near=filterset.near_point,
         full_text=(query, today, filterset.shown_since) if (query := filterset.full_text_query) is not None else None,
+        rows=with_page_prefetches(filterset.page_rows(Venue.objects.all()), scenario, today=today, cards_only=True),
     )
     page, page_notice = _page(request, paginator)
     page_venues = list(page.object_list)
