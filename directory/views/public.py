@@ -50,7 +50,7 @@ from directory.presenters import (
     venue_cards,
 )
 from directory.reachability import channel_usable_in
-from directory.text import fold, french_sort_key
+from directory.text import french_sort_key
 
 # --- page cache ------------------------------------------------------------------------------
 
@@ -181,24 +181,6 @@ def _map_points(venues):
         for venue in venues
         if venue.latitude is not None
     ]
-
-
-def _commune_suggestions(filterset):
-    """When the text looks like a commune or postal code, offer « venues serving X » links:
-    a venue's own text only names where it is, not every commune it serves."""
-    data = filterset.form.cleaned_data if filterset.is_bound and not filterset.errors.get("q") else {}
-    text = (data.get("q") or "").strip()
-    if not text or len(fold(text)) < 3 or filterset.selected_commune:
-        return []
-    communes = Commune.objects.select_related("departement").order_by("-population", "name")
-    folded = fold(text)
-    if not folded.isdigit():
-        # Names starting with the text first: an index range, where the typo-tolerant look-up
-        # rechecks thousands of look-alikes for a short name (« lile »).
-        starting = list(communes.filter(search_name__startswith=folded)[:5])
-        if starting:
-            return starting
-    return communes.close_to(text, 5)
 
 
 # --- one box that understands places ----------------------------------------------------------
@@ -441,7 +423,6 @@ def venue_list(request):
             "near": near,
             "commune": filterset.selected_commune,
             "sheet_commune": _sheet_commune(filterset.selected_commune, place_block.get("place")),
-            "commune_suggestions": [] if filterset.place_reading else _commune_suggestions(filterset),
             # What a search with typos looked for instead (``VenueQuerySet.search``).
             "search_correction": filterset.search_correction,
             "map_points": _map_points(page_venues),
