@@ -7,9 +7,11 @@ today's hours, and a readable week.
 from __future__ import annotations
 
 import datetime
+import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import opening_hours
@@ -84,11 +86,11 @@ def _is_open_state(state) -> bool:
     return state == opening_hours.State.OPEN
 
 
-def state(expression: str, now: datetime.datetime | None = None) -> HoursState:
-    oh = parse((expression or "").strip()) if expression else None
+def state(expression: str, now: datetime.datetime | None = None, commune_code: str = "") -> HoursState:
+    now = timezone.localtime(now or timezone.now(), PARIS).replace(tzinfo=None, second=0, microsecond=0)
+    oh = hours_of(expression, commune_code, now.date())
     if oh is None:
         return HoursState(known=False)
-    now = timezone.localtime(now or timezone.now(), PARIS).replace(tzinfo=None, second=0, microsecond=0)
     try:
         is_open = oh.is_open(now)
         nxt = oh.next_change(now)
@@ -112,12 +114,14 @@ def state(expression: str, now: datetime.datetime | None = None) -> HoursState:
 DAYS = ["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"]
 
 
-def week(expression: str, reference: datetime.date | None = None) -> list[tuple[str, str]]:
-    """[(day name, "9 h – 12 h, 14 h – 17 h" or "Fermé")] for the 7 days from Monday."""
-    oh = parse((expression or "").strip()) if expression else None
+def week(expression: str, reference: datetime.date | None = None, commune_code: str = "") -> list[tuple[str, str]]:
+    """[(day name, "9 h – 12 h, 14 h – 17 h" or "Fermé")] for the 7 days from Monday (the
+    public holidays of that week, national and local to ``commune_code``, as the expression
+    says)."""
+    ref = reference or timezone.localdate()
+    oh = hours_of(expression, commune_code, ref)
     if oh is None:
         return []
-    ref = reference or timezone.localdate()
     monday = datetime.datetime.combine(ref - datetime.timedelta(days=ref.weekday()), datetime.time())
     rows = []
     for i in range(7):
@@ -182,14 +186,82 @@ def local_now(commune_code: str, now: datetime.datetime | None = None) -> dateti
 
 @lru_cache(maxsize=1)
 def _public_holidays():
-    # opening-hours-py knows the French calendar (country FR, no overseas regions yet): the
-    # expression « PH » is open exactly on public holidays.
+    # opening-hours-py knows the national French calendar: the expression « PH » is open
+    # exactly on public holidays.
     return opening_hours.OpeningHours("PH", country="FR")
 
 
 @lru_cache(maxsize=512)
 def is_public_holiday(day: datetime.date) -> bool:
+    """A national public holiday (see ``local_holidays`` for the local ones)."""
     return bool(_public_holidays().is_open(datetime.datetime.combine(day, datetime.time(12))))
+
+
+# Where the law adds public holidays to the national ones, by département (the start of the
+# INSEE code): Alsace-Moselle (Good Friday, 26 December), the overseas départements (abolition
+# of slavery, on each one's date) and collectivities. opening-hours-py's « PH » knows the
+# national calendar only; the dates come from the ``holidays`` package, written once into
+# ``directory/data/local_holidays.json`` (``scripts/build_local_holidays.py``).
+LOCAL_HOLIDAYS_FILE = Path(__file__).resolve().parent / "data" / "local_holidays.json"
+
+
+@lru_cache(maxsize=1)
+def _local_holiday_table() -> dict[str, dict[int, frozenset[datetime.date]]]:
+    data = json.loads(LOCAL_HOLIDAYS_FILE.read_text(encoding="utf-8"))
+    table: dict[str, dict[int, set]] = {}
+    for code, days in data["holidays"].items():
+        for text in days:
+            day = datetime.date.fromisoformat(text)
+            table.setdefault(code, {}).setdefault(day.year, set()).add(day)
+    return {code: {year: frozenset(days) for year, days in years.items()} for code, years in table.items()}
+
+
+HOLIDAY_DEPARTEMENTS = frozenset(json.loads(LOCAL_HOLIDAYS_FILE.read_text(encoding="utf-8"))["holidays"])
+
+
+def local_holidays(departement: str, year: int) -> frozenset[datetime.date]:
+    """The public holidays of ``departement`` in ``year`` beyond the national ones."""
+    days = _local_holiday_table().get(departement, {}).get(year, frozenset())
+    return frozenset(day for day in days if not is_public_holiday(day))
+
+
+def is_local_holiday(day: datetime.date, commune_code: str) -> bool:
+    """A public holiday where the commune is, beyond the national ones (``local_holidays``)."""
+    return day in local_holidays(departement_code_of(commune_code), day.year)
+
+
+def departements_on_local_holiday(day: datetime.date) -> list[str]:
+    """The départements (``HOLIDAY_DEPARTEMENTS``) for which ``day`` is a local public holiday."""
+    return sorted(code for code in HOLIDAY_DEPARTEMENTS if day in local_holidays(code, day.year))
+
+
+def hours_of(expression: str, commune_code: str = "", around: datetime.date | None = None):
+    """The parsed hours of a venue of ``commune_code``: ``parse(expression)``, and when the
+    expression has its own rule for public holidays (« PH off », « PH 10:00-12:00 ») and the
+    commune has local holidays, the same rule on those days (this year's, the previous and the
+    next: ``around``, default today), as dated rules appended to the expression."""
+    expression = (expression or "").strip()
+    if not expression:
+        return None
+    departement = departement_code_of(commune_code)
+    if departement not in HOLIDAY_DEPARTEMENTS or not re.search(r"\bPH\b", expression):
+        return parse(expression)
+    return _with_local_holidays(expression, departement, (around or timezone.localdate()).year)
+
+
+@lru_cache(maxsize=1024)
+def _with_local_holidays(expression: str, departement: str, year: int):
+    days = sorted(day for y in (year - 1, year, year + 1) for day in local_holidays(departement, y))
+    _week, holiday = _weekly_spans(expression, datetime.date(year, 1, 1))
+    if not days or holiday is None:
+        return parse(expression)
+    rule = ",".join(f"{a // 60:02d}:{a % 60:02d}-{b // 60:02d}:{b % 60:02d}" for a, b in holiday) or "off"
+    dates = ",".join(f"{day.year} {OSM_MONTHS[day.month - 1]} {day.day:02d}" for day in days)
+    # A later rule wins on the days it names: the holiday's hours on those dates.
+    return parse(f"{expression}; {dates} {rule}") or parse(expression)
+
+
+OSM_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 # --- the one status of a venue ----------------------------------------------------------------
@@ -316,7 +388,7 @@ def venue_status(venue, now: datetime.datetime | None = None) -> VenueStatus:
         else:
             text, reopens = _("Fermé temporairement"), None
         return VenueStatus(State.PAUSED, text, _compact(text), closure=closure, reopens_on=reopens)
-    oh = parse((venue.opening_hours or "").strip()) if venue.opening_hours else None
+    oh = hours_of(venue.opening_hours, venue.commune_id, today)
     if oh is None:
         text = _("Horaires non renseignés")
         return VenueStatus(State.UNKNOWN, text, _compact(text))

@@ -102,7 +102,7 @@ def today_hours(venue, today: datetime.date, now: datetime.datetime | None = Non
     is closed (its status says so)."""
     if venue.status_on(today) != VenueStatus.OPEN:
         return ""
-    state = hours.state(venue.opening_hours, now)
+    state = hours.state(venue.opening_hours, now, venue.commune_id)
     if not state.known:
         return ""
     if not state.today:

@@ -78,6 +78,57 @@ def test_open_now_uses_each_venue_time_zone(hauts_de_france):
     assert list(Venue.objects.open_now(now).values_list("name", flat=True)) == ["Lille"]
 
 
+def test_local_public_holidays_in_sql_agree_with_the_status(hauts_de_france):
+    """« Ouvert le … à … » on a local public holiday: closed where it is one, by the expression's
+    holiday rule, and an ordinary day elsewhere (the SQL twin of ``hours.hours_of``)."""
+    martinique = CommuneFactory(
+        code="97209",
+        name="Fort-de-France",
+        departement=DepartementFactory(code="972", name="Martinique", region=hauts_de_france.region),
+        postal_codes=["97200"],
+    )
+    strasbourg = CommuneFactory(
+        code="67482",
+        name="Strasbourg",
+        departement=DepartementFactory(code="67", name="Bas-Rhin", region=hauts_de_france.region),
+        postal_codes=["67000"],
+    )
+    made = [
+        VenueFactory(name=f"{place} {rule}", commune=commune, opening_hours=EXPRESSIONS[rule])
+        for place, commune in (
+            ("Fort-de-France", martinique),
+            ("Strasbourg", strasbourg),
+            ("Lille", hauts_de_france.lille),
+        )
+        for rule in ("weekdays", "holiday rule", "always")
+    ]
+    cases = {
+        # Friday 22 May 2026, 10:30 in Martinique (16:30 in Paris): its abolition of slavery.
+        # Fort-de-France's « weekdays » is closed (PH off); in Paris it is 16:30 on a Friday.
+        datetime.datetime(2026, 5, 22, 10, 30, tzinfo=ZoneInfo("America/Martinique")): {
+            "Fort-de-France holiday rule",
+            "Fort-de-France always",
+            "Strasbourg weekdays",
+            "Strasbourg always",
+            "Lille weekdays",
+            "Lille always",
+        },
+        # Good Friday 2026, 10:30 in Paris: a holiday in Alsace-Moselle only.
+        datetime.datetime(2026, 4, 3, 10, 30, tzinfo=PARIS): {
+            "Fort-de-France always",
+            "Strasbourg holiday rule",
+            "Strasbourg always",
+            "Lille weekdays",
+            "Lille holiday rule",
+            "Lille always",
+        },
+    }
+    for moment, expected in cases.items():
+        in_sql = set(Venue.objects.open_now(moment).values_list("name", flat=True))
+        in_python = {v.name for v in Venue.objects.filter(pk__in=[v.pk for v in made]) if v.status_at(moment).is_open}
+        assert in_sql == in_python == expected, moment
+
+
 def names(params, today=datetime.date(2026, 12, 7), now=None):
     now = now or datetime.datetime(2026, 12, 7, 10, tzinfo=PARIS)
     f = VenueFilter(params, queryset=Venue.objects.all(), today=today, now=now)

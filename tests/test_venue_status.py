@@ -92,6 +92,35 @@ CASES = {
     # Nouméa (UTC+11): Sunday 23:00 in Paris is already Monday 09:00 there.
     "overseas date already tomorrow": (venue(commune="98818"), at(2026, 12, 6, 23), "open", "Ouvert · jusqu'à 12 h"),
     "open round the clock": (venue(opening_hours="24/7"), at(2026, 12, 7, 10), "open", "Ouvert"),
+    # Local public holidays (``hours.local_holidays``): Friday 22 May 2026 in Martinique
+    # (abolition of slavery), Good Friday 3 April 2026 in Alsace-Moselle; an ordinary day in
+    # Lille.
+    "martinique, abolition of slavery": (
+        venue(commune="97209"),
+        at(2026, 5, 22, 16),  # 10:00 in Fort-de-France
+        "closed",
+        "Fermé · ouvre mardi à 9 h",  # Monday 25 is Whit Monday, national
+    ),
+    "martinique, the holiday by its own rule": (
+        venue(commune="97209", opening_hours="Mo-Fr 09:00-12:00; PH 10:00-11:00"),
+        at(2026, 5, 22, 16, 30),
+        "open",
+        "Ouvert · jusqu'à 11 h",
+    ),
+    "martinique, no holiday rule: an ordinary friday": (
+        venue(commune="97209", opening_hours="Mo-Fr 09:00-12:00"),
+        at(2026, 5, 22, 16),
+        "open",
+        "Ouvert · jusqu'à 12 h",
+    ),
+    "the day before, the next opening skips the holiday": (
+        venue(commune="97209"),
+        at(2026, 5, 21, 23),  # 17:00 on Thursday there
+        "closed",
+        "Fermé · ouvre mardi à 9 h",
+    ),
+    "strasbourg, good friday": (venue(commune="67482"), at(2026, 4, 3, 10), "closed", "Fermé · ouvre mardi à 9 h"),
+    "lille, good friday is a working day": (venue(), at(2026, 4, 3, 10), "open", "Ouvert · jusqu'à 12 h"),
 }
 
 
@@ -147,3 +176,45 @@ def test_public_holidays():
     assert hours.is_public_holiday(datetime.date(2026, 7, 14))
     assert hours.is_public_holiday(datetime.date(2026, 12, 25))
     assert not hours.is_public_holiday(datetime.date(2026, 12, 7))
+
+
+@pytest.mark.parametrize(
+    ("commune", "day"),
+    [
+        ("57463", datetime.date(2026, 12, 26)),  # Metz: Saint-Étienne
+        ("68224", datetime.date(2026, 4, 3)),  # Mulhouse: Good Friday
+        ("97105", datetime.date(2026, 5, 27)),  # Basse-Terre: abolition of slavery
+        ("97209", datetime.date(2026, 5, 22)),  # Fort-de-France
+        ("97302", datetime.date(2026, 6, 10)),  # Cayenne
+        ("97411", datetime.date(2026, 12, 20)),  # Saint-Denis
+        ("97611", datetime.date(2026, 4, 27)),  # Mamoudzou
+        ("98818", datetime.date(2026, 9, 24)),  # Nouméa: citizenship day
+    ],
+)
+def test_local_public_holidays(commune, day):
+    assert hours.is_local_holiday(day, commune)
+    assert not hours.is_local_holiday(day, "59350")
+    assert not hours.is_public_holiday(day)  # not a national one
+    assert hours.departement_code_of(commune) in hours.departements_on_local_holiday(day)
+
+
+def test_the_local_holidays_file_agrees_with_the_holidays_package():
+    """``directory/data/local_holidays.json`` is what ``scripts/build_local_holidays.py`` writes
+    from the installed ``holidays`` package (rebuild it after an upgrade), and covers the next
+    five years (rebuild it with a later LAST_YEAR before then)."""
+    import importlib.util
+    import json
+
+    spec = importlib.util.spec_from_file_location("build_local_holidays", "scripts/build_local_holidays.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    stored = json.loads(hours.LOCAL_HOLIDAYS_FILE.read_text(encoding="utf-8"))
+    assert stored["holidays"] == module.build()["holidays"]
+    assert stored["last_year"] >= datetime.date.today().year + 5
+
+
+def test_the_week_shows_a_local_holiday_closed():
+    # Week of Monday 18 May 2026 in Fort-de-France: Friday 22 is the abolition of slavery.
+    shown = dict(hours.week(HOURS, datetime.date(2026, 5, 18), "97209"))
+    assert shown["Vendredi"] == "Fermé" and shown["Jeudi"] != "Fermé"
+    assert dict(hours.week(HOURS, datetime.date(2026, 5, 18), "59350"))["Vendredi"] != "Fermé"

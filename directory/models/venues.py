@@ -69,26 +69,30 @@ def _overlaps(start: int, end: int, field: str):
 def _open_at_minute(day: datetime.date, minute: int) -> Q:
     """Open at ``minute`` of ``day`` by the hours (closures aside): the typical week, or on a
     public holiday the holiday's own hours when the expression has some."""
-    from directory.hours import is_public_holiday
-
     weekly = Q(_AnyRangeHas(models.Value(day.weekday() * 1440 + minute), "weekly_hours"))
-    if not is_public_holiday(day):
-        return weekly
-    return (Q(holiday_hours__isnull=True) & weekly) | (
-        Q(holiday_hours__isnull=False) & Q(_AnyRangeHas(models.Value(minute), "holiday_hours"))
-    )
+    return _on_holidays(day, weekly, Q(_AnyRangeHas(models.Value(minute), "holiday_hours")))
 
 
 def _open_during(day: datetime.date, start: int, end: int) -> Q:
-    from directory.hours import is_public_holiday
-
     offset = day.weekday() * 1440
     weekly = Q(_overlaps(offset + start, offset + end, "weekly_hours"))
-    if not is_public_holiday(day):
+    return _on_holidays(day, weekly, Q(_overlaps(start, end, "holiday_hours")))
+
+
+def _on_holidays(day: datetime.date, weekly: Q, holiday: Q) -> Q:
+    """``weekly`` on a working day; on a public holiday (national, or local to the venue's
+    département: ``hours.local_holidays``) the holiday's own hours when the expression has
+    some (``holiday_hours``), else ``weekly``: the SQL twin of ``hours.hours_of``."""
+    from directory.hours import departements_on_local_holiday, is_public_holiday
+
+    on_holiday = (Q(holiday_hours__isnull=True) & weekly) | (Q(holiday_hours__isnull=False) & holiday)
+    if is_public_holiday(day):
+        return on_holiday
+    local = departements_on_local_holiday(day)
+    if not local:
         return weekly
-    return (Q(holiday_hours__isnull=True) & weekly) | (
-        Q(holiday_hours__isnull=False) & Q(_overlaps(start, end, "holiday_hours"))
-    )
+    here = Q(models.lookups.In(DEPARTEMENT_CODE, local))
+    return (here & on_holiday) | (~here & weekly)
 
 
 def _overseas_zones():

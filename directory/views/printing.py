@@ -226,7 +226,7 @@ def venue_poster(request, slug):
     with_qr = [c for c in online_all if needs_qr(c)]
     online = [c for c in online_all if not needs_qr(c)]
     status = venue.status_on(today)
-    week = hours.week(venue.opening_hours, today) if status == enums.VenueStatus.OPEN else []
+    week = hours.week(venue.opening_hours, today, venue.commune_id) if status == enums.VenueStatus.OPEN else []
     url = settings.SITE_URL + venue.get_absolute_url()
     alternative = nearest_open_alternative(venue, today) if status != enums.VenueStatus.OPEN else None
     context = {

@@ -596,7 +596,7 @@ def venue_detail(request, slug):
             "scenario_error": scenario_error,
             "scenarios": list(AccessScenario),
             "channel_groups": groups,
-            "hours_week": hours.week(venue.opening_hours, today),
+            "hours_week": hours.week(venue.opening_hours, today, venue.commune_id),
             "service_area": service_area_text(venue),
             "services": [Service(value).label for value in venue.services if value in Service.values],
             "freshness_threshold": threshold,

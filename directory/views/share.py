@@ -109,7 +109,7 @@ def venue_print(request, slug):
             "closed": status != VenueStatus.OPEN,
             "groups": groups,
             "channel_count": sum(len(items) for _s, items in groups),
-            "week": hours.week(venue.opening_hours, today) if status == VenueStatus.OPEN else [],
+            "week": hours.week(venue.opening_hours, today, venue.commune_id) if status == VenueStatus.OPEN else [],
             "url": url,
             "qr": qr_svg(url, _("QR code vers la fiche du lieu : %(url)s") % {"url": url}),
             "printed_on": today,

@@ -174,7 +174,7 @@ class TaskPage:
             "channels": self.channels,
             "hours_form": self.hours_form,
             "vocabulary_form": self.vocabulary_form,
-            "week": hours.week(expression, self.today),
+            "week": hours.week(expression, self.today, venue.commune_id),
             "addable_kinds": [(kind.value, kind.label) for kind in ADDABLE_KINDS],
             "errors": self.error_summary(),
             "verified_at": venue.verified_at,
