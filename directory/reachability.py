@@ -87,8 +87,9 @@ def reachable_q(scenario: int, on: datetime.date, kinds=None) -> Q:
     if kinds is not None:
         usable = usable.filter(kind__in=list(kinds))
     not_gone = Q(closed_permanently_on__isnull=True) | Q(closed_permanently_on__gt=on)
-    # One EXISTS over the channels that work (``Channel.objects.working_on``), not « a usable
-    # channel and (no closure or a working one) »: PostgreSQL turned that OR into a hashed
-    # subplan over every channel of France, built before the first row of « scenario=2 »
-    # (benchmark query ``scenario``; figures in docs/proof.md).
-    return not_gone & Exists(usable.working_on(on))
+    # One EXISTS over the channels that work (``Channel.objects.working_on``: the venue not
+    # closed for good, checked here on the venue's own row, and the closure rule), not « a
+    # usable channel and (no closure or a working one) »: PostgreSQL turned that OR into a
+    # hashed subplan over every channel of France, built before the first row of
+    # « scenario=2 » (benchmark query ``scenario``; figures in docs/proof.md).
+    return not_gone & Exists(usable.kept_by_closures(on))

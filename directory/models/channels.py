@@ -28,16 +28,20 @@ class ChannelQuerySet(models.QuerySet):
         (``tests/test_closure_rule.py`` checks that both agree on a table of cases). A channel
         stops when its venue is closed for good, or when a closure covering ``on`` names other
         channels but not this one, or names none and the channel is on site (the drop-in)."""
+        return self.exclude(venue__closed_permanently_on__lte=on).kept_by_closures(on)
+
+    def kept_by_closures(self, on):
+        """``working_on`` without the venue's closing date: the channels no closure covering
+        ``on`` stops. For a query that checks the venue itself (``reachable_q``): the join to
+        the venue for each channel is then a second reading of the same row."""
         from directory.models.closures import ClosurePeriod
 
         through = ClosurePeriod.open_channels.through.objects
         covering = ClosurePeriod.objects.covering(on).filter(venue_id=OuterRef("venue_id"))
         names_any = Exists(through.filter(closureperiod_id=OuterRef("pk")))
         names_this = Exists(through.filter(closureperiod_id=OuterRef("pk"), channel_id=OuterRef(OuterRef("pk"))))
-        return (
-            self.exclude(venue__closed_permanently_on__lte=on)
-            .filter(~Exists(covering.filter(names_any).filter(~names_this)))
-            .filter(~Q(kind__in=enums.ON_SITE_KINDS) | ~Exists(covering.filter(~names_any)))
+        return self.filter(~Exists(covering.filter(names_any).filter(~names_this))).filter(
+            ~Q(kind__in=enums.ON_SITE_KINDS) | ~Exists(covering.filter(~names_any))
         )
 
     def flagged(self):
