@@ -315,6 +315,7 @@ def _coverage_sql(level: str, child_level: str, restricted: bool, by_departement
         channel_from = f"{t['channel']} ch GROUP BY ch.venue_id"
         # The venue's commune is a non-null foreign key: no join needed to keep every venue.
         commune_join = ""
+        closed_venues = "closed"
         in_scope_code = "TRUE"
     else:
         # A few relevant venues, but the planner cannot tell (the filter below is an OR over
@@ -325,14 +326,24 @@ def _coverage_sql(level: str, child_level: str, restricted: bool, by_departement
             f"v CROSS JOIN LATERAL (SELECT c.kind, c.scenario FROM {t['channel']} c "  # noqa: S608  # nosec B608
             "WHERE c.venue_id = v.id OFFSET 0) ch GROUP BY v.id"
         )
-        commune_join = f"JOIN {t['commune']} c ON c.code = v.commune_id"
+        commune_join = ""
+        closed_venues = "(SELECT id AS venue_id FROM v WHERE temp)"
         in_scope_code = "code IN (SELECT code FROM scope)"
-        relevant = f"""v.commune_id IN (SELECT code FROM scope)
-           OR (v.service_area = 'departement' AND c.departement_id IN (SELECT departement_id FROM scope))
-           OR (v.service_area = 'epci' AND c.epci_id IN (SELECT epci_id FROM scope))
-           OR (v.service_area = 'communes' AND EXISTS (
-                   SELECT 1 FROM {t["area_m2m"]} m
-                   WHERE m.venue_id = v.id AND m.commune_id IN (SELECT code FROM scope)))"""  # noqa: S608  # nosec B608
+        # The venues located in the scope, and those whose service area (EPCI, département,
+        # list of communes) reaches into it: one index-driven branch each, as
+        # ``VenueQuerySet.serving`` does. An OR of these conditions read every venue of France
+        # (an index-only scan of 130,000 at 200,000 venues for a département's page), and its
+        # row estimate (25 times too many) made the steps below scan every channel.
+        relevant = f"""v.id IN (
+            SELECT v.id FROM {t["venue"]} v WHERE v.commune_id = ANY(ARRAY(SELECT code FROM scope))
+            UNION SELECT v.id FROM {t["venue"]} v WHERE v.service_area = 'epci' AND v.commune_id = ANY(ARRAY(
+                SELECT c.code FROM {t["commune"]} c
+                WHERE c.epci_id = ANY(ARRAY(SELECT DISTINCT epci_id FROM scope WHERE epci_id IS NOT NULL))))
+            UNION SELECT v.id FROM {t["venue"]} v WHERE v.service_area = 'departement' AND v.commune_id = ANY(ARRAY(
+                SELECT c.code FROM {t["commune"]} c
+                WHERE c.departement_id = ANY(ARRAY(SELECT DISTINCT departement_id FROM scope))))
+            UNION SELECT m.venue_id FROM {t["area_m2m"]} m JOIN {t["venue"]} v ON v.id = m.venue_id
+            WHERE v.service_area = 'communes' AND m.commune_id = ANY(ARRAY(SELECT code FROM scope)))"""  # noqa: S608  # nosec B608
     joins, name_expr, level_expr = _name_sql(child_level, t)
     # Literal lists of channel kinds (enum constants, never user input): cheaper than arrays.
     s1_kinds = ", ".join(f"'{k}'" for k in SCENARIO_1_KINDS)
@@ -370,27 +381,6 @@ def _coverage_sql(level: str, child_level: str, restricted: bool, by_departement
         SELECT DISTINCT venue_id FROM {t["closure"]}
         WHERE starts_on <= %(on)s AND (ends_on IS NULL OR ends_on >= %(on)s)
     ),
-    -- What still works at the venues closed that day: the closure rule of
-    -- ClosurePeriod.keeps_working / Channel.objects.working_on. A channel works when no covering
-    -- closure stops it: a closure naming channels stops the others, a closure naming none
-    -- stops the drop-in only.
-    tw AS (
-        SELECT c.venue_id,
-               BOOL_OR(c.scenario <= 1 AND c.kind IN ({s1_kinds})) AS n1,
-               MIN(c.scenario) AS nmin
-        FROM closed cl
-        JOIN {t["channel"]} c ON c.venue_id = cl.venue_id
-        WHERE NOT EXISTS (
-            SELECT 1 FROM {t["closure"]} cp
-            WHERE cp.venue_id = c.venue_id
-              AND cp.starts_on <= %(on)s AND (cp.ends_on IS NULL OR cp.ends_on >= %(on)s)
-              AND CASE WHEN EXISTS (SELECT 1 FROM {t["open_channels"]} oc WHERE oc.closureperiod_id = cp.id)
-                       THEN NOT EXISTS (SELECT 1 FROM {t["open_channels"]} oc
-                                        WHERE oc.closureperiod_id = cp.id AND oc.channel_id = c.id)
-                       ELSE c.kind IN ({on_site_kinds}) END
-        )
-        GROUP BY c.venue_id
-    ),
     -- Channels checked automatically per venue, and those flagged (the one definition:
     -- ChannelCheck.objects.flagged(), twin flagged_sql). Counted for staff only: flags never
     -- change reachability (nothing is hidden from the public automatically).
@@ -411,6 +401,28 @@ def _coverage_sql(level: str, child_level: str, restricted: bool, by_departement
         LEFT JOIN closed cl ON cl.venue_id = v.id
         LEFT JOIN fl ON fl.venue_id = v.id
         WHERE {relevant}
+    ),
+    -- What still works at the venues closed that day: the closure rule of
+    -- ClosurePeriod.keeps_working / Channel.objects.working_on. A channel works when no covering
+    -- closure stops it: a closure naming channels stops the others, a closure naming none
+    -- stops the drop-in only. Below France, only the venues of the scope (``v``): a
+    -- département's page read the channels of every closed venue of France.
+    tw AS (
+        SELECT c.venue_id,
+               BOOL_OR(c.scenario <= 1 AND c.kind IN ({s1_kinds})) AS n1,
+               MIN(c.scenario) AS nmin
+        FROM {closed_venues} cl
+        JOIN {t["channel"]} c ON c.venue_id = cl.venue_id
+        WHERE NOT EXISTS (
+            SELECT 1 FROM {t["closure"]} cp
+            WHERE cp.venue_id = c.venue_id
+              AND cp.starts_on <= %(on)s AND (cp.ends_on IS NULL OR cp.ends_on >= %(on)s)
+              AND CASE WHEN EXISTS (SELECT 1 FROM {t["open_channels"]} oc WHERE oc.closureperiod_id = cp.id)
+                       THEN NOT EXISTS (SELECT 1 FROM {t["open_channels"]} oc
+                                        WHERE oc.closureperiod_id = cp.id AND oc.channel_id = c.id)
+                       ELSE c.kind IN ({on_site_kinds}) END
+        )
+        GROUP BY c.venue_id
     ),
     -- What each venue's channels offer when it is open.
     ch AS (

@@ -16,7 +16,7 @@ from django.core.cache import cache
 from django.db.models import Prefetch
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -133,7 +133,14 @@ def _territory_url(level, code, **extra):
     if code:
         params["code"] = code
     params.update({k: v for k, v in extra.items() if v})
-    return reverse("directory:coverage") + "?" + urlencode(params)
+    return _coverage_path(get_script_prefix()) + "?" + urlencode(params)
+
+
+@functools.lru_cache(maxsize=8)
+def _coverage_path(_script_prefix: str) -> str:
+    # Reversed once per prefix: a département's page links each of its communes (890 in the
+    # Pas-de-Calais), and reverse() was a tenth of that page.
+    return reverse("directory:coverage")
 
 
 # --- files ------------------------------------------------------------------------------------
