@@ -263,9 +263,7 @@ class VenueFilter(django_filters.FilterSet):
         field_name="commune__departement_id",
         method="filter_departement",
         max_length=3,
-        validators=[
-            RegexValidator(DEPARTEMENT_CODE_PATTERN, _("Code de département invalide (ex. 59, 2A, 974)."))
-        ],
+        validators=[RegexValidator(DEPARTEMENT_CODE_PATTERN, _("Code de département invalide (ex. 59, 2A, 974)."))],
         error_messages={"max_length": _("Code de département invalide (ex. 59, 2A, 974).")},
     )
     epci = SirenFilter(

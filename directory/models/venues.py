@@ -252,9 +252,7 @@ class VenueQuerySet(VenueSearch, models.QuerySet):
         there, 2 the others serving it from nearby (their commune, EPCI or list of communes),
         3 the services covering its whole département; ``place_km`` the distance from the
         place's ``position`` (None without coordinates)."""
-        return self.serving_any(Commune.objects.filter(code__in=codes), postal_code).place_annotations(
-            codes, position
-        )
+        return self.serving_any(Commune.objects.filter(code__in=codes), postal_code).place_annotations(codes, position)
 
     def place_annotations(self, codes: list[str], position: tuple[float, float] | None = None):
         """``serving_place``'s annotations alone (``place_group``, ``place_km``, ``stops_here``,
