@@ -53,7 +53,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
 from directory import enums
-from directory.models import Channel, ClosurePeriod, Commune, Venue
+from directory.models import Channel, ClosurePeriod, Commune, Departement, Epci, Venue
 from directory.places import PlaceReading, read_place
 from directory.territories import DEPARTEMENT_CODE_PATTERN
 from directory.text import fold
@@ -194,13 +194,35 @@ class NearFilter(django_filters.Filter):
 
 
 @extend_schema_field(DEPARTEMENT_SCHEMA)
+class KnownCodeField(forms.CharField):
+    """A territory's code, well formed (the field's validators) and known to the directory
+    (``model``'s primary key, one query): a code nobody has gets the field's « unknown »
+    message instead of an empty list that looks like « nobody serves it »."""
+
+    model = None
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value and not self.model.objects.filter(pk=value).exists():
+            raise forms.ValidationError(self.error_messages["unknown"], code="unknown", params={"value": value})
+        return value
+
+
+class DepartementField(KnownCodeField):
+    model = Departement
+
+
+class SirenField(KnownCodeField):
+    model = Epci
+
+
 class DepartementFilter(django_filters.CharFilter):
-    pass
+    field_class = DepartementField
 
 
 @extend_schema_field(SIREN_SCHEMA)
 class SirenFilter(django_filters.CharFilter):
-    pass
+    field_class = SirenField
 
 
 class CommuneField(forms.ModelChoiceField):
@@ -264,7 +286,10 @@ class VenueFilter(django_filters.FilterSet):
         method="filter_departement",
         max_length=3,
         validators=[RegexValidator(DEPARTEMENT_CODE_PATTERN, _("Code de département invalide (ex. 59, 2A, 974)."))],
-        error_messages={"max_length": _("Code de département invalide (ex. 59, 2A, 974).")},
+        error_messages={
+            "max_length": _("Code de département invalide (ex. 59, 2A, 974)."),
+            "unknown": _("Département inconnu : %(value)s (ex. 59, 2A, 974)."),
+        },
     )
     epci = SirenFilter(
         label=_("Intercommunalité (SIREN)"),
@@ -272,7 +297,10 @@ class VenueFilter(django_filters.FilterSet):
         method="filter_epci",
         max_length=9,
         validators=[RegexValidator(r"^[0-9]{9}$", _("Le SIREN d'une intercommunalité comporte 9 chiffres."))],
-        error_messages={"max_length": _("Le SIREN d'une intercommunalité comporte 9 chiffres.")},
+        error_messages={
+            "max_length": _("Le SIREN d'une intercommunalité comporte 9 chiffres."),
+            "unknown": _("Intercommunalité inconnue : aucun EPCI n'a le SIREN %(value)s."),
+        },
     )
     scenario = django_filters.TypedChoiceFilter(
         label=_("De quoi disposez-vous ?"),

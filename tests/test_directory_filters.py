@@ -220,6 +220,8 @@ def test_combinations(world):
         ("departement=%3Cscript%3E", "departement"),
         ("departement=990", "departement"),
         ("departement=2C", "departement"),
+        ("departement=99", "departement"),  # well formed, nobody has it
+        ("epci=123456789", "epci"),
         ("epci=12", "epci"),
         ("canal=telegram", "canal"),
         ("statut=demain", "statut"),
@@ -235,6 +237,16 @@ def test_invalid_values_are_reported_in_french_and_ignored(world, query, field):
     assert messages and all(isinstance(m, str) and m for m in messages)
     # The invalid filter is ignored: every public venue is listed.
     assert len(venues) == 4
+
+
+def test_unknown_territory_codes_say_so(client, world):
+    filterset, _venues = run("departement=99&epci=123456789")
+    assert set(filterset.error_messages()) == {
+        "Département (code) : Département inconnu : 99 (ex. 59, 2A, 974).",
+        "Intercommunalité (SIREN) : Intercommunalité inconnue : aucun EPCI n'a le SIREN 123456789.",
+    }
+    api = client.get("/api/v1/lieux/", {"departement": "99"})
+    assert api.status_code == 400 and "Département inconnu : 99" in api.content.decode()
 
 
 def test_script_in_text_search_is_just_text(world):

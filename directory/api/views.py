@@ -130,12 +130,18 @@ FILTER_PARAMETERS = [
     ),
     _q(
         "departement",
-        _("Code du département (59, 2A, 974) : les lieux situés dans ce département."),
+        _(
+            "Code du département (59, 2A, 974) : les lieux situés dans ce département. "
+            "Un code bien formé mais inconnu donne une erreur 400."
+        ),
         {"type": "string", "pattern": DEPARTEMENT_CODE_PATTERN},
     ),
     _q(
         "epci",
-        _("SIREN (9 chiffres) de l'intercommunalité : les lieux situés dans une de ses communes."),
+        _(
+            "SIREN (9 chiffres) de l'intercommunalité : les lieux situés dans une de ses communes. "
+            "Un SIREN bien formé mais inconnu donne une erreur 400."
+        ),
         {"type": "string", "pattern": r"^\d{9}$"},
     ),
     _q(
