@@ -193,53 +193,48 @@ class NearFilter(django_filters.Filter):
     field_class = NearField
 
 
-@extend_schema_field(DEPARTEMENT_SCHEMA)
-class KnownCodeField(forms.CharField):
-    """A territory's code, well formed (the field's validators) and known to the directory
-    (``model``'s primary key, one query): a code nobody has gets the field's « unknown »
-    message instead of an empty list that looks like « nobody serves it »."""
+class TerritoryCodeField(forms.ModelChoiceField):
+    """A territory's code resolved to its row in one query: a commune's INSEE code, a
+    département's code, an EPCI's SIREN (``pattern``). A malformed code gets the « invalid »
+    message; a well-formed code nobody has gets « invalid_choice », not an empty list that
+    reads as « nobody serves it »."""
 
-    model = None
-
-    def clean(self, value):
-        value = super().clean(value)
-        if value and not self.model.objects.filter(pk=value).exists():
-            raise forms.ValidationError(self.error_messages["unknown"], code="unknown", params={"value": value})
-        return value
-
-
-class DepartementField(KnownCodeField):
-    model = Departement
-
-
-class SirenField(KnownCodeField):
-    model = Epci
-
-
-class DepartementFilter(django_filters.CharFilter):
-    field_class = DepartementField
-
-
-@extend_schema_field(SIREN_SCHEMA)
-class SirenFilter(django_filters.CharFilter):
-    field_class = SirenField
-
-
-class CommuneField(forms.ModelChoiceField):
-    """An INSEE code (``59350``, ``2A004``) resolved to its Commune in one query."""
+    pattern = ""
 
     def to_python(self, value):
         if value in self.empty_values:
             return None
         value = str(value).strip().upper()
-        if not re.fullmatch(r"[0-9]{5}|2[AB][0-9]{3}", value):
-            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        if not re.fullmatch(self.pattern, value):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         return super().to_python(value)
+
+
+class CommuneField(TerritoryCodeField):
+    pattern = r"[0-9]{5}|2[AB][0-9]{3}"
+
+
+class DepartementField(TerritoryCodeField):
+    pattern = DEPARTEMENT_CODE_PATTERN
+
+
+class SirenField(TerritoryCodeField):
+    pattern = r"[0-9]{9}"
 
 
 @extend_schema_field(COMMUNE_SCHEMA)
 class CommuneFilter(django_filters.ModelChoiceFilter):
     field_class = CommuneField
+
+
+@extend_schema_field(DEPARTEMENT_SCHEMA)
+class DepartementFilter(django_filters.ModelChoiceFilter):
+    field_class = DepartementField
+
+
+@extend_schema_field(SIREN_SCHEMA)
+class SirenFilter(django_filters.ModelChoiceFilter):
+    field_class = SirenField
 
 
 def _multiple(choices, label):
@@ -271,7 +266,10 @@ class VenueFilter(django_filters.FilterSet):
         queryset=Commune.objects.only("code", "name", "epci_id", "departement_id"),
         to_field_name="code",
         method="filter_commune",
-        error_messages={"invalid_choice": _("Commune inconnue : indiquez un code INSEE, par exemple 59350.")},
+        error_messages={
+            "invalid": _("Commune inconnue : indiquez un code INSEE, par exemple 59350."),
+            "invalid_choice": _("Commune inconnue : indiquez un code INSEE, par exemple 59350."),
+        },
     )
     code_postal = django_filters.CharFilter(
         label=_("Code postal"),
@@ -282,24 +280,20 @@ class VenueFilter(django_filters.FilterSet):
     )
     departement = DepartementFilter(
         label=_("Département (code)"),
-        field_name="commune__departement_id",
+        queryset=Departement.objects.all(),
         method="filter_departement",
-        max_length=3,
-        validators=[RegexValidator(DEPARTEMENT_CODE_PATTERN, _("Code de département invalide (ex. 59, 2A, 974)."))],
         error_messages={
-            "max_length": _("Code de département invalide (ex. 59, 2A, 974)."),
-            "unknown": _("Département inconnu : %(value)s (ex. 59, 2A, 974)."),
+            "invalid": _("Code de département invalide (ex. 59, 2A, 974)."),
+            "invalid_choice": _("Département inconnu : %(value)s (ex. 59, 2A, 974)."),
         },
     )
     epci = SirenFilter(
         label=_("Intercommunalité (SIREN)"),
-        field_name="commune__epci_id",
+        queryset=Epci.objects.all(),
         method="filter_epci",
-        max_length=9,
-        validators=[RegexValidator(r"^[0-9]{9}$", _("Le SIREN d'une intercommunalité comporte 9 chiffres."))],
         error_messages={
-            "max_length": _("Le SIREN d'une intercommunalité comporte 9 chiffres."),
-            "unknown": _("Intercommunalité inconnue : aucun EPCI n'a le SIREN %(value)s."),
+            "invalid": _("Le SIREN d'une intercommunalité comporte 9 chiffres."),
+            "invalid_choice": _("Intercommunalité inconnue : aucun EPCI n'a le SIREN %(value)s."),
         },
     )
     scenario = django_filters.TypedChoiceFilter(
@@ -528,11 +522,11 @@ class VenueFilter(django_filters.FilterSet):
     def filter_code_postal(self, queryset, name, value):
         return queryset.serving_any(Commune.objects.filter(postal_codes__contains=[value]), postal_code=value)
 
-    def filter_departement(self, queryset, name, value):
-        return queryset.located_in_departement(value)
+    def filter_departement(self, queryset, name, departement):
+        return queryset.located_in_departement(departement.pk)
 
-    def filter_epci(self, queryset, name, value):
-        return queryset.located_in_epci(value)
+    def filter_epci(self, queryset, name, epci):
+        return queryset.located_in_epci(epci.pk)
 
     @extend_schema_field(SCENARIO_SCHEMA)
     def filter_scenario(self, queryset, name, value):

@@ -73,13 +73,9 @@ def _territory(request, filterset) -> tuple[embed.Territory | None, str]:
     kind = given[0]
     if filterset.errors.get(kind):
         return None, _("Territoire inconnu : %(code)s.") % {"code": request.GET[kind][:20]}
-    if kind == "commune":
-        commune = filterset.selected_commune
-        return embed.Territory(kind, commune.code, commune.name), ""
-    territory = embed.territory_named(kind, filterset.form.cleaned_data[kind])
-    if territory is None:
-        return None, _("Territoire inconnu : %(code)s.") % {"code": request.GET[kind][:20]}
-    return territory, ""
+    # The filter read the territory's row (an unknown code is one of its errors, above).
+    row = filterset.form.cleaned_data[kind]
+    return embed.Territory(kind, row.pk, row.name), ""
 
 
 @cache_public_page(parameters=WIDGET_CACHE_PARAMETERS)

@@ -315,7 +315,7 @@ def _criteria(filterset) -> tuple[list[str], int]:
     if data.get("code_postal"):
         parts.append(_("Lieux qui desservent le %(code)s") % {"code": data["code_postal"]})
     if data.get("departement"):
-        parts.append(_("Département %(code)s") % {"code": data["departement"]})
+        parts.append(_("Département %(code)s") % {"code": data["departement"].pk})
     if data.get("near"):
         parts.append(_("Autour de votre position"))
     if data.get("scenario"):
