@@ -207,32 +207,31 @@ LOCAL_HOLIDAYS_FILE = Path(__file__).resolve().parent / "data" / "local_holidays
 
 @lru_cache(maxsize=1)
 def _local_holiday_table() -> dict[str, dict[int, frozenset[datetime.date]]]:
+    """Département → year → its public holidays beyond the national ones (read once)."""
     data = json.loads(LOCAL_HOLIDAYS_FILE.read_text(encoding="utf-8"))
     table: dict[str, dict[int, set]] = {}
     for code, days in data["holidays"].items():
+        years = table.setdefault(code, {})
         for text in days:
             day = datetime.date.fromisoformat(text)
-            table.setdefault(code, {}).setdefault(day.year, set()).add(day)
+            if not is_public_holiday(day):  # opening-hours-py's national calendar already has it
+                years.setdefault(day.year, set()).add(day)
     return {code: {year: frozenset(days) for year, days in years.items()} for code, years in table.items()}
-
-
-HOLIDAY_DEPARTEMENTS = frozenset(json.loads(LOCAL_HOLIDAYS_FILE.read_text(encoding="utf-8"))["holidays"])
 
 
 def local_holidays(departement: str, year: int) -> frozenset[datetime.date]:
     """The public holidays of ``departement`` in ``year`` beyond the national ones."""
-    days = _local_holiday_table().get(departement, {}).get(year, frozenset())
-    return frozenset(day for day in days if not is_public_holiday(day))
-
-
-def is_local_holiday(day: datetime.date, commune_code: str) -> bool:
-    """A public holiday where the commune is, beyond the national ones (``local_holidays``)."""
-    return day in local_holidays(departement_code_of(commune_code), day.year)
+    return _local_holiday_table().get(departement, {}).get(year, frozenset())
 
 
 def departements_on_local_holiday(day: datetime.date) -> list[str]:
-    """The départements (``HOLIDAY_DEPARTEMENTS``) for which ``day`` is a local public holiday."""
-    return sorted(code for code in HOLIDAY_DEPARTEMENTS if day in local_holidays(code, day.year))
+    """The départements for which ``day`` is a local public holiday."""
+    return sorted(code for code, years in _local_holiday_table().items() if day in years.get(day.year, ()))
+
+
+def has_holiday_rule(expression: str) -> bool:
+    """The expression says something of public holidays (« PH off », « Mo-Fr,PH 9:00-12:00 »)."""
+    return re.search(r"\bPH\b", expression) is not None
 
 
 def hours_of(expression: str, commune_code: str = "", around: datetime.date | None = None):
@@ -244,7 +243,7 @@ def hours_of(expression: str, commune_code: str = "", around: datetime.date | No
     if not expression:
         return None
     departement = departement_code_of(commune_code)
-    if departement not in HOLIDAY_DEPARTEMENTS or not re.search(r"\bPH\b", expression):
+    if departement not in _local_holiday_table() or not has_holiday_rule(expression):
         return parse(expression)
     return _with_local_holidays(expression, departement, (around or timezone.localdate()).year)
 
@@ -512,7 +511,7 @@ def _weekly_spans(expression: str, today: datetime.date):
         # A Sunday night running past midnight shows at the start of the reference Monday
         # (the week before spills into it): spans wrap by themselves.
         holiday = None
-        if re.search(r"\bPH\b", expression):
+        if has_holiday_rule(expression):
             day = _a_public_holiday(monday.date())
             if day is not None:
                 start_of_day = datetime.datetime.combine(day, datetime.time())

@@ -192,8 +192,8 @@ def test_public_holidays():
     ],
 )
 def test_local_public_holidays(commune, day):
-    assert hours.is_local_holiday(day, commune)
-    assert not hours.is_local_holiday(day, "59350")
+    assert day in hours.local_holidays(hours.departement_code_of(commune), day.year)
+    assert day not in hours.local_holidays(hours.departement_code_of("59350"), day.year)
     assert not hours.is_public_holiday(day)  # not a national one
     assert hours.departement_code_of(commune) in hours.departements_on_local_holiday(day)
 
