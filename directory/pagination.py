@@ -221,15 +221,18 @@ class VenuePaginator(Paginator):
         KNN walk) read one page: their walks stop early, where reading to the cap walks on."""
         if self.count_limit is None or offset >= self.count_limit or self.near is not None:
             return False
-        return tuple(self.object_list.query.order_by) != SEARCH_ORDER
+        return not self._in_search_order
+
+    @cached_property
+    def _in_search_order(self) -> bool:
+        return tuple(self.object_list.query.order_by) == SEARCH_ORDER
 
     def _ids(self, offset: int, limit: int):
         if self.near is not None:
             ids = self.object_list.nearest_ids(self.near, offset, limit)
             if ids is not None:
                 return ids
-        order = tuple(self.object_list.query.order_by)
-        if order == SEARCH_ORDER and offset + limit <= WALK_LIMIT:
+        if self._in_search_order and offset + limit <= WALK_LIMIT:
             return self._search_ids(offset, limit)
         return self.object_list.values_list("pk", flat=True)[offset : offset + limit]
 
